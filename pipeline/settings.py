@@ -1,0 +1,110 @@
+"""All detection parameters in one settings object, each default with its source.
+
+Sources
+-------
+[AASM]  AASM Manual for the Scoring of Sleep and Associated Events, v2.6 (2020), ch. VII.
+[WASM]  Ferri R. et al., World Association of Sleep Medicine (WASM) / IRLSSG standards for
+        recording and scoring leg movements in polysomnograms, Sleep Medicine 2016;26:86-95.
+[Sadeh] Sadeh A. et al., Activity-based assessment of sleep-wake patterns during the first
+        year of life, Infant Behav Dev 1995 / Sadeh 1994 actigraphy scoring.
+[Galland] Galland B.C. et al., Algorithms for using an activity-based accelerometer for
+        identification of infant sleep-wake states during nap studies, Sleep Med 2012;13:743-51
+        (15-s epochs validated in infants).
+[video] legmove's own adaptation to video (no published standard); documented in the methods text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+from typing import Any
+
+__all__ = ["Settings", "SETTING_SOURCES"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Parameters of the signal stage. Times in seconds, frequencies in Hz."""
+
+    # --- preprocessing ---------------------------------------------------------------
+    analysis_rate_hz: float = 15.0  # [video] uniform grid the signal stage works on
+    gap_fill_max_s: float = 0.5  # [video] keypoint gaps up to this are interpolated
+    lowpass_hz: float = 5.0  # [video] zero-phase low-pass; rhythmic band tops at 4 Hz
+    min_visibility: float = 0.5  # [video] keypoints below this visibility are not trusted
+    # --- movement detection ----------------------------------------------------------
+    onset_k: float = 6.0  # [AASM] onset 8 µV over rest ≈ several noise units; [video] × noise MAD
+    offset_k: float = 3.0  # [AASM] offset 2 µV over rest; [video] × noise MAD
+    min_onset_bl_s: float = 0.15  # [video] floor of the onset threshold, body lengths/s
+    min_onset_motion: float = 0.004  # [video] floor of the onset threshold, motion energy
+    offset_min_s: float = 0.5  # [AASM][WASM] movement ends at start of >=0.5 s below offset
+    # --- classification --------------------------------------------------------------
+    lm_min_s: float = 0.5  # [AASM][WASM] shorter is a twitch
+    lm_max_s: float = 10.0  # [AASM][WASM] single-leg LM upper limit
+    bilateral_lm_max_s: float = 15.0  # [WASM] bilateral LM upper limit
+    bilateral_gap_s: float = 0.5  # [WASM] <0.5 s between legs' movements merges them
+    bilateral_max_legs: int = 4  # [WASM] at most 4 monolateral LMs in one bilateral LM
+    # --- rhythmic movement -----------------------------------------------------------
+    rhythm_min_cycles: float = 3.0  # [video] >=3 cycles (as rhythmic movement disorder, AASM)
+    rhythm_fmin_hz: float = 0.5  # [AASM] rhythmic movement frequency 0.5-2 Hz; [video] to 4 Hz
+    rhythm_fmax_hz: float = 4.0  # [video] infant kicking/cycling up to 4 Hz
+    rhythm_min_periodicity: float = 0.5  # [video] autocorrelation peak needed for "clear"
+    # --- PLM series ------------------------------------------------------------------
+    plm_min_count: int = 4  # [AASM][WASM] >=4 consecutive LMs
+    plm_min_interval_s: float = 10.0  # [WASM] onset-to-onset >=10 s
+    plm_max_interval_s: float = 90.0  # [AASM][WASM] onset-to-onset <=90 s
+    plm_index_abnormal_per_h: float = 5.0  # [AASM] children: PLMS index >5/h abnormal
+    # --- sleep/wake ------------------------------------------------------------------
+    epoch_s: float = 15.0  # [Galland] 15-s epochs validated in infants
+    sleep_onset_min_s: float = 300.0  # [Sadeh] first sleep period lasting >= this
+    wake_min_s: float = 60.0  # [video] an awakening is a wake bout of at least this
+    settling_window_s: float = 1800.0  # [video] 30 min before sleep onset (DESIGN.md)
+    # --- episodes --------------------------------------------------------------------
+    restless_settling_min_lms: int = 10  # [video] LMs in the settling window to flag it
+    awakening_lm_window_s: float = 10.0  # [video] LM ending this soon before an awakening
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ValueError(f"setting {f.name} must be a number, got {v!r}")
+            if v < 0:
+                raise ValueError(f"setting {f.name} must not be negative, got {v!r}")
+        if self.offset_k > self.onset_k:
+            raise ValueError("offset_k must not exceed onset_k (hysteresis)")
+        if not self.rhythm_fmin_hz < self.rhythm_fmax_hz:
+            raise ValueError("rhythm_fmin_hz must be below rhythm_fmax_hz")
+        if not self.plm_min_interval_s < self.plm_max_interval_s:
+            raise ValueError("plm_min_interval_s must be below plm_max_interval_s")
+        if self.analysis_rate_hz <= 2 * self.rhythm_fmax_hz:
+            raise ValueError("analysis_rate_hz must exceed twice rhythm_fmax_hz")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _sources() -> dict[str, str]:
+    """Each setting's source comment, read from this module's text."""
+    import inspect
+    import re
+
+    out: dict[str, str] = {}
+    for line in inspect.getsource(Settings).splitlines():
+        m = re.match(r"\s+(\w+): [\w ]+ = [^#]+#\s*(.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+#: Setting name -> its source note, for methods text and reports.
+SETTING_SOURCES: dict[str, str] = _sources()
