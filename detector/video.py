@@ -1,0 +1,514 @@
+"""Streaming video reading with PyAV (FFmpeg): probe files, plan a night, stream its frames.
+
+- :func:`video_probe` opens one file and describes its video stream (:class:`VideoInfo`);
+  it decodes the first picture, so a file that probes fine has at least one frame.
+- :func:`night_plan` places the segment files a monitor writes per night on one timeline
+  (:class:`detector.track.Segment`), ordered by container ``creation_time``, else by a
+  timestamp in the file name, else in the order given.
+- :func:`night_frames` streams the frames of a night (or of one time chunk of it) with real
+  presentation timestamps in seconds from the night's first frame, upright, the luma plane
+  read directly and RGB converted only on request.
+
+Rotation: ``rotation_deg`` is the counter-clockwise angle (0, 90, 180, 270) the decoded
+picture is turned to show it upright, as FFmpeg's display matrix says (``ffprobe`` prints the
+same number as ``rotation``; PyAV reads it per frame as ``VideoFrame.rotation``). The legacy
+``rotate`` stream tag is clockwise and is converted. Flips in a display matrix are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
+from detector.track import Segment
+
+__all__ = ["VideoInfo", "Frame", "video_probe", "night_plan", "night_frames"]
+
+logger = logging.getLogger(__name__)
+
+#: Segment start times from metadata or file names have 1 s resolution: overlaps up to this
+#: are rounding, and the later file is placed right after the earlier one.
+_OVERLAP_TOLERANCE_S = 1.0
+#: Seek this far before a chunk start, so frames shown before their keyframe's decode time
+#: (B-frames) are not missed; frames before the chunk start are decoded and dropped.
+_SEEK_MARGIN_S = 1.0
+_HASH_CHUNK = 1 << 20
+_NAME_TIME = re.compile(
+    r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[T_ -]?(\d{2})[-:_.h]?(\d{2})[-:_.m]?(\d{2})(?!\d)"
+)
+_AV_ERRORS = (av.FFmpegError, OSError, ValueError)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`video_probe` found out about one video file."""
+
+    path: Path
+    width: int  # upright size: after rotation metadata is applied
+    height: int
+    fps: float  # nominal / average frame rate
+    duration_s: float
+    n_frames_est: int
+    codec: str
+    rotation_deg: int  # counter-clockwise turn to show upright: 0, 90, 180 or 270
+    creation_time: datetime | None  # from container metadata, timezone-aware
+    is_gray: bool  # no chroma in the pixel format, or flat chroma (infrared)
+
+
+@dataclass(eq=False)
+class Frame:
+    """One decoded frame of the night, upright."""
+
+    index: int  # frame number in the night (see night_frames)
+    t_s: float  # seconds from the night's first frame (real PTS, segment offsets applied)
+    segment: int  # index of the segment file in the sequence given to night_frames
+    gray: np.ndarray  # uint8 (H, W) luma plane, upright
+    _av: Any = field(default=None, repr=False)  # the decoded av.VideoFrame, for rgb()
+    _rot_k: int = field(default=0, repr=False)  # np.rot90 turns applied to make it upright
+
+    def rgb(self) -> np.ndarray:
+        """uint8 (H, W, 3) upright RGB, converted from the decoded picture on each call."""
+        if self._av is None:
+            return np.repeat(self.gray[:, :, None], 3, axis=2)
+        rgb = self._av.to_ndarray(format="rgb24")
+        return np.ascontiguousarray(np.rot90(rgb, self._rot_k)) if self._rot_k else rgb
+
+
+# --- probing ------------------------------------------------------------------------------
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise NotAVideoError(path, "no such file", "check the path and the file name")
+    if path.is_dir():
+        raise NotAVideoError(path, "is a folder, not a video file", "give the video files in it")
+    if path.stat().st_size == 0:
+        raise NotAVideoError(
+            path, "the file is empty (0 bytes)", "the recording failed or was not copied fully"
+        )
+
+
+def _open(path: Path) -> tuple[Any, Any]:
+    """Open ``path`` with FFmpeg and return ``(container, video_stream)``; raise VideoError."""
+    _check_file(path)
+    try:
+        container = av.open(str(path))
+    except _AV_ERRORS as exc:
+        raise NotAVideoError(path, *_open_failure(path, exc)) from exc
+    fmt = container.format.name
+    if fmt.endswith("_pipe") or fmt == "image2":
+        container.close()
+        raise NotAVideoError(
+            path, f"is a still image ({fmt.removesuffix('_pipe')}), not a video", "give the video"
+        )
+    pic = av.stream.Disposition.attached_pic
+    videos = [s for s in container.streams.video if not s.disposition & pic]
+    if not videos:
+        kinds = sorted({s.type for s in container.streams})
+        container.close()
+        if "audio" in kinds:
+            raise NoVideoStreamError(
+                path, "holds only sound, no video stream", "give the video file of the recording"
+            )
+        raise NotAVideoError(
+            path, f"holds no video stream (streams: {', '.join(kinds) or 'none'})", "give a video"
+        )
+    return container, videos[0]
+
+
+def _open_failure(path: Path, exc: BaseException) -> tuple[str, str]:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return f"cannot be read ({reason})", "check that the file is readable by you"
+    if head[4:8] == b"ftyp":
+        return (
+            f"MP4 file without its index (moov atom) or otherwise damaged ({reason})",
+            "the recording was probably interrupted before the file was finished; a repair "
+            "tool such as untrunc can rebuild it from an intact file of the same camera",
+        )
+    return (
+        f"not a video file FFmpeg can read ({reason})",
+        "check that it is a video (e.g. .mp4, .mkv, .avi) and was copied completely",
+    )
+
+
+def _rotation_tag(stream: Any) -> int:
+    """Counter-clockwise rotation from the legacy clockwise ``rotate`` stream tag, or 0."""
+    try:
+        return _quarter(-float(stream.metadata.get("rotate", 0)))
+    except ValueError:
+        return 0
+
+
+def _quarter(deg: float) -> int:
+    return int(round(deg / 90.0)) % 4 * 90
+
+
+def _frame_rotation(frame: Any, tag_deg: int) -> int:
+    rot = frame.rotation
+    return _quarter(rot) if rot else tag_deg
+
+
+def _creation_time(container: Any, stream: Any) -> datetime | None:
+    text = container.metadata.get("creation_time") or stream.metadata.get("creation_time")
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when if when.year >= 1990 else None  # 1904/1970 mean "not set"
+
+
+def _is_gray(frame: Any) -> bool:
+    if not any(c.is_chroma for c in frame.format.components) and not frame.format.is_rgb:
+        return True
+    yuv = frame.reformat(format="yuv420p")
+    for plane in (yuv.planes[1], yuv.planes[2]):
+        chroma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        if float(chroma[:, : plane.width].std()) > 2.0:
+            return False
+    return True
+
+
+def _first_frame(container: Any, stream: Any, max_packets: int = 600) -> Any:
+    for n, packet in enumerate(container.demux(stream)):
+        try:
+            frames = stream.decode(packet)
+        except av.FFmpegError:
+            frames = []
+        if frames:
+            return frames[0]
+        if n >= max_packets:
+            break
+    return None
+
+
+def video_probe(path: str | Path) -> VideoInfo:
+    """Describe the video stream of ``path``; raise NotAVideoError / NoVideoStreamError."""
+    path = Path(path)
+    container, stream = _open(path)
+    with container:
+        tb = stream.time_base or Fraction(1, 1)
+        if stream.duration:
+            duration_s = float(stream.duration * tb)
+        else:
+            duration_s = float(container.duration or 0) / av.time_base
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        n_est = int(stream.frames) if stream.frames else int(round(duration_s * fps))
+        codec = stream.codec_context.name
+        created = _creation_time(container, stream)
+        tag = _rotation_tag(stream)
+        frame = _first_frame(container, stream)
+        if frame is None:
+            raise NotAVideoError(
+                path, "no picture in it could be decoded", "the file is damaged; try another copy"
+            )
+        rotation = _frame_rotation(frame, tag)
+        w, h = int(frame.width), int(frame.height)
+        gray = _is_gray(frame)
+    if rotation in (90, 270):
+        w, h = h, w
+    return VideoInfo(path, w, h, fps, duration_s, n_est, codec, rotation, created, gray)
+
+
+# --- the night plan -----------------------------------------------------------------------
+def _name_time(path: Path) -> datetime | None:
+    for m in _NAME_TIME.finditer(path.stem):
+        try:
+            y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+            return datetime(y, mo, d, h, mi, sec)
+        except ValueError:
+            continue
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _place(infos: list[VideoInfo], starts: list[datetime]) -> list[tuple[VideoInfo, float]]:
+    """Order files by absolute start, keep gaps, raise SegmentOrderError on overlaps."""
+    order = sorted(range(len(infos)), key=lambda i: starts[i])
+    t0 = starts[order[0]]
+    placed: list[tuple[VideoInfo, float]] = []
+    for i in order:
+        start = (starts[i] - t0).total_seconds()
+        if placed:
+            prev, prev_start = placed[-1]
+            prev_end = prev_start + prev.duration_s
+            overlap = prev_end - start
+            if overlap > _OVERLAP_TOLERANCE_S:
+                raise SegmentOrderError(
+                    infos[i].path,
+                    f"starts {overlap:.1f} s before the end of {prev.path.name} "
+                    "— the two files overlap in time",
+                    "give each recording once, and only files of one night",
+                )
+            start = max(start, prev_end)
+        placed.append((infos[i], start))
+    return placed
+
+
+def night_plan(paths: Sequence[str | Path]) -> list[Segment]:
+    """Probe every file and place it on one night timeline, in time order (see module doc)."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    if not paths:
+        raise ValueError("night_plan needs at least one video file")
+    infos = [video_probe(p) for p in paths]
+    hashes = [_sha256(info.path) for info in infos]
+    for i, digest in enumerate(hashes):
+        if digest in hashes[:i]:
+            first = infos[hashes.index(digest)].path
+            raise SegmentOrderError(
+                infos[i].path,
+                f"is the same recording as {first.name} (identical content)",
+                "give each file once",
+            )
+    sources: list[tuple[str, list[datetime | None]]] = [
+        ("container creation_time", [i.creation_time for i in infos]),
+        ("time in the file name", [_name_time(i.path) for i in infos]),
+    ]
+    placed: list[tuple[VideoInfo, float]] | None = None
+    first_error: SegmentOrderError | None = None
+    for label, times in sources:
+        if len(infos) > 1 and all(t is not None for t in times):
+            try:
+                placed = _place(infos, [t for t in times if t is not None])
+            except SegmentOrderError as exc:
+                first_error = first_error or exc
+                continue
+            logger.info("ordered %d segment files by %s", len(infos), label)
+            break
+    if placed is None:
+        if first_error is not None:
+            raise first_error
+        placed, t = [], 0.0
+        for info in infos:  # no absolute times: back to back in the order given
+            placed.append((info, t))
+            t += info.duration_s
+    by_path = {info.path: h for info, h in zip(infos, hashes, strict=True)}
+    return [
+        Segment(
+            path=str(info.path.resolve()),
+            start_s=start,
+            end_s=start + info.duration_s,
+            n_frames=info.n_frames_est,
+            size_bytes=info.path.stat().st_size,
+            sha256=by_path[info.path],
+        )
+        for info, start in placed
+    ]
+
+
+# --- streaming frames ---------------------------------------------------------------------
+def _luma(frame: Any) -> np.ndarray:
+    """The Y plane as uint8 (H, W), read without colour conversion where the format allows."""
+    fmt = frame.format
+    y = fmt.components[0]
+    on_plane0 = sum(1 for c in fmt.components if c.plane == 0)
+    if y.is_luma and y.plane == 0 and on_plane0 == 1 and not fmt.is_rgb:
+        plane = frame.planes[0]
+        if y.bits == 8:
+            rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+            return rows[:, : plane.width]
+        if 8 < y.bits <= 16:
+            dtype = ">u2" if fmt.is_big_endian else "<u2"
+            rows16 = np.frombuffer(plane, dtype).reshape(plane.height, plane.line_size // 2)
+            return (rows16[:, : plane.width] >> (y.bits - 8)).astype(np.uint8)
+    out: np.ndarray = frame.to_ndarray(format="gray")
+    return out
+
+
+@dataclass
+class _Cursor:
+    """State carried across segment files during one night_frames call."""
+
+    last_t: float = -math.inf
+    last_index: int = -1
+
+
+def _packets_before(stream: Any, dts: int | None) -> int | None:
+    """How many packets precede the one with ``dts`` — exact only with a complete index."""
+    entries = stream.index_entries
+    if dts is None or not stream.frames or len(entries) != stream.frames:
+        return None
+    i = entries.search_timestamp(dts, backward=True, any_frame=True)
+    return i if 0 <= i < len(entries) and entries[i].timestamp == dts else None
+
+
+def _segment_frames(
+    seg: Segment,
+    k: int,
+    base: int,
+    lo_s: float,
+    hi_s: float,
+    cursor: _Cursor,
+    report: Callable[[str], None],
+) -> Iterator[Frame]:
+    path = Path(seg.path)
+    name = path.name
+    container, stream = _open(path)
+    with container:
+        stream.thread_type = "AUTO"
+        tb = stream.time_base
+        t0 = int(stream.start_time or 0)
+        rate = stream.average_rate or stream.guessed_rate
+        fps = float(rate) if rate else 0.0
+        if stream.duration:
+            expected_s = float(stream.duration * tb)
+        else:
+            expected_s = float(container.duration or 0) / av.time_base
+        tag = _rotation_tag(stream)
+        local_lo = lo_s - seg.start_s
+        sought = local_lo > _SEEK_MARGIN_S
+        if sought:
+            try:
+                target = t0 + int((local_lo - _SEEK_MARGIN_S) / tb)
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+            except av.FFmpegError:
+                container.seek(t0, stream=stream, backward=True)
+                sought = False
+        pos: int | None = None if sought else 0
+        pos_checked = not sought
+        last_local: float | None = None
+        n_out = bad_packets = corrupt = dups = 0
+        at_eof = broken = False
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                at_eof = True
+                break
+            except av.FFmpegError:
+                broken = True
+                break
+            if not pos_checked and packet.dts is not None:
+                pos, pos_checked = _packets_before(stream, packet.dts), True
+            try:
+                decoded = stream.decode(packet)
+            except av.FFmpegError:
+                bad_packets += 1
+                continue
+            stop = False
+            for fr in decoded:
+                if fr.pts is not None:
+                    local = float((fr.pts - t0) * tb)
+                elif last_local is not None and fps:
+                    local = last_local + 1.0 / fps
+                else:
+                    continue
+                if pos is None:
+                    pos = max(0, int(round(local * fps)))
+                index, pos = base + pos, pos + 1
+                last_local = local
+                t = seg.start_s + local
+                if t < lo_s:
+                    continue
+                if t >= hi_s:
+                    stop = True
+                    break
+                if fr.is_corrupt:
+                    corrupt += 1
+                    continue
+                if t <= cursor.last_t:
+                    dups += 1
+                    continue
+                index = max(index, cursor.last_index + 1)
+                cursor.last_t, cursor.last_index = t, index
+                n_out += 1
+                rot_k = _frame_rotation(fr, tag) // 90
+                gray = _luma(fr)
+                gray = np.ascontiguousarray(np.rot90(gray, rot_k) if rot_k else gray)
+                yield Frame(index, t, k, gray, fr, rot_k)
+            if stop:
+                break
+        if bad_packets or corrupt:
+            report(
+                f"{name}: {bad_packets + corrupt} damaged frame(s) skipped "
+                "— analysed past them where FFmpeg could"
+            )
+        if dups:
+            report(
+                f"{name}: {dups} frame(s) dropped whose timestamps did not increase "
+                "(duplicate or backwards PTS)"
+            )
+    if n_out == 0 and not sought and last_local is None:
+        raise NotAVideoError(path, "no picture in it could be decoded", "the file is damaged")
+    if broken or at_eof:
+        frame_s = 1.0 / fps if fps else 0.0
+        end_local = (last_local + frame_s) if last_local is not None else local_lo
+        if broken or expected_s - end_local > max(1.5 * frame_s, 0.5):
+            if last_local is None:
+                report(f"{name}: truncated before {local_lo:.1f} s — nothing to analyse there")
+            else:
+                report(f"{name}: truncated at {end_local:.1f} s — analysed up to there")
+
+
+def night_frames(
+    segments: Sequence[Segment],
+    *,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    on_issue: Callable[[str], None] | None = None,
+) -> Iterator[Frame]:
+    """Stream the frames with ``start_s <= t_s < end_s`` of a night, in time order.
+
+    ``Frame.index`` is the frame's number in the night: the frame counts of the earlier
+    segment files plus its position in its own file. A chunk decode (``start_s`` > 0) finds
+    that position from the container's sample index (exact for intact MP4/MOV) or else from
+    the time and the nominal frame rate, so chunks and a whole-night pass agree on intact
+    files. Indices always increase; use ``t_s`` as the key when joining chunks.
+
+    Truncated or damaged files are decoded as far as possible and reported through
+    ``on_issue`` (a message naming the file); a file of which nothing decodes raises
+    :class:`NotAVideoError`. Frames whose timestamps do not increase are dropped and reported.
+    """
+    if not segments:
+        raise ValueError("night_frames needs at least one segment (see night_plan)")
+    if not math.isfinite(start_s) or start_s < 0:
+        raise ValueError(f"start_s must be a finite time >= 0 s, got {start_s}")
+    hi_s = math.inf if end_s is None else float(end_s)
+    if hi_s < start_s:
+        raise ValueError(f"end_s ({end_s}) must not be before start_s ({start_s})")
+
+    def report(msg: str) -> None:
+        if on_issue is None:
+            logger.warning(msg)
+        else:
+            logger.info(msg)
+            on_issue(msg)
+
+    order = sorted(range(len(segments)), key=lambda i: segments[i].start_s)
+    cursor = _Cursor()
+    base = 0
+    for k in order:
+        seg = segments[k]
+        seg_base, base = base, base + max(int(seg.n_frames), 0)
+        if seg.start_s >= hi_s:
+            break
+        if seg.end_s <= start_s:
+            continue
+        yield from _segment_frames(seg, k, seg_base, start_s, hi_s, cursor, report)
