@@ -120,14 +120,13 @@ def _open(path: Path) -> tuple[Any, Any]:
             raise NoVideoStreamError(
                 path, "holds only sound, no video stream", "give the video file of the recording"
             )
-        raise NotAVideoError(
-            path, f"holds no video stream (streams: {', '.join(kinds) or 'none'})", "give a video"
-        )
+        problem, advice = _open_failure(path, None)
+        raise NotAVideoError(path, problem, advice)
     return container, videos[0]
 
 
-def _open_failure(path: Path, exc: BaseException) -> tuple[str, str]:
-    reason = getattr(exc, "strerror", None) or str(exc)
+def _open_failure(path: Path, exc: BaseException | None) -> tuple[str, str]:
+    reason = (getattr(exc, "strerror", None) or str(exc)) if exc else "no video stream in it"
     try:
         with path.open("rb") as fh:
             head = fh.read(12)
