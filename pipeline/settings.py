@@ -33,7 +33,7 @@ class Settings:
     min_visibility: float = 0.5  # [video] keypoints below this visibility are not trusted
     # --- movement detection ----------------------------------------------------------
     onset_k: float = 6.0  # [AASM] onset 8 µV over rest ≈ several noise units; [video] × noise MAD
-    offset_k: float = 3.0  # [AASM] offset 2 µV over rest; [video] × noise MAD
+    offset_k: float = 4.0  # [AASM] offset 2 µV over rest; [video] × noise MAD
     min_onset_bl_s: float = 0.15  # [video] floor of the onset threshold, body lengths/s
     min_onset_motion: float = 0.004  # [video] floor of the onset threshold, motion energy
     offset_min_s: float = 0.5  # [AASM][WASM] movement ends at start of >=0.5 s below offset
@@ -55,6 +55,8 @@ class Settings:
     plm_index_abnormal_per_h: float = 5.0  # [AASM] children: PLMS index >5/h abnormal
     # --- sleep/wake ------------------------------------------------------------------
     epoch_s: float = 15.0  # [Galland] 15-s epochs validated in infants
+    wake_activity_threshold: float = 0.2  # [Sadeh][video] smoothed active fraction above = wake
+    whole_onset_k: float = 4.0  # [video] whole-frame motion above rest + k·noise counts as active
     sleep_onset_min_s: float = 300.0  # [Sadeh] first sleep period lasting >= this
     wake_min_s: float = 60.0  # [video] an awakening is a wake bout of at least this
     settling_window_s: float = 1800.0  # [video] 30 min before sleep onset (DESIGN.md)

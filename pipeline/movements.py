@@ -1,0 +1,176 @@
+"""Leg movement detection and classification (AASM / WASM rules adapted to video).
+
+- a *movement* starts when a leg's activity rises above the onset threshold and ends at
+  the start of the first period of at least ``offset_min_s`` below the offset threshold;
+- shorter than ``lm_min_s`` it is a *twitch*; 0.5-10 s on one leg an *LM*; longer a
+  *long movement*;
+- movements of the two legs that overlap or follow within ``bilateral_gap_s`` are merged
+  into one bilateral movement (at most ``bilateral_max_legs`` monolateral ones); 0.5-15 s
+  bilateral is an LM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.activity import LEGS, LegActivity
+from pipeline.settings import Settings
+from pipeline.signal import samples
+
+__all__ = ["EVENT_COLUMNS", "movements_detect", "movements_classify", "movements_merge"]
+
+#: Columns of the movement table (events.csv), in order.
+EVENT_COLUMNS: list[str] = [
+    "start_s",
+    "end_s",
+    "duration_s",
+    "kind",
+    "side",
+    "rhythmic",
+    "pattern",
+    "frequency_hz",
+    "plm_series",
+    "state",
+    "source",
+    "peak_level",
+    "n_legs",
+]
+
+
+def _hysteresis(
+    level: np.ndarray, on: float, off: np.ndarray, min_below: int
+) -> list[tuple[int, int]]:
+    """Index spans: start where ``level >= on``; end at the first run of >= min_below below off."""
+    above_on = level >= on
+    below_off = level < off
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(level)
+    starts = np.flatnonzero(above_on)
+    k = 0
+    while k < len(starts):
+        s = int(starts[k])
+        if s < i:
+            k += 1
+            continue
+        j = s
+        end = n
+        while j < n:
+            if below_off[j]:
+                r = j
+                while r < n and below_off[r]:
+                    r += 1
+                if r - j >= min_below or r == n:
+                    end = j
+                    break
+                j = r
+            else:
+                j += 1
+        spans.append((s, end))
+        i = end
+        k += 1
+    return spans
+
+
+def _crossing(level: np.ndarray, i: int, thr: float, rising: bool = True) -> float:
+    """Fraction of a sample before index ``i`` (rising) or after ``i - 1`` (falling) where
+    the linearly interpolated ``level`` crosses ``thr``; 0 at the signal's ends."""
+    if i <= 0 or i >= len(level):
+        return 0.0
+    lo, hi = level[i - 1], level[i]
+    if rising:  # lo < thr <= hi: crossing (hi - thr)/(hi - lo) of a sample before i
+        return float(np.clip((hi - thr) / (hi - lo), 0, 1)) if hi > lo else 0.0
+    # falling: level[i-1] >= thr > level[i]: crossing after i-1
+    return float(np.clip((lo - thr) / (lo - hi), 0, 1)) if lo > hi else 0.0
+
+
+def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
+    """Monolateral movements of each leg as a table (one row per movement, times in seconds)."""
+    rows = []
+    fs = act.fs_hz
+    min_below = max(1, samples(settings.offset_min_s, fs))
+    for li, leg in enumerate(LEGS):
+        lvl = act.level[li]
+        for a, b in _hysteresis(lvl, 1.0, act.offset_level[li], min_below):
+            src = "pose" if act.from_pose[li, a:b].mean() >= 0.5 else "motion"
+            start = act.t_s[a] - _crossing(lvl, a, 1.0) / fs
+            off = float(act.offset_level[li, min(b, len(lvl) - 1)])
+            end = act.t_s[b - 1] + _crossing(lvl, b, off, rising=False) / fs
+            rows.append(
+                {
+                    "start_s": float(start),
+                    "end_s": float(end),
+                    "side": leg,
+                    "source": src,
+                    "peak_level": float(lvl[a:b].max()),
+                    "n_legs": 1,
+                }
+            )
+    df = pd.DataFrame(rows, columns=["start_s", "end_s", "side", "source", "peak_level", "n_legs"])
+    df["duration_s"] = df["end_s"] - df["start_s"]
+    return df.sort_values("start_s", kind="stable").reset_index(drop=True)
+
+
+def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Merge left/right movements that overlap or follow within ``bilateral_gap_s``.
+
+    Twitches are never merged. A movement that follows a group within the gap joins it
+    only while the group holds fewer than ``bilateral_max_legs`` monolateral movements
+    (WASM); one that overlaps the group always joins it, so a gross body movement made
+    of many pieces stays one (long) movement. A group is ``bilateral`` only when both
+    legs take part.
+    """
+    cand = mono[mono["duration_s"] >= settings.lm_min_s].sort_values("start_s")
+    twitches = mono[mono["duration_s"] < settings.lm_min_s]
+    groups: list[dict] = []
+    for row in cand.itertuples(index=False):
+        g = groups[-1] if groups else None
+        overlaps = g is not None and row.start_s < g["end_s"]
+        follows = g is not None and row.start_s < g["end_s"] + settings.bilateral_gap_s
+        if g is not None and (overlaps or (follows and g["n_legs"] < settings.bilateral_max_legs)):
+            g["end_s"] = max(g["end_s"], row.end_s)
+            g["sides"].add(row.side)
+            g["n_legs"] += 1
+            g["peak_level"] = max(g["peak_level"], row.peak_level)
+            g["_src"].append((row.source, row.duration_s))
+        else:
+            groups.append(
+                {
+                    "start_s": row.start_s,
+                    "end_s": row.end_s,
+                    "sides": {row.side},
+                    "n_legs": 1,
+                    "peak_level": row.peak_level,
+                    "_src": [(row.source, row.duration_s)],
+                }
+            )
+    rows = []
+    for g in groups:
+        pose_s = sum(d for s, d in g["_src"] if s == "pose")
+        motion_s = sum(d for s, d in g["_src"] if s == "motion")
+        rows.append(
+            {
+                "start_s": g["start_s"],
+                "end_s": g["end_s"],
+                "side": "bilateral" if len(g["sides"]) == 2 else next(iter(g["sides"])),
+                "source": "pose" if pose_s >= motion_s else "motion",
+                "peak_level": g["peak_level"],
+                "n_legs": g["n_legs"],
+            }
+        )
+    merged = pd.DataFrame(rows, columns=["start_s", "end_s", "side", "source", "peak_level", "n_legs"])
+    merged["duration_s"] = merged["end_s"] - merged["start_s"]
+    out = pd.concat([merged, twitches[merged.columns]], ignore_index=True)
+    return out.sort_values("start_s", kind="stable").reset_index(drop=True)
+
+
+def movements_classify(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Add ``kind``: twitch (<0.5 s), lm (0.5-10 s, 0.5-15 s bilateral) or long_movement."""
+    d = moves["duration_s"].to_numpy()
+    bil = (moves["side"] == "bilateral").to_numpy()
+    limit = np.where(bil, settings.bilateral_lm_max_s, settings.lm_max_s)
+    kind = np.where(d < settings.lm_min_s, "twitch", np.where(d <= limit, "lm", "long_movement"))
+    out = moves.copy()
+    out["kind"] = kind
+    return out
+

@@ -1,0 +1,137 @@
+"""Small signal helpers: seconds to samples, uniform resampling, gap filling, filtering.
+
+Every function takes durations in seconds and rates in Hz; :func:`samples` is the one
+place where seconds become sample counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal as sps
+
+__all__ = [
+    "samples",
+    "signal_grid",
+    "signal_resample",
+    "signal_fill_gaps",
+    "signal_lowpass",
+    "signal_runs",
+    "signal_noise",
+]
+
+
+def samples(duration_s: float, fs_hz: float) -> int:
+    """Number of samples spanning ``duration_s`` at ``fs_hz`` (rounded, at least 0)."""
+    if fs_hz <= 0:
+        raise ValueError(f"fs_hz must be positive, got {fs_hz}")
+    return max(0, int(round(duration_s * fs_hz)))
+
+
+def signal_grid(t_s: np.ndarray, fs_hz: float) -> np.ndarray:
+    """A uniform time grid at ``fs_hz`` covering ``t_s[0]..t_s[-1]``."""
+    if len(t_s) == 0:
+        return np.zeros(0)
+    n = int(np.floor((t_s[-1] - t_s[0]) * fs_hz + 1e-9)) + 1
+    return t_s[0] + np.arange(n) / fs_hz
+
+
+def signal_resample(
+    t_s: np.ndarray, x: np.ndarray, grid_s: np.ndarray, max_gap_s: float
+) -> np.ndarray:
+    """Linearly interpolate ``x`` (N, ...) sampled at ``t_s`` onto ``grid_s``.
+
+    Grid points farther than ``max_gap_s`` from any finite sample, or inside a gap
+    longer than ``max_gap_s`` between finite samples, become NaN.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.reshape(len(t_s), -1)
+    out = np.full((len(grid_s), flat.shape[1]), np.nan)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        ok = np.isfinite(col)
+        if ok.sum() == 0:
+            continue
+        tt, vv = t_s[ok], col[ok]
+        if len(tt) == 1:
+            near = np.abs(grid_s - tt[0]) <= max_gap_s
+            out[near, j] = vv[0]
+            continue
+        y = np.interp(grid_s, tt, vv)
+        idx = np.searchsorted(tt, grid_s)
+        left = tt[np.clip(idx - 1, 0, len(tt) - 1)]
+        right = tt[np.clip(idx, 0, len(tt) - 1)]
+        inside = (grid_s >= tt[0]) & (grid_s <= tt[-1])
+        gap = np.where(inside, right - left, np.inf)
+        exact = np.isclose(grid_s, right) | np.isclose(grid_s, left)
+        bad = ~exact & (gap > max_gap_s + 1e-9)
+        y[bad] = np.nan
+        out[:, j] = y
+    return out.reshape((len(grid_s),) + x.shape[1:])
+
+
+def signal_fill_gaps(x: np.ndarray, fs_hz: float, max_gap_s: float) -> np.ndarray:
+    """Interpolate NaN runs of at most ``max_gap_s`` inside a 1-D signal; longer runs stay NaN."""
+    x = np.array(x, dtype=np.float64)
+    nan = ~np.isfinite(x)
+    if not nan.any() or nan.all():
+        return x
+    limit = samples(max_gap_s, fs_hz)
+    idx = np.arange(len(x))
+    filled = np.interp(idx, idx[~nan], x[~nan])
+    for a, b in signal_runs(nan):
+        interior = a > 0 and b < len(x)
+        if interior and (b - a) <= limit:
+            x[a:b] = filled[a:b]
+    return x
+
+
+def signal_lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
+    """Zero-phase Butterworth low-pass of a 1-D signal; NaN stretches are left NaN.
+
+    Finite stretches too short for the filter are returned unfiltered.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if cutoff_hz >= fs_hz / 2:
+        return x.copy()
+    sos = sps.butter(order, cutoff_hz, btype="low", output="sos", fs=fs_hz)
+    out = x.copy()
+    padlen = 3 * (2 * len(sos) + 1)
+    for a, b in signal_runs(np.isfinite(x)):
+        if b - a > padlen:
+            out[a:b] = sps.sosfiltfilt(sos, x[a:b])
+    return out
+
+
+def signal_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open ``(start, stop)`` index pairs of the True runs of a boolean array."""
+    m = np.asarray(mask, dtype=bool)
+    if m.size == 0:
+        return []
+    d = np.diff(np.concatenate(([0], m.view(np.int8), [0])))
+    starts = np.flatnonzero(d == 1)
+    stops = np.flatnonzero(d == -1)
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def signal_noise(x: np.ndarray, fs_hz: float, window_s: float = 5.0) -> tuple[float, float]:
+    """Resting baseline and noise scale of an activity signal, robust to long active spells.
+
+    The signal is cut into windows of ``window_s``; the quietest fifth of windows
+    (lowest median) gives the baseline (their median) and the noise (1.4826 × their MAD).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return 0.0, 0.0
+    w = max(1, samples(window_s, fs_hz))
+    n = x.size // w
+    if n < 5:
+        quiet = x
+    else:
+        blocks = x[: n * w].reshape(n, w)
+        med = np.median(blocks, axis=1)
+        keep = np.argsort(med)[: max(1, n // 5)]
+        quiet = blocks[keep].ravel()
+    base = float(np.median(quiet))
+    noise = float(1.4826 * np.median(np.abs(quiet - base)))
+    return base, noise

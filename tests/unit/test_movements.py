@@ -1,0 +1,124 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.movements import _hysteresis, movements_classify, movements_merge
+from pipeline.plm import plm_series
+from pipeline.settings import Settings
+
+S = Settings()
+
+
+def test_hysteresis_ends_at_half_second_below_offset():
+    fs = 10
+    lvl = np.zeros(100)
+    lvl[10:20] = 2.0  # above onset
+    lvl[20:23] = 0.2  # 0.3 s below offset: does not end
+    lvl[23:30] = 0.8  # above offset, below onset: continues
+    off = np.full(100, 0.5)
+    spans = _hysteresis(lvl, 1.0, off, min_below=5)
+    assert spans == [(10, 30)]
+
+
+def test_hysteresis_splits_on_long_pause():
+    lvl = np.zeros(60)
+    lvl[5:10] = 2.0
+    lvl[16:20] = 2.0  # 6 samples of rest at 10 Hz = 0.6 s > 0.5 s
+    assert _hysteresis(lvl, 1.0, np.full(60, 0.5), 5) == [(5, 10), (16, 20)]
+
+
+def _mono(rows):
+    df = pd.DataFrame(rows, columns=["start_s", "end_s", "side"])
+    df["duration_s"] = df["end_s"] - df["start_s"]
+    df["source"] = "pose"
+    df["peak_level"] = 2.0
+    df["n_legs"] = 1
+    return df
+
+
+def test_classify_boundaries():
+    m = _mono(
+        [
+            (0, 0.4, "left"),  # twitch
+            (10, 10.5, "left"),  # LM (0.5 s is an LM)
+            (20, 30, "right"),  # LM (10 s)
+            (40, 50.5, "right"),  # long one-leg
+            (60, 74, "bilateral"),  # bilateral LM up to 15 s
+            (80, 96, "bilateral"),  # long bilateral
+        ]
+    )
+    assert movements_classify(m, S)["kind"].tolist() == [
+        "twitch",
+        "lm",
+        "lm",
+        "long_movement",
+        "lm",
+        "long_movement",
+    ]
+
+
+def test_bilateral_merge_rules():
+    m = _mono(
+        [
+            (0, 2, "left"),
+            (1, 3, "right"),  # overlaps -> bilateral with the first
+            (10, 12, "left"),
+            (12.3, 14, "right"),  # starts 0.3 s after -> merged
+            (20, 22, "left"),
+            (22.7, 24, "right"),  # 0.7 s after -> separate
+            (30, 30.3, "right"),  # twitch: never merged
+            (30.1, 32, "left"),
+        ]
+    )
+    out = movements_merge(m, S)
+    got = [(r.start_s, r.end_s, r.side) for r in out.itertuples()]
+    assert got == [
+        (0, 3, "bilateral"),
+        (10, 14, "bilateral"),
+        (20, 22, "left"),
+        (22.7, 24, "right"),
+        (30, 30.3, "right"),
+        (30.1, 32, "left"),
+    ]
+
+
+def test_merge_at_most_four_by_gap():
+    # five movements alternating legs, each 0.2 s after the previous: 4 merge, the 5th is alone
+    rows, t = [], 0.0
+    for k in range(5):
+        rows.append((t, t + 1.0, "left" if k % 2 == 0 else "right"))
+        t += 1.2
+    out = movements_merge(_mono(rows), S)
+    assert out["n_legs"].tolist() == [4, 1]
+
+
+def _lms(onsets, kinds=None):
+    kinds = kinds or ["lm"] * len(onsets)
+    return pd.DataFrame(
+        {"start_s": onsets, "end_s": np.array(onsets) + 1.0, "kind": kinds}
+    )
+
+
+def test_plm_series_hand_worked():
+    # 4 LMs 20 s apart: a series; then an LM 5 s later ends it; then 3 more at 30 s: too few
+    ev = _lms([0, 20, 40, 60, 65, 95, 125])
+    out = plm_series(ev, S)
+    assert out["plm_series"].tolist()[:4] == [1, 1, 1, 1]
+    assert np.isnan(out["plm_series"].to_numpy()[4:]).all()
+
+
+def test_plm_series_broken_by_long_movement_not_by_twitch():
+    ev = _lms(
+        [0, 15, 20, 30, 45, 60, 75, 80, 90],
+        ["lm", "lm", "twitch", "lm", "lm", "lm", "long_movement", "lm", "lm"],
+    )
+    out = plm_series(ev, S)
+    s = out["plm_series"].to_numpy()
+    assert s[[0, 1, 3, 4, 5]].tolist() == [1, 1, 1, 1, 1]  # twitch at 20 ignored
+    assert np.isnan(s[[2, 6, 7, 8]]).all()  # long movement ends the series
+
+
+@pytest.mark.parametrize("interval,expected", [(9.9, False), (10.0, True), (90.0, True), (90.5, False)])
+def test_plm_interval_limits(interval, expected):
+    ev = _lms([k * interval for k in range(4)])
+    assert plm_series(ev, S)["plm_series"].notna().all() == expected
