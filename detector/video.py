@@ -24,7 +24,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -146,8 +145,9 @@ def _open_failure(path: Path, exc: BaseException | None) -> tuple[str, str]:
 
 def _rotation_tag(stream: Any) -> int:
     """Counter-clockwise rotation from the legacy clockwise ``rotate`` stream tag, or 0."""
+    tags = {key.lower(): value for key, value in stream.metadata.items()}
     try:
-        return _quarter(-float(stream.metadata.get("rotate", 0)))
+        return _quarter(-float(tags.get("rotate", 0)))
     except ValueError:
         return 0
 
@@ -185,6 +185,17 @@ def _is_gray(frame: Any) -> bool:
     return True
 
 
+def _duration_s(container: Any, stream: Any) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return float(container.duration or 0) / av.time_base
+
+
+def _fps(stream: Any) -> float:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return float(rate) if rate else 0.0
+
+
 def _first_frame(container: Any, stream: Any, max_packets: int = 600) -> Any:
     for n, packet in enumerate(container.demux(stream)):
         try:
@@ -203,13 +214,7 @@ def video_probe(path: str | Path) -> VideoInfo:
     path = Path(path)
     container, stream = _open(path)
     with container:
-        tb = stream.time_base or Fraction(1, 1)
-        if stream.duration:
-            duration_s = float(stream.duration * tb)
-        else:
-            duration_s = float(container.duration or 0) / av.time_base
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        fps = float(rate) if rate else 0.0
+        duration_s, fps = _duration_s(container, stream), _fps(stream)
         n_est = int(stream.frames) if stream.frames else int(round(duration_s * fps))
         codec = stream.codec_context.name
         created = _creation_time(container, stream)
@@ -276,6 +281,8 @@ def night_plan(paths: Sequence[str | Path]) -> list[Segment]:
     if not paths:
         raise ValueError("night_plan needs at least one video file")
     infos = [video_probe(p) for p in paths]
+    if len({(i.width, i.height) for i in infos}) > 1:
+        logger.warning("segment files of one night differ in frame size: %s", infos)
     hashes = [_sha256(info.path) for info in infos]
     for i, digest in enumerate(hashes):
         if digest in hashes[:i]:
@@ -373,21 +380,15 @@ def _segment_frames(
         stream.thread_type = "AUTO"
         tb = stream.time_base
         t0 = int(stream.start_time or 0)
-        rate = stream.average_rate or stream.guessed_rate
-        fps = float(rate) if rate else 0.0
-        if stream.duration:
-            expected_s = float(stream.duration * tb)
-        else:
-            expected_s = float(container.duration or 0) / av.time_base
+        fps, expected_s = _fps(stream), _duration_s(container, stream)
         tag = _rotation_tag(stream)
         local_lo = lo_s - seg.start_s
         sought = local_lo > _SEEK_MARGIN_S
         if sought:
+            target = t0 + int((local_lo - _SEEK_MARGIN_S) / tb)
             try:
-                target = t0 + int((local_lo - _SEEK_MARGIN_S) / tb)
                 container.seek(target, stream=stream, backward=True, any_frame=False)
-            except av.FFmpegError:
-                container.seek(t0, stream=stream, backward=True)
+            except av.FFmpegError:  # cannot seek: decode from the start and drop
                 sought = False
         pos: int | None = None if sought else 0
         pos_checked = not sought
@@ -508,6 +509,6 @@ def night_frames(
         seg_base, base = base, base + max(int(seg.n_frames), 0)
         if seg.start_s >= hi_s:
             break
-        if seg.end_s <= start_s:
+        if seg.end_s + _SEEK_MARGIN_S <= start_s:  # margin: a header may understate length
             continue
         yield from _segment_frames(seg, k, seg_base, start_s, hi_s, cursor, report)

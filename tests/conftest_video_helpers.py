@@ -44,6 +44,7 @@ def make_video(
     size: tuple[int, int] = (64, 48),
     pts_ms: list[int] | None = None,
     rotation: int | None = None,
+    rotate_tag: str | None = None,
     creation_time: str | None = None,
     movflags: str | None = None,
     gop: int | None = None,
@@ -75,7 +76,9 @@ def make_video(
         if pts_ms is not None:
             stream.codec_context.time_base = _MS
         if rotation is not None:
-            stream.set_display_rotation(rotation)
+            stream.set_display_rotation(rotation)  # display matrix, counter-clockwise
+        if rotate_tag is not None:
+            stream.metadata["rotate"] = rotate_tag  # legacy tag, clockwise (mkv keeps it)
         for i in range(n_frames):
             img = frame_image(first + i, width, height)
             if colour:

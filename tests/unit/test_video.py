@@ -103,6 +103,17 @@ def test_rotation_metadata_is_applied(tmp_path, rotation):
         np.testing.assert_array_equal(rgb, np.rot90(ref.rgb(), k))
 
 
+def test_legacy_clockwise_rotate_tag_is_applied(tmp_path):
+    path = make_video(tmp_path / "r.mkv", n_frames=3, rotate_tag="90")
+    plain = make_video(tmp_path / "p.mkv", n_frames=3)
+    info = video_probe(path)
+    assert info.rotation_deg == 270 and (info.width, info.height) == (48, 64)
+    frames, _ = _frames([path])
+    unrotated, _ = _frames([plain])
+    for fr, ref in zip(frames, unrotated, strict=True):
+        np.testing.assert_array_equal(fr.gray, np.rot90(ref.gray, -1))  # a quarter clockwise
+
+
 def test_missing_path(tmp_path):
     with pytest.raises(NotAVideoError, match="nope.mp4: no such file"):
         video_probe(tmp_path / "nope.mp4")
@@ -330,9 +341,9 @@ def test_chunks_join_into_the_full_pass(b_frame_night, cuts):
     edges = [0.0, *sorted(cuts), None]
     joined = []
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        chunk = _key(night_frames(b_frame_night, start_s=lo, end_s=hi))
-        assert all(lo <= t < (hi if hi is not None else 1e9) for _, t, _, _ in chunk)
-        joined += chunk
+        chunk = list(night_frames(b_frame_night, start_s=lo, end_s=hi))
+        assert all(lo <= f.t_s < (hi if hi is not None else 1e9) for f in chunk)
+        joined += _key(chunk)
     assert joined == full
 
 
