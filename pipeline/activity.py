@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from detector.track import NightTrack
 from pipeline.settings import Settings
 from pipeline.signal import (
+    samples,
     signal_fill_gaps,
     signal_grid,
     signal_lowpass,
@@ -113,10 +115,15 @@ def activity_compute(
     for li, leg in enumerate(LEGS):
         names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
         kp = np.stack([track.kp(n) for n in names], axis=1).astype(np.float64)  # (N,3,2)
-        vis_ok = np.stack([track.vis(n) for n in names], axis=1).min(axis=1) >= settings.min_visibility
+        vis_ok = (
+            np.stack([track.vis(n) for n in names], axis=1).min(axis=1) >= settings.min_visibility
+        )
         ok = vis_ok if trusted is None else (vis_ok & np.asarray(trusted)[:, li])
         kp[~ok] = np.nan
-        kp_g = signal_resample(track.t_s, kp / bl, grid, gap)  # (M,3,2) in body lengths
+        # frames the gated pose step skipped carry no new information: interpolate over them
+        ran = track.pose_ran
+        kp_gap = max(gap, settings.pose_interp_max_s) if not ran.all() else gap
+        kp_g = signal_resample(track.t_s[ran], kp[ran] / bl, grid, kp_gap)  # (M,3,2) in bl
         for j in range(3):
             for c in range(2):
                 col = signal_fill_gaps(kp_g[:, j, c], fs, settings.gap_fill_max_s)
@@ -141,6 +148,10 @@ def activity_compute(
 
         lvl_pose = (np.nan_to_num(speed) - base) / (on_pose - base)
         lvl_mot = (mot - mbase) / (on_mot - mbase)
+        # keypoints that move where no pixels changed near the leg are not believed:
+        # pose evidence counts only within confirm_s of leg-region motion above its offset
+        seen = maximum_filter1d(mot >= off_mot, size=2 * samples(settings.confirm_s, fs) + 1)
+        good = good & (seen | (lvl_pose < 1.0))
         level[li] = np.where(good, lvl_pose, lvl_mot)
         offset_level[li] = np.where(
             good, (off_pose - base) / (on_pose - base), (off_mot - mbase) / (on_mot - mbase)

@@ -64,7 +64,10 @@ def compare_onsets(truth_s: np.ndarray, detected_s: np.ndarray, tolerance_s: flo
 
 
 def compare_events(
-    truth: pd.DataFrame, detected: pd.DataFrame, kinds: tuple[str, ...] = ("lm",), tolerance_s: float = 1.0
+    truth: pd.DataFrame,
+    detected: pd.DataFrame,
+    kinds: tuple[str, ...] = ("lm",),
+    tolerance_s: float = 1.0,
 ) -> Comparison:
     """Compare the events of ``kinds`` in two event tables by onset."""
     t = truth[truth["kind"].isin(kinds)]

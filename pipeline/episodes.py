@@ -28,7 +28,9 @@ EPISODE_PRIORITY = {
 }
 
 
-def settling_window(sleep: SleepResult, settings: Settings, start_s: float) -> tuple[float, float] | None:
+def settling_window(
+    sleep: SleepResult, settings: Settings, start_s: float
+) -> tuple[float, float] | None:
     """The settling window (start, end) before sleep onset, clipped to the recording."""
     if sleep.sleep_onset_s is None:
         return None
@@ -94,7 +96,9 @@ def episodes_flag(
                 }
             )
     for a, b in sleep.awakenings:
-        before = lms[(lms["end_s"] <= a + 1e-9 + 1.0) & (lms["end_s"] >= a - settings.awakening_lm_window_s)]
+        before = lms[
+            (lms["end_s"] <= a + 1e-9 + 1.0) & (lms["end_s"] >= a - settings.awakening_lm_window_s)
+        ]
         before = before[before["start_s"] < a]
         if len(before):
             rows.append(

@@ -158,7 +158,9 @@ def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                 "n_legs": g["n_legs"],
             }
         )
-    merged = pd.DataFrame(rows, columns=["start_s", "end_s", "side", "source", "peak_level", "n_legs"])
+    merged = pd.DataFrame(
+        rows, columns=["start_s", "end_s", "side", "source", "peak_level", "n_legs"]
+    )
     merged["duration_s"] = merged["end_s"] - merged["start_s"]
     out = pd.concat([merged, twitches[merged.columns]], ignore_index=True)
     return out.sort_values("start_s", kind="stable").reset_index(drop=True)
@@ -173,4 +175,3 @@ def movements_classify(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out = moves.copy()
     out["kind"] = kind
     return out
-

@@ -80,7 +80,9 @@ def night_score(track: NightTrack, settings: Settings | None = None) -> NightRes
 
     episodes = episodes_flag(events, sleep, settings, start_s=float(track.t_s[0]))
     epochs = sleep.epochs.copy()
-    ep_idx = np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
+    ep_idx = (
+        np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
+    )
     for kind in ("lm", "twitch", "long_movement"):
         mask = (events["kind"] == kind).to_numpy()
         epochs[f"n_{kind}"] = np.bincount(ep_idx[mask], minlength=len(epochs))[: len(epochs)]

@@ -29,6 +29,9 @@ class Settings:
     # --- preprocessing ---------------------------------------------------------------
     analysis_rate_hz: float = 15.0  # [video] uniform grid the signal stage works on
     gap_fill_max_s: float = 0.5  # [video] keypoint gaps up to this are interpolated
+    pose_interp_max_s: float = (
+        1.2  # [video] keypoints interpolated over frames the gated pose step skipped
+    )
     lowpass_hz: float = 5.0  # [video] zero-phase low-pass; rhythmic band tops at 4 Hz
     min_visibility: float = 0.5  # [video] keypoints below this visibility are not trusted
     # --- movement detection ----------------------------------------------------------
@@ -37,6 +40,7 @@ class Settings:
     min_onset_bl_s: float = 0.15  # [video] floor of the onset threshold, body lengths/s
     min_onset_motion: float = 0.004  # [video] floor of the onset threshold, motion energy
     offset_min_s: float = 0.5  # [AASM][WASM] movement ends at start of >=0.5 s below offset
+    confirm_s: float = 0.5  # [video] keypoint movement must coincide with leg-region image motion
     # --- classification --------------------------------------------------------------
     lm_min_s: float = 0.5  # [AASM][WASM] shorter is a twitch
     lm_max_s: float = 10.0  # [AASM][WASM] single-leg LM upper limit

@@ -73,14 +73,26 @@ def simulate_plan(seed: int = 0, n_blocks: int = 2) -> tuple[list[Planned], floa
         t += 60.0
         mixed: list[Planned] = []
         for _ in range(4):
-            mixed.append(Planned(0, float(rng.uniform(0.1, 0.35)), str(rng.choice(["left", "right"])),
-                                 amplitude_bl=0.12))
+            mixed.append(
+                Planned(
+                    0,
+                    float(rng.uniform(0.1, 0.35)),
+                    str(rng.choice(["left", "right"])),
+                    amplitude_bl=0.12,
+                )
+            )
         for _ in range(3):
-            mixed.append(Planned(0, float(rng.uniform(0.8, 6.0)), str(rng.choice(["left", "right"]))))
+            mixed.append(
+                Planned(0, float(rng.uniform(0.8, 6.0)), str(rng.choice(["left", "right"])))
+            )
         for _ in range(2):
             mixed.append(Planned(0, float(rng.uniform(1.0, 6.0)), "bilateral"))
         mixed.append(Planned(0, float(rng.uniform(20.0, 30.0)), "bilateral"))
-        for pattern, side in (("kicking", "bilateral"), ("cycling", "bilateral"), ("kicking", "left")):
+        for pattern, side in (
+            ("kicking", "bilateral"),
+            ("cycling", "bilateral"),
+            ("kicking", "left"),
+        ):
             cycles = int(rng.integers(4, 7))
             f = float(rng.uniform(max(0.8, cycles / 6.5), 3.0))
             mixed.append(Planned(0, cycles / f, side, pattern, f, 0.2))

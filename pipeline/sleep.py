@@ -37,7 +37,9 @@ class SleepResult:
     awakenings: list[tuple[float, float]]  # wake bouts after sleep onset
 
 
-def sleep_score(act: LegActivity, settings: Settings, excluded: np.ndarray | None = None) -> SleepResult:
+def sleep_score(
+    act: LegActivity, settings: Settings, excluded: np.ndarray | None = None
+) -> SleepResult:
     """Score each epoch sleep or wake from ``act``; ``excluded`` (M,) marks artifact samples."""
     fs = act.fs_hz
     base, noise = signal_noise(act.whole_motion, fs)

@@ -35,8 +35,12 @@ def _score(fps, dropout_rate, noise_px=1.0, seeds=SEEDS):
             rhythm.append(
                 None
                 if j is None
-                else (rt.iloc[i]["pattern"], ev.iloc[j]["pattern"], rt.iloc[i]["frequency_hz"],
-                      ev.iloc[j]["frequency_hz"])
+                else (
+                    rt.iloc[i]["pattern"],
+                    ev.iloc[j]["pattern"],
+                    rt.iloc[i]["frequency_hz"],
+                    ev.iloc[j]["frequency_hz"],
+                )
             )
         plm.append((truth, ev))
     return tp, fp, fn, tw_ok / tw_n, rhythm, plm

@@ -10,7 +10,6 @@ S = Settings()
 
 
 def test_hysteresis_ends_at_half_second_below_offset():
-    fs = 10
     lvl = np.zeros(100)
     lvl[10:20] = 2.0  # above onset
     lvl[20:23] = 0.2  # 0.3 s below offset: does not end
@@ -94,9 +93,7 @@ def test_merge_at_most_four_by_gap():
 
 def _lms(onsets, kinds=None):
     kinds = kinds or ["lm"] * len(onsets)
-    return pd.DataFrame(
-        {"start_s": onsets, "end_s": np.array(onsets) + 1.0, "kind": kinds}
-    )
+    return pd.DataFrame({"start_s": onsets, "end_s": np.array(onsets) + 1.0, "kind": kinds})
 
 
 def test_plm_series_hand_worked():
@@ -118,7 +115,9 @@ def test_plm_series_broken_by_long_movement_not_by_twitch():
     assert np.isnan(s[[2, 6, 7, 8]]).all()  # long movement ends the series
 
 
-@pytest.mark.parametrize("interval,expected", [(9.9, False), (10.0, True), (90.0, True), (90.5, False)])
+@pytest.mark.parametrize(
+    "interval,expected", [(9.9, False), (10.0, True), (90.0, True), (90.5, False)]
+)
 def test_plm_interval_limits(interval, expected):
     ev = _lms([k * interval for k in range(4)])
     assert plm_series(ev, S)["plm_series"].notna().all() == expected

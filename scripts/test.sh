@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Lint, types and tests — the README's test command (`make test`) and CI (.ci/run) run this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+# System tools some tests drive for real: headless Chromium (dashboard), pdftoppm (PDF report).
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need[*]} (apt-get)"
+    apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "note: ${need[*]} missing and not root: the tests needing them will skip"
+  fi
+fi
+
+echo "== ruff"
+$BIN/ruff check .
+echo "== mypy"
+$BIN/mypy
+echo "== pytest"
+$BIN/pytest -q -p no:cacheprovider "$@"
