@@ -151,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
             "(the folder holding real/infant_keypoints_labelled)"
         )
     rotations = tuple(int(r) for r in args.rotations.split(","))
-    est = MediaPipePose(args.complexity, rotations=rotations, model_path=args.model, tracking=False)
+    try:
+        est = MediaPipePose(
+            args.complexity, rotations=rotations, model_path=args.model, tracking=False
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        sys.exit(str(exc))
     run_accuracy(args.data, est)
     est.close()
     if args.speed:

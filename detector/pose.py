@@ -192,12 +192,12 @@ class MediaPipePose:
     ) -> None:
         if model_complexity not in _BUNDLED:
             raise ValueError(f"model_complexity must be 0, 1 or 2, got {model_complexity!r}")
-        if not 0.0 <= min_detection_confidence <= 1.0:
-            raise ValueError(
-                f"min_detection_confidence must lie in 0..1, got {min_detection_confidence}"
-            )
-        if not 0.0 <= weak_score <= 1.0:
-            raise ValueError(f"weak_score must lie in 0..1, got {weak_score}")
+        for arg, value in (
+            ("min_detection_confidence", min_detection_confidence),
+            ("weak_score", weak_score),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{arg} must lie in 0..1, got {value}")
         rots = tuple(int(r) for r in rotations)
         if not rots or any(r not in _ROTATIONS for r in rots) or len(set(rots)) != len(rots):
             raise ValueError(
@@ -289,12 +289,6 @@ class MediaPipePose:
         self._tracked.clear()
         self._closed = True
 
-    def __enter__(self) -> MediaPipePose:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- the model, on one upright image ------------------------------------------------------
     def _detect_upright(self, rgb: np.ndarray, rotation: int) -> PoseResult | None:
         """Pose in ``rgb`` (already rotated by ``rotation``), in ``rgb``'s pixel coordinates.
@@ -359,16 +353,17 @@ def pose_default() -> MediaPipePose:
 
 # --- cropping -------------------------------------------------------------------------------
 class CropOffset(NamedTuple):
-    """Where a crop came from: crop pixel ``p`` is frame pixel ``p / scale + (x0, y0)``."""
+    """Where a crop came from: crop pixel ``(x, y)`` is frame pixel
+    ``(x / scale_x + x0, y / scale_y + y0)``."""
 
     x0: int
     y0: int
-    scale: float = 1.0
+    scale_x: float = 1.0
+    scale_y: float = 1.0
 
     def to_frame(self, xy: np.ndarray) -> np.ndarray:
-        return (np.asarray(xy, dtype=np.float32) / self.scale + (self.x0, self.y0)).astype(
-            np.float32
-        )
+        scale = np.array([self.scale_x, self.scale_y])
+        return (np.asarray(xy, dtype=np.float64) / scale + (self.x0, self.y0)).astype(np.float32)
 
 
 def pose_crop(
@@ -393,17 +388,15 @@ def pose_crop(
     cx1, cy1 = min(width, int(np.ceil(x1 + mx))), min(height, int(np.ceil(y1 + my)))
     if cx1 <= cx0 or cy1 <= cy0:
         raise ValueError(f"box_xyxy {tuple(box_xyxy)} lies outside the {width}x{height} frame")
-    crop = rgb[cy0:cy1, cx0:cx1]
-    scale = 1.0
-    longest = max(cx1 - cx0, cy1 - cy0)
-    if max_side_px is not None and longest > max_side_px:
+    crop, (w, h) = rgb[cy0:cy1, cx0:cx1], (cx1 - cx0, cy1 - cy0)
+    if max_side_px is not None and max(w, h) > max_side_px:
         import cv2
 
-        scale = max_side_px / longest
-        size = (max(1, round((cx1 - cx0) * scale)), max(1, round((cy1 - cy0) * scale)))
+        scale = max_side_px / max(w, h)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-        scale = size[0] / (cx1 - cx0)  # the scale actually applied horizontally
-    return np.ascontiguousarray(crop), CropOffset(cx0, cy0, scale)
+        return crop, CropOffset(cx0, cy0, size[0] / w, size[1] / h)
+    return np.ascontiguousarray(crop), CropOffset(cx0, cy0)
 
 
 def pose_uncrop(result: PoseResult | None, offset: CropOffset) -> PoseResult | None:

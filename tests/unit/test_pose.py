@@ -337,7 +337,7 @@ def test_fake_pose_callable_sees_the_frame():
 def test_pose_crop_grows_box_and_clips_to_frame():
     img = np.arange(100 * 200 * 3, dtype=np.uint32).reshape(100, 200, 3).astype(np.uint8)
     crop, off = pose_crop(img, (40, 20, 80, 60), margin=0.25)  # box 40x40, grows by 10 each side
-    assert off == CropOffset(30, 10, 1.0) and crop.shape == (60, 60, 3)
+    assert off == CropOffset(30, 10) and crop.shape == (60, 60, 3)
     np.testing.assert_array_equal(crop, img[10:70, 30:90])
     crop, off = pose_crop(img, (0, 0, 20, 100), margin=0.5)
     assert (off.x0, off.y0) == (0, 0) and crop.shape == (100, 30, 3)
@@ -346,7 +346,7 @@ def test_pose_crop_grows_box_and_clips_to_frame():
 def test_pose_crop_shrinks_and_uncrop_maps_back():
     img = np.zeros((100, 200, 3), dtype=np.uint8)
     crop, off = pose_crop(img, (40, 20, 160, 100), margin=0.0, max_side_px=60)  # 120x80 -> 60x40
-    assert crop.shape == (40, 60, 3) and off == CropOffset(40, 20, 0.5)
+    assert crop.shape == (40, 60, 3) and off == CropOffset(40, 20, 0.5, 0.5)
     res = pose_uncrop(_result(10.0), off)
     assert res is not None
     np.testing.assert_array_equal(res.keypoints_px, np.tile([40 + 20.0, 20 + 20.0], (K, 1)))
@@ -367,3 +367,11 @@ def test_pose_crop_bad_boxes():
 def test_import_does_not_load_mediapipe():
     code = "import sys, detector.pose; sys.exit('mediapipe' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_pose_crop_uneven_shrink_maps_crop_corners_to_box_corners():
+    img = np.zeros((100, 200, 3), dtype=np.uint8)
+    crop, off = pose_crop(img, (10, 5, 130, 86), margin=0.0, max_side_px=60)  # 120x81 box
+    h, w = crop.shape[:2]
+    assert w == 60
+    np.testing.assert_allclose(off.to_frame(np.array([[0, 0], [w, h]])), [[10, 5], [130, 86]])
