@@ -247,7 +247,7 @@ def track_load(path: str | Path) -> NightTrack:
     if not path.is_file():
         raise TrackFileError(f"{path}: no tracks file there — analyse the night again to make one")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
             arrays = {k: z[k] for k in ("t_s", "keypoints_px", "visibility", "pose_ran", "motion")}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
