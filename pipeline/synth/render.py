@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.synth.body import BODY, arm_joints, leg_joints, to_pixels, view_matrix
 
-__all__ = ["Look", "FrameState", "Renderer", "SKIN_TONES"]
+__all__ = ["Look", "FrameState", "Renderer", "SKIN_TONES", "carer_arm", "blanket_top"]
 
 _SHIFT = 4  # sub-pixel bits for cv2 drawing
 _ONE = 1 << _SHIFT
@@ -371,9 +371,8 @@ class Renderer:
     def _draw_blanket(
         self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
     ) -> None:
-        g, L = BODY, s.body_len_px
-        bottom, full_top = 0.62, g.hip_y - 0.05
-        top = bottom - (bottom - full_top) * float(np.clip(s.blanket, 0, 1))
+        L = s.body_len_px
+        bottom, top = _BLANKET_BOTTOM, blanket_top(s.blanket)
         pts = [(-0.3, top), (0.3, top), (0.32, bottom), (-0.32, bottom)]
         legs = [leg_joints(s.hip_flex[i], s.hip_abd[i], s.knee_flex[i], sd)
                 for i, sd in enumerate((1.0, -1.0))]
@@ -412,15 +411,7 @@ class Renderer:
         self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
     ) -> None:
         L = s.body_len_px
-        target = to_pixels(np.array([0.05, -0.08]), m)
-        d = np.array([np.cos(np.radians(s.carer_from_deg)), np.sin(np.radians(s.carer_from_deg))])
-        far = target + d * 2.0 * max(self.width, self.height)
-        # the hand travels from beyond the frame edge to the target
-        edge = _edge_distance(target, d, self.width, self.height)
-        reach = float(np.clip(s.carer_reach, 0, 1))
-        wrist = target + d * (edge + 0.25 * L) * (1.0 - reach)
-        wrist = wrist + np.array([np.sin(s.carer_wiggle), np.cos(1.3 * s.carer_wiggle)]) * 0.01 * L
-        elbow = wrist + d * 0.45 * L
+        far, elbow, wrist, d = carer_arm(s, m, self.width, self.height)
         _capsule(img, far, elbow, 0.12 * L, 0.11 * L, mat.sleeve)
         _capsule(img, elbow + d * 0.05 * L, wrist, 0.085 * L, 0.065 * L, mat.carer)
         palm = wrist - d * 0.09 * L
@@ -449,6 +440,34 @@ class Renderer:
             n = (self.look.noise_day * np.roll(noise, shift, axis=1)).astype(np.int16)
             img = np.clip(img.astype(np.int16) + n[..., None], 0, 255).astype(np.uint8)
         return img
+
+
+_BLANKET_BOTTOM = 0.62  # body units, past the heels
+
+
+def blanket_top(cover: float | np.ndarray) -> float | np.ndarray:
+    """Body-unit y of the blanket's top edge for a cover fraction 0..1 (1: up to the waist)."""
+    full_top = BODY.hip_y - 0.05
+    return _BLANKET_BOTTOM - (_BLANKET_BOTTOM - full_top) * np.clip(cover, 0.0, 1.0)
+
+
+def carer_arm(
+    s: FrameState, m: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Caregiver arm geometry in pixels: shoulder-side end (off-frame), elbow, wrist, and
+    the unit direction pointing from the hand back to the frame edge."""
+    L = s.body_len_px
+    target = to_pixels(np.array([0.05, -0.08]), m)
+    a = np.radians(s.carer_from_deg)
+    d = np.array([np.cos(a), np.sin(a)])
+    far = target + d * 2.0 * max(width, height)
+    edge = _edge_distance(target, d, width, height)
+    reach = float(np.clip(s.carer_reach, 0, 1))
+    wrist = target + d * (edge + 0.25 * L) * (1.0 - reach)
+    w = s.carer_wiggle
+    wrist = wrist + np.array([np.sin(w), np.cos(1.3 * w)]) * 0.01 * L
+    elbow = wrist + d * 0.45 * L
+    return far, elbow, wrist, d
 
 
 def _edge_distance(p: np.ndarray, d: np.ndarray, w: int, h: int) -> float:
