@@ -1,0 +1,260 @@
+"""The dashboard's pages, run headless with Streamlit's AppTest against a real store."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from dashboard_seed import make_plain_video, seed_night  # noqa: E402
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+PAGES = ["night", "review", "trends", "export", "import"]
+
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with two analysed nights of one child (the later one with video)."""
+    data = tmp_path_factory.mktemp("seeded")
+    store = Store(data)
+    seed_night(store, seed=1, n_blocks=2, label="Mila", day=__import__("datetime").date(2024, 5, 1))
+    seed_night(
+        store, seed=0, with_video=True, label="Mila", day=__import__("datetime").date(2024, 5, 2)
+    )
+    return data
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Background jobs the UI starts, recorded instead of run (no detached analysis in tests)."""
+    import pipeline.jobs
+
+    calls: list[int] = []
+    monkeypatch.setattr(
+        pipeline.jobs, "job_start_background", lambda store, night_id, **kw: calls.append(night_id)
+    )
+    return calls
+
+
+@pytest.fixture
+def empty_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int]) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("LEGMOVE_DATA", str(data))
+    return data
+
+
+@pytest.fixture
+def seeded_data(
+    seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int]
+) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(seeded_template, data)
+    monkeypatch.setenv("LEGMOVE_DATA", str(data))
+    return data
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if page is not None:
+        at.query_params["page"] = page
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [i.value for i in at.info] + [s.value for s in at.success]
+    parts += [w.value for w in at.warning] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_an_empty_store(empty_data: Path, page: str) -> None:
+    at = _app(page)
+    _ok(at)
+    assert at.sidebar.radio[0].value == page
+    assert at.header[0].value
+
+
+def test_empty_store_opens_on_import(empty_data: Path) -> None:
+    at = _app()
+    _ok(at)
+    assert at.sidebar.radio[0].value == "import"
+    assert at.header[0].value == "Import a night"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_a_seeded_store(seeded_data: Path, page: str) -> None:
+    at = _app(page)
+    _ok(at)
+    assert "not a diagnosis" in _texts(at) or page == "import"
+
+
+def test_night_page_shows_cards_timeline_and_hourly_counts(seeded_data: Path) -> None:
+    store = Store(seeded_data)
+    night = store.list_nights()[-1]
+    s = night.summary
+    assert s is not None
+    at = _app()
+    _ok(at)
+    assert at.sidebar.radio[0].value == "night"  # a store with nights opens on the last one
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) >= {
+        "Sleep onset",
+        "Time to fall asleep",
+        "Total sleep",
+        "Awakenings",
+        "PLMS index",
+        "Leg movements (LMs)",
+        "Rhythmic movements",
+        "Twitches",
+    }
+    assert metrics["Leg movements (LMs)"] == str(s["counts"]["lm"])
+    assert metrics["Twitches"] == str(s["counts"]["twitch"])
+    assert metrics["Awakenings"] == str(s["awakenings"])
+    assert metrics["PLMS index"] == f"{s['plm_index_per_h']:.1f} /h"
+    # in bed 19:30 and onset known: the clock time of onset
+    assert metrics["Sleep onset"].count(":") == 1
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.dataframe) == 1
+    hourly = at.dataframe[0].value
+    assert int(hourly["LMs"].sum()) == s["counts"]["lm"]
+
+
+def test_choosing_another_night(seeded_data: Path) -> None:
+    store = Store(seeded_data)
+    first = store.list_nights()[0]
+    at = _app("night")
+    at.selectbox(key="night_pick").set_value(first.id).run()
+    _ok(at)
+    assert at.header[0].value.endswith(f"(#{first.id})")
+    assert at.query_params["night"] == [str(first.id)] or at.query_params["night"] == str(first.id)
+
+
+def test_review_in_the_ui_is_in_the_database(seeded_data: Path) -> None:
+    store = Store(seeded_data)
+    night = store.list_nights()[-1]
+    eps = store.episodes(night.id)
+    assert len(eps) >= 2
+    at = _app("review")
+    _ok(at)
+    # the first (most important) episode is shown; confirm it with a note
+    first = int(eps.sort_values(["priority", "start_s"], kind="stable").iloc[0]["number"])
+    at.text_area(key=f"note_{night.id}_{first}").input("clearly kicking, both legs")
+    at.button(key="rv_confirm").click().run()
+    _ok(at)
+    now = store.episodes(night.id).set_index("number")
+    assert now.loc[first, "verdict"] == "confirm"
+    assert now.loc[first, "note"] == "clearly kicking, both legs"
+    # next, then reject the second one
+    at.button(key="ep_next").click().run()
+    _ok(at)
+    second = int(eps.sort_values(["priority", "start_s"], kind="stable").iloc[1]["number"])
+    at.button(key="rv_reject").click().run()
+    _ok(at)
+    now = store.episodes(night.id).set_index("number")
+    assert now.loc[second, "verdict"] == "reject"
+    assert [r.verdict for r in store.reviews(night.id)] == ["confirm", "reject"]
+    # previous goes back, and the page shows the saved verdict
+    at.button(key="ep_prev").click().run()
+    assert "looks right" in _texts(at)
+
+
+def test_review_clip_is_rendered_on_request(seeded_data: Path) -> None:
+    at = _app("review")
+    _ok(at)
+    assert len(at.get("video")) == 1  # the source is a small mp4: played directly
+    at.button(key="make_clip_skel").click().run()
+    _ok(at)
+    assert len(at.get("video")) == 2
+    clips = list((seeded_data / "cache" / "clips").rglob("*.mp4"))
+    assert len(clips) == 1 and clips[0].stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("bedtime notes.txt", b"not a video at all\n" * 50),  # FFmpeg reads text as "video"
+        ("photo.mp4", b"\x00\x01garbage" * 200),
+        ("empty.mp4", b""),
+    ],
+)
+def test_non_video_upload_is_refused_and_adds_nothing(
+    empty_data: Path, started: list[int], name: str, content: bytes
+) -> None:
+    at = _app("import")
+    at.text_input(key="imp_label").input("Mila")
+    at.file_uploader[0].set_value((name, content, "application/octet-stream"))
+    at.run()
+    at.button(key="imp_upload_go").click().run()
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "Nothing was added" in errors
+    assert name in errors and ("not a video" in errors or "empty" in errors), errors
+    assert Store(empty_data).list_nights() == []
+    assert started == []
+    videos = empty_data / "videos"
+    assert not videos.exists() or not any(videos.rglob("*"))
+
+
+def test_video_upload_adds_the_night_and_starts_its_job(
+    empty_data: Path, tmp_path: Path, started: list[int]
+) -> None:
+    video = make_plain_video(tmp_path / "v.mp4", 6.0)
+    at = _app("import")
+    at.text_input(key="imp_label").input("Mila")
+    at.file_uploader[0].set_value(("../../etc/evil name?.mp4", video.read_bytes(), "video/mp4"))
+    at.run()
+    at.button(key="imp_upload_go").click().run()
+    assert not at.exception
+    nights = Store(empty_data).list_nights()
+    assert len(nights) == 1 and nights[0].label == "Mila"
+    saved = Path(nights[0].sources[0].path)
+    assert saved.is_file() and (empty_data / "videos") in saved.parents
+    assert saved.name == "evil name_.mp4"  # no path traversal, plain characters
+    assert started == [nights[0].id]
+    assert "analysing it in the background" in _texts(at)
+
+
+def test_local_import_names_the_missing_path(empty_data: Path, tmp_path: Path) -> None:
+    at = _app("import")
+    at.text_input(key="imp_label").input("Mila")
+    at.text_area(key="imp_paths").input(str(tmp_path / "nowhere"))
+    at.button(key="imp_local_go").click().run()
+    assert not at.exception
+    assert "nowhere: no such file or folder" in "\n".join(e.value for e in at.error)
+    assert Store(empty_data).list_nights() == []
+
+
+def test_note_added_on_trends_page(seeded_data: Path) -> None:
+    at = _app("trends")
+    at.date_input(key="note_date").set_value(__import__("datetime").date(2024, 5, 2))
+    at.text_input(key="note_text").input("iron supplement started")
+    at.button[0].click().run()
+    _ok(at)
+    notes = Store(seeded_data).notes()
+    assert [(n.note_date.isoformat(), n.text) for n in notes] == [
+        ("2024-05-02", "iron supplement started")
+    ]
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_export_makes_the_csv_files(seeded_data: Path) -> None:
+    at = _app("export")
+    _ok(at)
+    at.button(key="exp_go").click().run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert any("nights.csv" in lb for lb in labels), labels
+    out = next((seeded_data / "exports").iterdir())
+    assert (out / "nights.csv").read_text(encoding="utf-8-sig").count("\n") == 3  # header + 2
