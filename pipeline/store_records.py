@@ -6,7 +6,7 @@ See :mod:`pipeline.store`. Everything here is plain data: no database access.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,18 @@ class Night:
     def start_time(self) -> datetime | None:
         """Local clock time (naive) of the night's first frame, when the video recorded it."""
         return None if self.recorded is None else self.recorded.astimezone().replace(tzinfo=None)
+
+    @property
+    def in_bed_s(self) -> float | None:
+        """When the baby was put to bed, in seconds from the night's first frame (negative if
+        before the recording started); None unless both the in-bed time and the recording
+        time are known. An in-bed time before noon is taken as after midnight."""
+        start = self.start_time
+        if self.in_bed is None or start is None:
+            return None
+        clock = time.fromisoformat(self.in_bed)
+        day = self.night_date + timedelta(days=1 if clock.hour < 12 else 0)
+        return (datetime.combine(day, clock) - start).total_seconds()
 
     @property
     def title(self) -> str:
