@@ -16,12 +16,23 @@ import cv2
 import numpy as np
 
 from pipeline.synth.body import BODY, arm_joints, leg_joints, to_pixels, view_matrix
+from pipeline.synth.draw import (
+    AA,
+    FACTORS,
+    GAINS,
+    LIGHT,
+    ONE,
+    SHIFT,
+    capsule,
+    ellipse,
+    fx,
+    mix,
+    shaded_ellipse,
+    shades,
+)
 
 __all__ = ["Look", "FrameState", "Renderer", "SKIN_TONES", "carer_arm", "blanket_top"]
 
-_SHIFT = 4  # sub-pixel bits for cv2 drawing
-_ONE = 1 << _SHIFT
-_AA = cv2.LINE_AA
 
 #: Realistic skin tones (RGB), light to dark.
 SKIN_TONES: tuple[tuple[int, int, int], ...] = (
@@ -101,20 +112,19 @@ class _Materials:
 
     def __init__(self, look: Look) -> None:
         self.look = look
-        self.skin = _shades(look.skin, _GAINS)
-        self.face = _shades(look.skin, (0.8, 0.9, 0.97, 1.02, 1.07))
-        self.onesie = _shades(look.onesie, _GAINS)
-        self.blanket = _shades(look.blanket, (0.7, 0.82, 0.92, 1.0, 1.06))
-        self.carer = _shades(look.carer_skin, _GAINS)
-        self.sleeve = _shades(look.sleeve, _GAINS)
-        self.hair = _shades(look.hair, _GAINS)
-        skin = np.array(look.skin, dtype=np.float64)
-        self.blush = _mix(look.skin, (235, 125, 125), 0.25)
-        self.nose = _shades(look.skin, (0.86,))[0]
-        self.nostril = _shades(look.skin, (0.62,))[0]
-        self.lips = _mix(look.skin, (200, 80, 95), 0.55)
-        self.lip_line = _mix(look.skin, (120, 40, 55), 0.7)
-        self.lash = tuple(int(v) for v in np.clip(skin * 0.3, 0, 255))
+        self.skin = shades(look.skin, GAINS)
+        self.face = shades(look.skin, (0.8, 0.9, 0.97, 1.02, 1.07))
+        self.onesie = shades(look.onesie, GAINS)
+        self.blanket = shades(look.blanket, (0.7, 0.82, 0.92, 1.0, 1.06))
+        self.carer = shades(look.carer_skin, GAINS)
+        self.sleeve = shades(look.sleeve, GAINS)
+        self.hair = shades(look.hair, GAINS)
+        self.blush = mix(look.skin, (235, 125, 125), 0.25)
+        self.nose = shades(look.skin, (0.86,))[0]
+        self.nostril = shades(look.skin, (0.62,))[0]
+        self.lips = mix(look.skin, (200, 80, 95), 0.55)
+        self.lip_line = mix(look.skin, (120, 40, 55), 0.7)
+        self.lash = mix(look.skin, (0, 0, 0), 0.7)
 
 
 @dataclass(frozen=True)
@@ -141,83 +151,6 @@ class FrameState:
     frame_index: int = 0
 
 
-def _shades(rgb: tuple[int, int, int], gains: tuple[float, ...]) -> list[tuple[int, int, int]]:
-    base = np.array(rgb, dtype=np.float64)
-    out = []
-    for g in gains:
-        c = base * g + (18.0 * (g - 1.0) if g > 1.0 else 0.0)
-        c = np.clip(c, 0, 255)
-        out.append((int(c[0]), int(c[1]), int(c[2])))
-    return out
-
-
-_GAINS = (0.62, 0.78, 0.9, 1.0, 1.1)
-_FACTORS = (1.0, 0.86, 0.68, 0.48, 0.24)
-_LIGHT = np.array([-0.45, -0.55])  # highlight offset direction (image), per unit radius
-
-
-def _mix(
-    a: tuple[int, int, int], b: tuple[int, int, int], w: float
-) -> tuple[int, int, int]:
-    c = (1.0 - w) * np.array(a, dtype=np.float64) + w * np.array(b, dtype=np.float64)
-    return (int(c[0]), int(c[1]), int(c[2]))
-
-
-def _fx(p: np.ndarray) -> tuple[int, int]:
-    return int(round(float(p[0]) * _ONE)), int(round(float(p[1]) * _ONE))
-
-
-def _capsule(
-    img: np.ndarray,
-    p0: np.ndarray,
-    p1: np.ndarray,
-    r0: float,
-    r1: float,
-    shades: list[tuple[int, int, int]],
-) -> None:
-    """A tapered, shaded capsule from ``p0`` (radius ``r0``) to ``p1`` (radius ``r1``)."""
-    d = p1 - p0
-    n = float(np.hypot(d[0], d[1]))
-    perp = np.array([-d[1], d[0]]) / n if n > 1e-6 else np.array([1.0, 0.0])
-    for colour, f in zip(shades, _FACTORS, strict=False):
-        a, b = r0 * f, r1 * f
-        off = _LIGHT * (1.0 - f) * 0.5 * (r0 + r1) * 0.7
-        q0, q1 = p0 + off, p1 + off
-        if a >= 0.5:
-            cv2.circle(img, _fx(q0), int(a * _ONE), colour, -1, _AA, _SHIFT)
-        if b >= 0.5:
-            cv2.circle(img, _fx(q1), int(b * _ONE), colour, -1, _AA, _SHIFT)
-        if n > 1e-6:
-            poly = np.array([q0 + perp * a, q1 + perp * b, q1 - perp * b, q0 - perp * a])
-            cv2.fillConvexPoly(img, np.round(poly * _ONE).astype(np.int32), colour, _AA, _SHIFT)
-
-
-def _ellipse(
-    img: np.ndarray,
-    c: np.ndarray,
-    ax: tuple[float, float],
-    angle: float,
-    colour: tuple[int, int, int],
-    thickness: int = -1,
-    arc: tuple[float, float] = (0.0, 360.0),
-) -> None:
-    axes = (max(1, int(ax[0] * _ONE)), max(1, int(ax[1] * _ONE)))
-    cv2.ellipse(img, _fx(c), axes, angle, arc[0], arc[1], colour, thickness, _AA, _SHIFT)
-
-
-def _shaded_ellipse(
-    img: np.ndarray,
-    c: np.ndarray,
-    ax: tuple[float, float],
-    angle: float,
-    shades: list[tuple[int, int, int]],
-) -> None:
-    r = 0.5 * (ax[0] + ax[1])
-    for colour, f in zip(shades, _FACTORS, strict=False):
-        off = _LIGHT * (1.0 - f) * r * 0.6
-        _ellipse(img, c + off, (ax[0] * f, ax[1] * f), angle, colour)
-
-
 class Renderer:
     """Draws frames of one scene; holds the static background, vignette and noise bank."""
 
@@ -231,13 +164,16 @@ class Renderer:
         r2 = ((xx - self.width / 2) / (self.width / 2)) ** 2 + (
             (yy - self.height / 2) / (self.height / 2)
         ) ** 2
-        self._vig_day = (255 * (1.0 - 0.12 * r2 / 2)).clip(0, 255).astype(np.uint8)
+        # colour: a mild vignette, baked into the background; infrared: a strong one
+        vig_day = (1.0 - 0.12 * r2 / 2).clip(0, 1)[..., None]
+        self._background = (self._background * vig_day).astype(np.uint8)
         keep = look.vignette_ir
         self._vig_ir = (255 * (1.0 - (1.0 - keep) * r2 / 2)).clip(0, 255).astype(np.uint8)
-        self._noise = [
-            rng.normal(0.0, 1.0, (self.height, self.width)).astype(np.float32) for _ in range(8)
-        ]
+        # sensor noise: a bank taller than the frame, read at a random row offset
         self._noise_rng = np.random.default_rng(seed + 1)
+        bank = rng.normal(0.0, 1.0, (self.height * 2, self.width)).astype(np.float32)
+        self._noise_day = _split_noise(bank * look.noise_day, 3)
+        self._noise_ir = _split_noise(bank * look.noise_ir, 1)
         self._seed = seed
         self._ir_lut = _ir_lut()
         self._day = _Materials(look)
@@ -264,9 +200,7 @@ class Renderer:
         return self._camera(img, s)
 
     # --- the baby -------------------------------------------------------------------
-    def _draw_baby(
-        self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
-    ) -> None:
+    def _draw_baby(self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials) -> None:
         g, L = BODY, s.body_len_px
         sides = (1.0, -1.0)
         arms = [
@@ -280,25 +214,23 @@ class Renderer:
         for i in order:
             hip, knee, ankle, toe = (to_pixels(p, m) for p in legs[i])
             zk = float(legs[i][1][2])
-            shades = _shades(mat.look.skin, tuple(v * (1.0 + 0.3 * zk) for v in _GAINS))
-            _capsule(img, hip, knee, g.thigh_r * L, g.knee_r * L, shades)
-            _capsule(img, knee, ankle, g.knee_r * L, g.ankle_r * L, shades)
-            _capsule(img, ankle, toe, g.ankle_r * L * 1.1, g.ankle_r * L * 0.95, shades)
+            ramp = shades(mat.look.skin, tuple(v * (1.0 + 0.3 * zk) for v in GAINS))
+            capsule(img, hip, knee, g.thigh_r * L, g.knee_r * L, ramp)
+            capsule(img, knee, ankle, g.knee_r * L, g.ankle_r * L, ramp)
+            capsule(img, ankle, toe, g.ankle_r * L * 1.1, g.ankle_r * L * 0.95, ramp)
             cuff = hip + 0.2 * (knee - hip)
             r = g.thigh_r * L
-            _capsule(img, hip, cuff, r * 1.1, r * 1.06, mat.onesie)
+            capsule(img, hip, cuff, r * 1.1, r * 1.06, mat.onesie)
         for i in (0, 1):
             sh, el, wr = (to_pixels(p, m) for p in arms[i])
-            _capsule(img, sh, el, g.upper_arm_r * L * 1.15, g.upper_arm_r * L, mat.onesie)
-            _capsule(img, el, wr, g.forearm_r * L, g.forearm_r * L * 0.9, mat.skin)
+            capsule(img, sh, el, g.upper_arm_r * L * 1.15, g.upper_arm_r * L, mat.onesie)
+            capsule(img, el, wr, g.forearm_r * L, g.forearm_r * L * 0.9, mat.skin)
             d = wr - el
             hand = wr + d / max(float(np.hypot(*d)), 1e-6) * 0.025 * L
-            _shaded_ellipse(img, hand, (0.03 * L, 0.025 * L), s.angle_deg, mat.skin)
+            shaded_ellipse(img, hand, (0.03 * L, 0.025 * L), s.angle_deg, mat.skin)
         self._draw_head(img, s, m, mat)
 
-    def _draw_torso(
-        self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
-    ) -> None:
+    def _draw_torso(self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials) -> None:
         g, L = BODY, s.body_len_px
         w = 1.0 + s.breath
         ys = np.array([g.shoulder_y - 0.02, g.shoulder_y + 0.06, -0.05, 0.03, g.hip_y + 0.05])
@@ -307,23 +239,21 @@ class Renderer:
         right = np.stack([-xs, ys], axis=1)
         left = np.stack([xs, ys], axis=1)[::-1]
         outline = to_pixels(np.concatenate([right, left]), m)
-        for colour, f in zip(mat.onesie, _FACTORS, strict=False):
+        for colour, f in zip(mat.onesie, FACTORS, strict=False):
             c = outline.mean(axis=0)
-            poly = c + (outline - c) * np.array([f ** 0.35, f ** 0.35])
-            poly = poly + _LIGHT * (1.0 - f) * g.torso_rx * L * 0.5
-            cv2.fillPoly(img, [np.round(poly * _ONE).astype(np.int32)], colour, _AA, _SHIFT)
+            poly = c + (outline - c) * np.array([f**0.35, f**0.35])
+            poly = poly + LIGHT * (1.0 - f) * g.torso_rx * L * 0.5
+            cv2.fillPoly(img, [np.round(poly * ONE).astype(np.int32)], colour, AA, SHIFT)
         # neck
         a = to_pixels(np.array([0.0, g.shoulder_y - 0.005]), m)
         b = to_pixels(np.array([0.0, g.head_y + 0.09]), m)
-        _capsule(img, a, b, 0.05 * L, 0.05 * L, mat.skin)
+        capsule(img, a, b, 0.05 * L, 0.05 * L, mat.skin)
         # collar
         c = to_pixels(np.array([0.0, g.shoulder_y - 0.02]), m)
         dark = mat.onesie[0]
-        _ellipse(img, c, (0.06 * L, 0.03 * L), s.angle_deg, dark, max(1, int(0.008 * L)), (0, 180))
+        ellipse(img, c, (0.06 * L, 0.03 * L), s.angle_deg, dark, max(1, int(0.008 * L)), (0, 180))
 
-    def _draw_head(
-        self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
-    ) -> None:
+    def _draw_head(self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials) -> None:
         g, L, ang = BODY, s.body_len_px, s.angle_deg
         rx, ry = g.head_rx * L, g.head_ry * L
         c = to_pixels(np.array([0.0, g.head_y]), m)
@@ -334,48 +264,55 @@ class Renderer:
             return c + ux * x * rx + uy * y * ry
 
         for sgn in (-1.0, 1.0):  # ears
-            _shaded_ellipse(img, at(sgn * 0.97, 0.08), (0.2 * rx, 0.28 * ry), ang, mat.skin)
-        _shaded_ellipse(img, c, (rx, ry), ang, mat.face)
+            shaded_ellipse(img, at(sgn * 0.97, 0.08), (0.2 * rx, 0.28 * ry), ang, mat.skin)
+        shaded_ellipse(img, c, (rx, ry), ang, mat.face)
         hair = mat.look.hair
         if self.look.prone:
-            _shaded_ellipse(img, at(0, -0.05), (rx * 0.97, ry * 0.93), ang, _shades(hair, _GAINS))
+            shaded_ellipse(img, at(0, -0.05), (rx * 0.97, ry * 0.93), ang, shades(hair, GAINS))
             return
-        _ellipse(img, at(0, -0.28), (rx * 0.92, ry * 0.72), ang, hair, -1, (190, 350))
+        ellipse(img, at(0, -0.28), (rx * 0.92, ry * 0.72), ang, hair, -1, (190, 350))
         t = float(np.clip(s.head_turn, -1, 1)) * 0.28
         lw = max(1, int(round(0.012 * L)))
         for sgn in (-1.0, 1.0):
-            _ellipse(img, at(sgn * 0.52 + t, 0.4), (0.2 * rx, 0.12 * ry), ang, mat.blush)
+            ellipse(img, at(sgn * 0.52 + t, 0.4), (0.2 * rx, 0.12 * ry), ang, mat.blush)
         for sgn in (-1.0, 1.0):
             e = at(sgn * 0.38 + t, 0.06)
-            _ellipse(img, at(sgn * 0.38 + t, -0.16), (0.2 * rx, 0.08 * ry), ang, hair, lw,
-                     (200, 340))
+            ellipse(
+                img, at(sgn * 0.38 + t, -0.16), (0.2 * rx, 0.08 * ry), ang, hair, lw, (200, 340)
+            )
             if s.eyes_open >= 0.5:
-                _ellipse(img, e, (0.17 * rx, 0.11 * ry), ang, (245, 245, 242))
-                _ellipse(img, e, (0.1 * rx, 0.1 * ry), ang, (95, 75, 60))
-                _ellipse(img, e, (0.05 * rx, 0.05 * ry), ang, (15, 12, 12))
-                _ellipse(img, e - (ux + uy) * 0.03 * rx, (0.025 * rx, 0.025 * ry), ang,
-                         (255, 255, 255))
-                _ellipse(img, e, (0.17 * rx, 0.11 * ry), ang, mat.lash, lw, (180, 360))
+                ellipse(img, e, (0.17 * rx, 0.11 * ry), ang, (245, 245, 242))
+                ellipse(img, e, (0.1 * rx, 0.1 * ry), ang, (95, 75, 60))
+                ellipse(img, e, (0.05 * rx, 0.05 * ry), ang, (15, 12, 12))
+                ellipse(
+                    img, e - (ux + uy) * 0.03 * rx, (0.025 * rx, 0.025 * ry), ang, (255, 255, 255)
+                )
+                ellipse(img, e, (0.17 * rx, 0.11 * ry), ang, mat.lash, lw, (180, 360))
             else:
-                _ellipse(img, e, (0.17 * rx, 0.08 * ry), ang, mat.lash, lw + 1, (10, 170))
+                ellipse(img, e, (0.17 * rx, 0.08 * ry), ang, mat.lash, lw + 1, (10, 170))
         nose = at(t * 1.1, 0.33)
-        _ellipse(img, nose, (0.12 * rx, 0.08 * ry), ang, mat.nose)
+        ellipse(img, nose, (0.12 * rx, 0.08 * ry), ang, mat.nose)
         for sgn in (-1.0, 1.0):
-            _ellipse(img, nose + (ux * sgn * 0.05 + uy * 0.03) * rx, (0.03 * rx, 0.025 * ry),
-                     ang, mat.nostril)
+            ellipse(
+                img,
+                nose + (ux * sgn * 0.05 + uy * 0.03) * rx,
+                (0.03 * rx, 0.025 * ry),
+                ang,
+                mat.nostril,
+            )
         mouth = at(t, 0.6)
-        _ellipse(img, mouth, (0.19 * rx, 0.075 * ry), ang, mat.lips)
-        _ellipse(img, mouth, (0.17 * rx, 0.03 * ry), ang, mat.lip_line, lw, (0, 180))
+        ellipse(img, mouth, (0.19 * rx, 0.075 * ry), ang, mat.lips)
+        ellipse(img, mouth, (0.17 * rx, 0.03 * ry), ang, mat.lip_line, lw, (0, 180))
 
     # --- blanket and caregiver ----------------------------------------------------------
-    def _draw_blanket(
-        self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
-    ) -> None:
+    def _draw_blanket(self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials) -> None:
         L = s.body_len_px
         bottom, top = _BLANKET_BOTTOM, blanket_top(s.blanket)
         pts = [(-0.3, top), (0.3, top), (0.32, bottom), (-0.32, bottom)]
-        legs = [leg_joints(s.hip_flex[i], s.hip_abd[i], s.knee_flex[i], sd)
-                for i, sd in enumerate((1.0, -1.0))]
+        legs = [
+            leg_joints(s.hip_flex[i], s.hip_abd[i], s.knee_flex[i], sd)
+            for i, sd in enumerate((1.0, -1.0))
+        ]
         extra = []
         for _hip, knee, ankle, toe in legs:
             for p, r in ((knee, 0.09), (ankle, 0.08), (toe, 0.07)):
@@ -383,63 +320,66 @@ class Renderer:
                     for a in np.linspace(0, 2 * np.pi, 8, endpoint=False):
                         extra.append((p[0] + r * np.cos(a), max(top, p[1] + r * np.sin(a))))
         hull_bu = np.array(pts + extra)
-        hull = cv2.convexHull(np.round(to_pixels(hull_bu, m) * _ONE).astype(np.int32))
-        cv2.fillConvexPoly(img, hull, mat.blanket[1], _AA, _SHIFT)
+        hull = cv2.convexHull(np.round(to_pixels(hull_bu, m) * ONE).astype(np.int32))
+        cv2.fillConvexPoly(img, hull, mat.blanket[3], AA, SHIFT)
         # stripes printed on the cloth
         for y in np.arange(top + 0.06, bottom, 0.1):
             a, b = to_pixels(np.array([[-0.29, y], [0.29, y]]), m)
-            cv2.line(img, _fx(a), _fx(b), mat.blanket[0], max(1, int(0.012 * L)), _AA, _SHIFT)
+            cv2.line(img, fx(a), fx(b), mat.blanket[0], max(1, int(0.012 * L)), AA, SHIFT)
         # ridges where the legs push the cloth up: brighter with height
         for _hip, knee, ankle, _toe in legs:
             if knee[1] <= top and ankle[1] <= top:
                 continue
             zk = float(np.clip(knee[2] / 0.15, 0, 1))
-            gains = (0.9, 0.96, 1.0 + 0.06 * zk, 1.03 + 0.12 * zk, 1.05 + 0.18 * zk)
-            shades = _shades(mat.look.blanket, gains)
+            gains = (0.95, 0.99, 1.02 + 0.04 * zk, 1.05 + 0.08 * zk, 1.07 + 0.12 * zk)
+            ramp = shades(mat.look.blanket, gains)
             k2 = knee.copy()
             k2[1] = max(k2[1], top + 0.02)
             a2 = ankle.copy()
             a2[1] = max(a2[1], top + 0.02)
             kp, ap = to_pixels(k2, m), to_pixels(a2, m)
-            _capsule(img, kp, ap, 0.07 * L, 0.06 * L, shades)
-            _shaded_ellipse(img, kp, (0.07 * L, 0.07 * L), s.angle_deg, shades)
+            capsule(img, kp, ap, 0.085 * L, 0.075 * L, ramp)
+            shaded_ellipse(img, kp, (0.085 * L, 0.085 * L), s.angle_deg, ramp)
         # hem along the top edge
         a, b = to_pixels(np.array([[-0.3, top], [0.3, top]]), m)
-        cv2.line(img, _fx(a), _fx(b), mat.blanket[4], max(2, int(0.02 * L)), _AA, _SHIFT)
+        cv2.line(img, fx(a), fx(b), mat.blanket[4], max(2, int(0.02 * L)), AA, SHIFT)
 
-    def _draw_carer(
-        self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials
-    ) -> None:
+    def _draw_carer(self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials) -> None:
         L = s.body_len_px
         far, elbow, wrist, d = carer_arm(s, m, self.width, self.height)
-        _capsule(img, far, elbow, 0.12 * L, 0.11 * L, mat.sleeve)
-        _capsule(img, elbow + d * 0.05 * L, wrist, 0.085 * L, 0.065 * L, mat.carer)
+        capsule(img, far, elbow, 0.12 * L, 0.11 * L, mat.sleeve)
+        capsule(img, elbow + d * 0.05 * L, wrist, 0.085 * L, 0.065 * L, mat.carer)
         palm = wrist - d * 0.09 * L
         perp = np.array([-d[1], d[0]])
-        _capsule(img, wrist, palm, 0.07 * L, 0.075 * L, mat.carer)
+        capsule(img, wrist, palm, 0.07 * L, 0.075 * L, mat.carer)
         for k, off in enumerate((-0.055, -0.018, 0.018, 0.055)):
             base = palm + perp * off * L
             tip = base - d * (0.1 - 0.012 * abs(k - 1.5)) * L
-            _capsule(img, base, tip, 0.018 * L, 0.015 * L, mat.carer)
+            capsule(img, base, tip, 0.018 * L, 0.015 * L, mat.carer)
         thumb = wrist - d * 0.04 * L + perp * 0.09 * L
-        _capsule(img, wrist + perp * 0.05 * L, thumb, 0.022 * L, 0.018 * L, mat.carer)
+        capsule(img, wrist + perp * 0.05 * L, thumb, 0.022 * L, 0.018 * L, mat.carer)
 
     # --- the camera -----------------------------------------------------------------------
     def _camera(self, img: np.ndarray, s: FrameState) -> np.ndarray:
-        noise = self._noise[int(self._noise_rng.integers(len(self._noise)))]
-        shift = int(self._noise_rng.integers(self.width))
+        o = int(self._noise_rng.integers(self.height))
         if s.infrared:
             grey = cv2.transform(img, np.array([[0.55, 0.35, 0.10]], dtype=np.float32))
             grey = cv2.LUT(grey, self._ir_lut)
             grey = cv2.multiply(grey, self._vig_ir, scale=1.0 / 255.0)
-            out = grey.astype(np.float32) + self.look.noise_ir * np.roll(noise, shift, axis=1)
-            out8 = np.clip(out, 0, 255).astype(np.uint8)
-            return cv2.cvtColor(out8, cv2.COLOR_GRAY2RGB)
-        img = cv2.multiply(img, cv2.merge([self._vig_day] * 3), scale=1.0 / 255.0)
-        if self.look.noise_day > 0:
-            n = (self.look.noise_day * np.roll(noise, shift, axis=1)).astype(np.int16)
-            img = np.clip(img.astype(np.int16) + n[..., None], 0, 255).astype(np.uint8)
-        return img
+            pos, neg = self._noise_ir
+            grey = cv2.subtract(cv2.add(grey, pos[o : o + self.height]), neg[o : o + self.height])
+            return cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+        pos, neg = self._noise_day
+        return cv2.subtract(cv2.add(img, pos[o : o + self.height]), neg[o : o + self.height])
+
+
+def _split_noise(noise: np.ndarray, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-mean noise as two uint8 images (positive part, negative part) for cv2.add/subtract."""
+    pos = np.clip(np.round(noise), 0, 255).astype(np.uint8)
+    neg = np.clip(np.round(-noise), 0, 255).astype(np.uint8)
+    if channels > 1:
+        pos, neg = np.repeat(pos[..., None], channels, 2), np.repeat(neg[..., None], channels, 2)
+    return np.ascontiguousarray(pos), np.ascontiguousarray(neg)
 
 
 _BLANKET_BOTTOM = 0.62  # body units, past the heels
@@ -495,14 +435,14 @@ def _mattress(w: int, h: int, look: Look, rng: np.random.Generator) -> np.ndarra
     small = rng.normal(0, 1, (max(2, h // 24), max(2, w // 24))).astype(np.float32)
     folds = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
     folds = cv2.GaussianBlur(folds, (0, 0), max(w, h) / 60.0)
-    folds /= max(float(np.abs(folds).max()), 1e-6)
+    folds = folds / max(float(np.abs(folds).max()), 1e-6)
     base *= (1.0 + 0.07 * folds)[..., None]
     img = np.clip(base, 0, 255).astype(np.uint8)
     step = max(8, int(min(w, h) / 14))
     r = max(1, step // 6)
     for yi, y in enumerate(range(step // 2, h + step, step)):
         for x in range(step // 2 + (step // 2) * (yi % 2), w + step, step):
-            cv2.circle(img, (x, y), r, look.sheet_dots, -1, _AA)
+            cv2.circle(img, (x, y), r, look.sheet_dots, -1, AA)
     weave = rng.normal(0, 3.0, (h, w)).astype(np.float32)
     out = img.astype(np.float32) + weave[..., None]
     # piping along the mattress edge

@@ -62,7 +62,7 @@ class Item:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"kind": self.kind}
+        d: dict[str, Any] = {"kind": self.kind}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             d[f.name] = list(v) if isinstance(v, tuple) else v
@@ -403,8 +403,14 @@ def synth_scene(
         raise ValueError(f"fps must be an integer 5..60 (15, 25, 30 typical), got {fps}")
     if width % 2 or height % 2 or width < 64 or height < 64:
         raise ValueError(f"width and height must be even and >= 64, got {width}x{height}")
-    known = {f.name for f in dataclasses.fields(Scene)} - {"duration_s", "fps", "width",
-                                                            "height", "seed", "items"}
+    known = {f.name for f in dataclasses.fields(Scene)} - {
+        "duration_s",
+        "fps",
+        "width",
+        "height",
+        "seed",
+        "items",
+    }
     unknown = set(view) - known
     if unknown:
         raise ValueError(f"unknown scene parameters: {', '.join(sorted(unknown))}")
