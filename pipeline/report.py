@@ -1,0 +1,797 @@
+"""The PDF report for a pediatrician: a range of nights on a few readable pages.
+
+Pages, in order:
+
+1. summary — who and which nights, the screening-aid statement, the key numbers in
+   large type (PLMS index against the >5/h reference for children), one row per night,
+   and a trend chart of the PLMS index and LM counts with the dated notes marked;
+2. one page per night — its key numbers, its timeline and its most important episodes;
+3. the flagged episodes of every night with the parent's review: confirmed first, then
+   not reviewed, then rejected, and reviews kept from an earlier analysis that no
+   current episode matched (as many pages as they need);
+4. methods — how the numbers were made (``summary['methods']`` when the result has it)
+   and what the terms mean.
+
+Every page's footer says that this is a screening aid, not a diagnosis. The report is
+built with fpdf2 and matplotlib figures embedded as PNG; text uses the DejaVu Sans font
+shipped with matplotlib, so any name (``Émile ünd Zoë``) prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import statistics
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from detector.atomic import atomic_write
+from pipeline.export import (
+    NightRecord,
+    Note,
+    fmt_clock,
+    fmt_duration,
+    night_first_s,
+    nights_sorted,
+)
+from pipeline.figures import (
+    EPISODE_LABELS,
+    figure_png,
+    figure_timeline,
+    figure_trend,
+    plm_reference_per_h,
+)
+from pipeline.settings import Settings
+
+__all__ = ["SCREENING_STATEMENT", "report_pdf", "methods_paragraph", "episodes_for_review"]
+
+logger = logging.getLogger(__name__)
+
+SCREENING_STATEMENT = (
+    "Screening aid, not a diagnosis. legmove estimates leg movements and sleep from "
+    "home video; it is not a sleep study (polysomnography)."
+)
+_FOOTER = "legmove — a screening aid, not a diagnosis."
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+_INK = (30, 30, 30)
+_GREY = (105, 105, 105)
+_ALERT = (190, 60, 0)
+_BOX = (243, 245, 248)
+_WARN_FILL = (255, 246, 204)
+_MARGIN = 14.0
+
+_STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
+_STATUS_TEXT = {"confirm": "confirmed", "": "not reviewed", "reject": "rejected"}
+#: setting values the report's glossary falls back to when a summary lacks them
+_DEFAULTS: dict[str, Any] = Settings().to_dict()
+#: most episodes listed on a night's own page (all are in the episodes section)
+_NIGHT_PAGE_EPISODES = 6
+
+
+def _date(d: dt.date, weekday: bool = True) -> str:
+    s = f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{_DAYS[d.weekday()]} {s}" if weekday else s
+
+
+def _date_range(nights: Sequence[NightRecord]) -> str:
+    a, b = nights[0].date, nights[-1].date
+    return _date(a, False) if a == b else f"{_date(a, False)} – {_date(b, False)}"
+
+
+def _num(x: float | None, nd: int = 1) -> str:
+    return "—" if x is None else f"{x:.{nd}f}"
+
+
+def _font_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+# --- content helpers (plain data, tested without a PDF) --------------------------------
+
+
+def methods_paragraph(summary: dict[str, Any]) -> str:
+    """The methods text of one night: ``summary['methods']`` when present, else
+    ``pipeline.methods.methods_text(summary)`` when that module exists, else a short
+    paragraph built here from ``summary['settings']`` and ``summary['versions']``."""
+    if summary.get("methods"):
+        return str(summary["methods"])
+    try:
+        from pipeline.methods import methods_text  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        return str(methods_text(summary))
+    return _methods_fallback(summary)
+
+
+def _methods_fallback(summary: dict[str, Any]) -> str:
+    """A short methods paragraph from ``summary['settings']`` and ``summary['versions']``."""
+    st = summary.get("settings") or {}
+    v = summary.get("versions") or {}
+
+    def g(k: str, default: float) -> float:
+        return float(st.get(k, default))
+
+    return (
+        "Leg movements were found in the video by tracking hip, knee and ankle positions "
+        f"(pose model: {v.get('pose_model', 'unknown')}) and, where the pose was unreliable, "
+        "image motion over each leg. A movement starts when a leg's speed rises above "
+        f"{g('onset_k', 6):g}× its resting noise and ends at the start of at least "
+        f"{g('offset_min_s', 0.5):g} s below {g('offset_k', 4):g}× (after the AASM onset/offset "
+        f"rule). Movements shorter than {g('lm_min_s', 0.5):g} s are twitches (normal in "
+        f"infant active sleep, not counted). A leg movement (LM) lasts {g('lm_min_s', 0.5):g}–"
+        f"{g('lm_max_s', 10):g} s on one leg or up to {g('bilateral_lm_max_s', 15):g} s when "
+        f"both legs move together (movements less than {g('bilateral_gap_s', 0.5):g} s apart "
+        "are merged, WASM 2016); longer ones are long movements. A PLM series is at least "
+        f"{g('plm_min_count', 4):g} consecutive LMs with onset-to-onset intervals of "
+        f"{g('plm_min_interval_s', 10):g}–{g('plm_max_interval_s', 90):g} s (AASM, WASM). "
+        "Sleep and wake were scored actigraphy-style from whole-body movement in "
+        f"{g('epoch_s', 15):g}-s epochs (Sadeh; Galland 2012); sleep onset is the start of "
+        f"the first sleep period of at least {g('sleep_onset_min_s', 300) / 60:g} min, an "
+        f"awakening is a wake period of at least {g('wake_min_s', 60):g} s after sleep "
+        f"onset, and the settling window is the {g('settling_window_s', 1800) / 60:g} min "
+        "before sleep onset. The PLMS index is the number of PLMs during sleep per hour of "
+        f"sleep; above {g('plm_index_abnormal_per_h', 5):g}/h is abnormal in children (AASM). "
+        "Rhythmic movements are movements of at least "
+        f"{g('rhythm_min_cycles', 3):g} cycles at {g('rhythm_fmin_hz', 0.5):g}–"
+        f"{g('rhythm_fmax_hz', 4):g} Hz (cycling when the legs alternate, kicking otherwise). "
+        f"Software: legmove {v.get('legmove', 'unknown')}."
+    )
+
+
+def _reviews(night: NightRecord) -> pd.DataFrame:
+    r = night.reviews.copy().reset_index(drop=True)
+    for col, default in (("note", ""), ("matched", True), ("verdict", "")):
+        if col not in r:
+            r[col] = default
+    r["verdict"] = r["verdict"].fillna("").astype(str)
+    r["note"] = r["note"].fillna("").astype(str)
+    r["matched"] = r["matched"].fillna(False).astype(bool)
+    return r
+
+
+def _match(r: Any, eps: pd.DataFrame) -> int | None:
+    """Index in ``eps`` of the episode review ``r`` carries over to: one of the same kind
+    that overlaps or touches it, else one of another kind overlapping at least half of the
+    longer of the two; same kind first, then the longest overlap."""
+    best: tuple[tuple[int, float], int] | None = None
+    r0, r1 = float(r.start_s), float(r.end_s)
+    for i, e in enumerate(eps.itertuples(index=False)):
+        e0, e1 = float(e.start_s), float(e.end_s)
+        ov = min(e1, r1) - max(e0, r0)
+        same = str(e.kind) == str(r.kind)
+        if not ((same and ov >= 0) or (ov > 0 and ov >= 0.5 * max(e1 - e0, r1 - r0))):
+            continue
+        rank = (0 if same else 1, -ov)
+        if best is None or rank < best[0]:
+            best = (rank, i)
+    return None if best is None else best[1]
+
+
+def episodes_for_review(night: NightRecord) -> pd.DataFrame:
+    """The night's flagged episodes with their review, in report order.
+
+    Columns: ``start_s, end_s, kind, reason, verdict ('confirm', 'reject' or ''), note,
+    matched``. A review belongs to the episode its ``episode`` number names (as the store
+    matched it), else to the one it overlaps (see :func:`_match`); the latest review of an
+    episode wins. Rows: confirmed, then not reviewed, then rejected (each in the episode
+    table's own order of importance), then reviews that no current episode matches
+    (``matched`` False), which are kept, never dropped.
+    """
+    eps = night.result.episodes.reset_index(drop=True)
+    rev = _reviews(night)
+    latest: dict[int, int] = {}  # episode index -> review row
+    orphans: list[int] = []
+    for k, r in enumerate(rev.itertuples(index=False)):
+        idx: int | None = None
+        if r.matched:
+            num = getattr(r, "episode", None)
+            if num is not None and not pd.isna(num) and 1 <= int(num) <= len(eps):
+                idx = int(num) - 1
+            else:
+                idx = _match(r, eps)
+        if idx is None:
+            orphans.append(k)
+        else:
+            latest[idx] = k  # rows are oldest first: the latest wins
+    rows: list[dict[str, Any]] = []
+    for i, e in enumerate(eps.itertuples(index=False)):
+        verdict, note = "", ""
+        if i in latest:
+            verdict = str(rev.at[latest[i], "verdict"])
+            note = str(rev.at[latest[i], "note"])
+        verdict = verdict if verdict in _STATUS_ORDER else ""
+        rows.append(
+            {
+                "start_s": float(e.start_s),
+                "end_s": float(e.end_s),
+                "kind": str(e.kind),
+                "reason": str(e.reason),
+                "verdict": verdict,
+                "note": note,
+                "matched": True,
+                "_o": (_STATUS_ORDER[verdict], i),
+            }
+        )
+    rows.sort(key=lambda r: tuple(r["_o"]))
+    for k in orphans:
+        r = rev.iloc[k]
+        rows.append(
+            {
+                "start_s": float(r["start_s"]),
+                "end_s": float(r["end_s"]),
+                "kind": str(r["kind"]),
+                "reason": "review from an earlier analysis; no episode flagged here now",
+                "verdict": str(r["verdict"]) if r["verdict"] in _STATUS_ORDER else "",
+                "note": str(r["note"]),
+                "matched": False,
+                "_o": (3, k),
+            }
+        )
+    cols = ["start_s", "end_s", "kind", "reason", "verdict", "note", "matched"]
+    return pd.DataFrame(rows, columns=[*cols, "_o"])[cols]
+
+
+# --- the PDF --------------------------------------------------------------------------
+
+
+class _Report(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._footer_text = footer_text
+        d = _font_dir()
+        self.add_font("DejaVu", "", d / "DejaVuSans.ttf")
+        self.add_font("DejaVu", "B", d / "DejaVuSans-Bold.ttf")
+        self.add_font("DejaVu", "I", d / "DejaVuSans-Oblique.ttf")
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.set_auto_page_break(True, margin=18)
+        self.set_text_color(*_INK)
+
+    @property
+    def width(self) -> float:
+        return float(self.w - self.l_margin - self.r_margin)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_draw_color(200, 200, 200)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*_GREY)
+        self.cell(self.width * 0.8, 6, f"{_FOOTER}  {self._footer_text}")
+        self.cell(self.width * 0.2, 6, f"page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(*_INK)
+
+    def font(self, size: float, style: str = "", color: tuple[int, int, int] = _INK) -> None:
+        self.set_font("DejaVu", style, size)
+        self.set_text_color(*color)
+
+    def heading(self, text: str, size: float = 16) -> None:
+        self.font(size, "B")
+        self.multi_cell(self.width, size * 0.5, text, align="L", new_x=XPos.LMARGIN)
+
+    def para(self, text: str, size: float = 9, style: str = "", gap: float = 1.5) -> None:
+        self.font(size, style)
+        self.multi_cell(self.width, size * 0.47, text, align="L", new_x=XPos.LMARGIN)
+        self.ln(gap)
+
+    def statement_box(self, text: str) -> None:
+        self.font(10, "B")
+        self.set_fill_color(*_WARN_FILL)
+        self.set_draw_color(214, 180, 0)
+        self.multi_cell(
+            self.width, 5.5, text, border=1, fill=True, align="L", padding=3, new_x=XPos.LMARGIN
+        )
+        self.set_draw_color(190, 190, 190)
+        self.ln(3)
+
+    def key_boxes(self, boxes: Sequence[tuple[str, str, str, str, bool]], h: float = 24) -> None:
+        """Boxes of (label, value, unit, small print, alert) in one row."""
+        gap = 3.0
+        w = (self.width - gap * (len(boxes) - 1)) / len(boxes)
+        x0, y0 = self.l_margin, self.get_y()
+        if y0 + h > self.page_break_trigger:
+            self.add_page()
+            y0 = self.get_y()
+        for i, (label, value, unit, small, alert) in enumerate(boxes):
+            x = x0 + i * (w + gap)
+            self.set_fill_color(*_BOX)
+            self.rect(x, y0, w, h, style="F")
+            self.set_xy(x + 2.5, y0 + 2)
+            self.font(8, "", _GREY)
+            self.cell(w - 5, 4, label)
+            self.set_xy(x + 2.5, y0 + 6.5)
+            self.font(9, "", _GREY)
+            uw = self.get_string_width(unit) + 1 if unit else 0.0
+            size = 19.0
+            self.font(size, "B", _ALERT if alert else _INK)
+            while size > 10 and self.get_string_width(value) + 1.5 + uw > w - 5:
+                size -= 1
+                self.font(size, "B", _ALERT if alert else _INK)
+            vw = self.get_string_width(value) + 1.5
+            self.cell(vw, 9, value)
+            self.font(9, "", _GREY)
+            self.cell(uw, 10, unit)
+            self.set_xy(x + 2.5, y0 + h - 8.5)
+            self.font(7.5, "", _ALERT if alert else _GREY)
+            self.multi_cell(w - 5, 3.3, small, align="L", new_x=XPos.LMARGIN)
+        self.set_xy(x0, y0 + h + 4)
+
+    def figure(self, png: bytes, w: float, h: float) -> None:
+        if self.get_y() + h > self.page_break_trigger:
+            self.add_page()
+        self.image(png, x=self.l_margin, w=w, h=h)
+        self.ln(2)
+
+
+def _median(xs: Sequence[float | None]) -> float | None:
+    vals = [float(x) for x in xs if x is not None]
+    return statistics.median(vals) if vals else None
+
+
+def _page_summary(pdf: _Report, nights: list[NightRecord], notes: list[Note]) -> None:
+    pdf.add_page()
+    labels = sorted({n.label for n in nights})
+    pdf.heading("Leg movements at night", 20)
+    pdf.font(12, "", _GREY)
+    pdf.cell(pdf.width, 7, "Report for the pediatrician", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    who = ", ".join(labels)
+    pdf.para(
+        f"{who}  ·  {len(nights)} night{'s' if len(nights) > 1 else ''}, "
+        f"{_date_range(nights)}  ·  made {_date(dt.date.today(), False)} with legmove "
+        f"{_version()}",
+        10,
+        gap=2,
+    )
+    pdf.statement_box(
+        f"{SCREENING_STATEMENT} Please interpret the numbers with the clinical history; "
+        "diagnosing periodic limb movement disorder or restless legs needs a clinical "
+        "assessment and, where indicated, a sleep study."
+    )
+    ref = plm_reference_per_h(nights[0].result.summary)
+    idx = [n.result.summary.get("plm_index_per_h") for n in nights]
+    med = _median(idx)
+    scored = [x for x in idx if x is not None]
+    above = sum(1 for x in scored if x > ref)
+    settle = _median([n.result.summary["counts"].get("lm_settling_window", 0) for n in nights])
+    wakes = _median([n.result.summary.get("awakenings", 0) for n in nights])
+    tsleep = _median([n.result.summary.get("total_sleep_s") for n in nights])
+    rng = f"range {min(scored):.1f}–{max(scored):.1f}" if scored else "no sleep scored"
+    pdf.key_boxes(
+        [
+            (
+                "PLMS index (median)",
+                _num(med),
+                "/h sleep",
+                f"{rng}; >{ref:g}/h abnormal in children",
+                med is not None and med > ref,
+            ),
+            (
+                f"Nights above {ref:g}/h",
+                f"{above}",
+                f"of {len(scored)}",
+                "nights with sleep scored",
+                above > 0,
+            ),
+            (
+                "LMs while settling (median)",
+                _num(settle, 0),
+                "per night",
+                "leg movements in the window before sleep onset",
+                False,
+            ),
+            (
+                "Sleep (median)",
+                fmt_duration(tsleep) or "—",
+                "",
+                f"awakenings: {_num(wakes, 0)} per night (median)",
+                False,
+            ),
+        ]
+    )
+    pdf.font(11, "B")
+    pdf.cell(pdf.width, 6, "Night by night", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    multi = len(labels) > 1
+    head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
+    head += ["LMs asleep", "LMs settling", "PLMS index /h", "Rhythmic", "Twitches"]
+    widths = [26, 15, 16, 20, 21, 15, 16, 18, 18, 17]
+    if multi:
+        head.insert(1, "Child")
+        widths = [25, 20, 14, 15, 18, 18, 13, 14, 15, 15, 15]
+    pdf.font(8)
+    with pdf.table(
+        col_widths=widths,
+        width=pdf.width,
+        text_align=["LEFT"] + ["RIGHT"] * (len(head) - 1),
+        line_height=4.6,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7.5),
+        borders_layout="HORIZONTAL_LINES",
+        padding=(0.8, 1.2),
+    ) as table:
+        row = table.row()
+        for h in head:
+            row.cell(h)
+        for n in nights:
+            s = n.result.summary
+            c = s["counts"]
+            pi = s.get("plm_index_per_h")
+            cells = [
+                _date(n.date),
+                fmt_clock(s.get("sleep_onset_s"), n.start_time) or "no sleep",
+                fmt_duration(s.get("time_to_sleep_s")) or "—",
+                fmt_duration(s.get("total_sleep_s")) or "—",
+                str(s.get("awakenings", 0)),
+                str(c.get("lm_in_sleep", 0)),
+                str(c.get("lm_settling_window", 0)),
+                _num(pi),
+                str(c.get("rhythmic", 0)),
+                str(c.get("twitch", 0)),
+            ]
+            if multi:
+                cells.insert(1, n.label)
+            row = table.row()
+            alert = pi is not None and pi > ref
+            for i, txt in enumerate(cells):
+                is_pi = i == len(cells) - 3
+                style = FontFace(emphasis="BOLD", color=_ALERT) if is_pi and alert else None
+                row.cell(txt, style=style)
+    pdf.ln(1)
+    pdf.para(
+        f"Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; in bold red "
+        f"when above the {ref:g}/h reference for children. LMs settling: leg movements in the "
+        "window before sleep onset.",
+        7.5,
+        gap=2,
+    )
+    png = figure_png(figure_trend(nights, notes, width_in=7.2, height_in=3.4))
+    pdf.font(11, "B")
+    if pdf.get_y() + 6 + pdf.width * 3.4 / 7.2 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.cell(
+        pdf.width,
+        6,
+        f"Across nights: PLMS index (reference >{ref:g}/h) and leg movements",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.figure(png, pdf.width, pdf.width * 3.4 / 7.2)
+    if notes:
+        pdf.font(9, "B")
+        pdf.cell(pdf.width, 5, "Notes and interventions", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for i, note in enumerate(sorted(notes, key=lambda n: n.date), start=1):
+            pdf.para(f"({i})  {_date(note.date)}: {note.text}", 8.5, gap=0.3)
+
+
+def _bed_text(n: NightRecord) -> str:
+    s = n.result.summary
+    bed = s.get("in_bed_s")
+    if bed is None or abs(float(bed) - night_first_s(n.result)) < 1.0:
+        return "the recording started"
+    return f"going to bed ({fmt_clock(bed, n.start_time)})"
+
+
+def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool]]]:
+    s = n.result.summary
+    c = s["counts"]
+    pi = s.get("plm_index_per_h")
+    onset = s.get("sleep_onset_s")
+    eff = s.get("sleep_efficiency")
+    tts = s.get("time_to_sleep_s")
+    alert = pi is not None and pi > ref
+    return [
+        [
+            (
+                "PLMS index",
+                _num(pi),
+                "/h sleep",
+                f"{c.get('plms', 0)} PLMs in sleep; >{ref:g}/h abnormal in children",
+                alert,
+            ),
+            (
+                "Leg movements (LMs)",
+                str(c.get("lm_in_sleep", 0)),
+                "asleep",
+                f"{c.get('lm_settling_window', 0)} while settling; {c.get('lm', 0)} in all",
+                False,
+            ),
+            (
+                "Asleep at",
+                fmt_clock(onset, n.start_time) or "no sleep",
+                "",
+                "no sustained sleep found"
+                if onset is None
+                else f"{fmt_duration(tts)} after {_bed_text(n)}",
+                False,
+            ),
+            (
+                "Total sleep",
+                fmt_duration(s.get("total_sleep_s")) or "—",
+                "",
+                "" if eff is None else f"sleep efficiency {100 * eff:.0f}%",
+                False,
+            ),
+        ],
+        [
+            ("Awakenings", str(s.get("awakenings", 0)), "", "wake bouts after sleep onset", False),
+            (
+                "Rhythmic movements",
+                str(c.get("rhythmic", 0)),
+                "",
+                f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
+                False,
+            ),
+            (
+                "PLM series",
+                str(c.get("plm_series", 0)),
+                "",
+                f"{c.get('plm', 0)} PLMs asleep or awake",
+                False,
+            ),
+            (
+                "Twitches / long mov.",
+                f"{c.get('twitch', 0)} / {c.get('long_movement', 0)}",
+                "",
+                "twitches <0.5 s are normal in active sleep",
+                False,
+            ),
+        ],
+    ]
+
+
+def _page_night(pdf: _Report, n: NightRecord, notes: list[Note], episodes_link: int) -> None:
+    pdf.add_page()
+    s = n.result.summary
+    ref = plm_reference_per_h(s)
+    pdf.heading(f"Night of {_date(n.date)}", 15)
+    dur = float(s.get("duration_s", 0.0))
+    when = ""
+    if n.start_time is not None:
+        end = n.start_time + dt.timedelta(seconds=dur)
+        when = f"recorded {n.start_time:%H:%M}–{end:%H:%M}, "
+    pdf.para(f"{n.label}  ·  {when}{fmt_duration(dur)} of video  ·  night {n.night_id}", 9.5)
+    for row in _night_numbers(n, ref):
+        pdf.key_boxes(row, h=24)
+    fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=4.7)
+    pdf.figure(figure_png(fig), pdf.width, pdf.width * 4.7 / 7.4)
+    quality = [f"pose found in {100 * float(s.get('pose_coverage', 0)):.0f}% of frames"]
+    artifact_s = s.get("artifact_s") or s.get("artifact_time_s")
+    if artifact_s:
+        quality.append(
+            f"{fmt_duration(artifact_s)} excluded as artifact (caregiver in view, camera moved, "
+            "lights switched)"
+        )
+    quality += [str(i) for i in s.get("issues") or []]
+    pdf.para("Data quality: " + "; ".join(quality) + ".", 8, gap=0.5)
+    mine = [
+        x for x in notes if x.night_id == n.night_id or (x.night_id is None and x.date == n.date)
+    ]
+    if mine:
+        pdf.para("Notes: " + "; ".join(x.text for x in mine), 8.5, gap=0.5)
+    rev = episodes_for_review(n)
+    cur = rev[rev["matched"].astype(bool)]
+    counts = {k: int((cur["verdict"] == k).sum()) for k in _STATUS_ORDER}
+    pdf.ln(1)
+    if len(cur) == 0:
+        pdf.para("Nothing flagged for review this night.", 9, "B")
+        return
+    pdf.font(9, "B")
+    pdf.write(
+        4.5,
+        f"Flagged for review: {len(cur)} episode{'s' if len(cur) != 1 else ''} — "
+        f"{counts['confirm']} confirmed, {counts['']} not reviewed, {counts['reject']} "
+        "rejected. ",
+    )
+    hidden = int(n.result.summary.get("episodes_not_listed") or 0)
+    if hidden:
+        pdf.write(4.5, f"{hidden} more of lower priority were not listed. ")
+    pdf.font(9, "", _GREY)
+    pdf.write(4.5, "The most important below; all of them in ")
+    pdf.write(4.5, "“Flagged episodes to watch”", link=episodes_link)
+    pdf.write(4.5, " after the night pages.")
+    pdf.ln(6)
+    top = cur[cur["verdict"] != "reject"].iloc[:_NIGHT_PAGE_EPISODES]
+    k = _rows_that_fit(pdf, n, top, pdf.page_break_trigger - pdf.get_y() - 2)
+    if k:
+        _episode_table(pdf, n, top.iloc[:k])
+
+
+def _page_episodes(pdf: _Report, nights: list[NightRecord], link: int) -> None:
+    pdf.add_page()
+    pdf.set_link(link, page=pdf.page_no())
+    pdf.heading("Flagged episodes to watch", 15)
+    pdf.para(
+        "Moments the analysis flagged for a person to look at on the video, per night: "
+        "episodes the parent confirmed first, then those not reviewed yet, then those the "
+        'parent rejected ("not a leg movement"). Times are clock times when the '
+        "recording's start time is known, else hours:minutes:seconds after it started.",
+        8.5,
+        gap=2,
+    )
+    for n in nights:
+        rev = episodes_for_review(n)
+        pdf.font(10.5, "B")
+        if pdf.get_y() + 16 > pdf.page_break_trigger:
+            pdf.add_page()
+        pdf.cell(
+            pdf.width,
+            7,
+            f"Night of {_date(n.date)} — {len(rev)} item{'s' if len(rev) != 1 else ''}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        if len(rev) == 0:
+            pdf.para("Nothing flagged this night.", 8.5)
+            continue
+        _episode_table(pdf, n, rev)
+        pdf.ln(3)
+
+
+_EP_WIDTHS = (22, 17, 14, 27, 65, 37)
+_EP_LINE_H = 4.0
+_EP_PAD = (0.8, 1.2)
+
+
+def _episode_cells(n: NightRecord, r: Any) -> list[str]:
+    return [
+        _STATUS_TEXT[r.verdict] if r.matched else "earlier review",
+        fmt_clock(r.start_s, n.start_time, seconds=True),
+        _length(r.end_s - r.start_s),
+        EPISODE_LABELS.get(r.kind, r.kind.replace("_", " ")),
+        r.reason,
+        r.note,
+    ]
+
+
+def _rows_that_fit(pdf: _Report, n: NightRecord, rev: pd.DataFrame, avail_mm: float) -> int:
+    """How many leading rows of ``rev`` fit as an episode table in ``avail_mm`` of height."""
+    scale = pdf.width / sum(_EP_WIDTHS)
+    pdf.font(8)
+
+    def height(cells: Sequence[str]) -> float:
+        lines = 1
+        for w, text in zip(_EP_WIDTHS, cells, strict=True):
+            got = pdf.multi_cell(
+                w * scale - 2 * _EP_PAD[1], _EP_LINE_H, text, dry_run=True, output="LINES"
+            )
+            lines = max(lines, len(got))  # type: ignore[arg-type]
+        return lines * _EP_LINE_H + 2 * _EP_PAD[0] + 0.3
+
+    used = height(["Review", "Time", "Length", "What", "Why it was flagged", "Note"])
+    k = 0
+    for r in rev.itertuples(index=False):
+        used += height(_episode_cells(n, r))
+        if used > avail_mm:
+            break
+        k += 1
+    return k
+
+
+def _episode_table(pdf: FPDF, n: NightRecord, rev: pd.DataFrame) -> None:
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(
+        col_widths=_EP_WIDTHS,
+        width=pdf.w - pdf.l_margin - pdf.r_margin,
+        text_align=["LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"],
+        line_height=_EP_LINE_H,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7.5),
+        borders_layout="HORIZONTAL_LINES",
+        padding=_EP_PAD,
+    ) as table:
+        row = table.row()
+        for hd in ("Review", "Time", "Length", "What", "Why it was flagged", "Note"):
+            row.cell(hd)
+        for r in rev.itertuples(index=False):
+            color = {"confirm": _ALERT, "reject": _GREY}.get(r.verdict, _INK)
+            style = FontFace(color=color, emphasis="BOLD" if r.verdict == "confirm" else "")
+            row = table.row()
+            for i, text in enumerate(_episode_cells(n, r)):
+                row.cell(text, style=style if i == 0 else None)
+
+
+def _length(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else fmt_duration(seconds)
+
+
+def _page_methods(pdf: _Report, nights: list[NightRecord]) -> None:
+    pdf.add_page()
+    pdf.heading("Methods", 15)
+    pdf.ln(1)
+    st = {**_DEFAULTS, **(nights[0].result.summary.get("settings") or {})}
+    pdf.font(11, "B")
+    pdf.cell(pdf.width, 7, "Terms", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for term, meaning in (
+        (
+            "LM",
+            f"leg movement of {st['lm_min_s']:g}–{st['lm_max_s']:g} s (up to "
+            f"{st['bilateral_lm_max_s']:g} s when both legs move together).",
+        ),
+        (
+            "Twitch",
+            f"movement shorter than {st['lm_min_s']:g} s; normal in infant active sleep, "
+            "not an LM.",
+        ),
+        (
+            "PLM",
+            f"an LM in a series of at least {st['plm_min_count']:g} LMs "
+            f"{st['plm_min_interval_s']:g}–{st['plm_max_interval_s']:g} s apart (onset to onset).",
+        ),
+        (
+            "PLMS index",
+            f"PLMs during sleep per hour of sleep; >{st['plm_index_abnormal_per_h']:g}/h is "
+            "abnormal in children.",
+        ),
+        (
+            "Settling window",
+            f"the {st['settling_window_s'] / 60:g} min before sleep onset, when restless legs "
+            "typically show.",
+        ),
+        ("Rhythmic", "a movement of 3 or more regular cycles: kicking, or cycling (alternating)."),
+        ("Awakening", f"a wake period of at least {st['wake_min_s']:g} s after sleep onset."),
+    ):
+        pdf.font(9, "B")
+        pdf.cell(34, 4.8, term)
+        pdf.font(9)
+        pdf.multi_cell(pdf.width - 34, 4.8, meaning, align="L", new_x=XPos.LMARGIN)
+    pdf.ln(3)
+    pdf.statement_box(
+        f"{SCREENING_STATEMENT} Video-based scoring has not been validated against "
+        "polysomnography in infants; counts can be wrong when the legs are hidden under a "
+        "blanket, in darkness, or when someone is in view. Watch the flagged episodes."
+    )
+    pdf.font(11, "B")
+    pdf.cell(pdf.width, 7, "How the numbers were made", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    groups: dict[str, list[NightRecord]] = {}
+    for n in nights:
+        groups.setdefault(methods_paragraph(n.result.summary), []).append(n)
+    for text, ns in groups.items():
+        if len(groups) > 1:
+            pdf.para("Nights " + ", ".join(_date(n.date, False) for n in ns) + ":", 9, "B", 0.5)
+        pdf.para(text, 8.5, gap=3)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("legmove")
+    except metadata.PackageNotFoundError:
+        return "(development)"
+
+
+def report_pdf(nights: Sequence[NightRecord], notes: Sequence[Note], path: str | Path) -> Path:
+    """Write the PDF report of ``nights`` (any order; shown by date) with ``notes`` to ``path``.
+
+    Pages: 1 summary (more if the night table is long), 1 per night, the flagged
+    episodes and the methods (each as many pages as they need). Written atomically.
+    """
+    if not nights:
+        raise ValueError("no nights to report")
+    ns = nights_sorted(nights)
+    nts = sorted(notes, key=lambda n: n.date)
+    labels = ", ".join(sorted({n.label for n in ns}))
+    pdf = _Report(f"{labels}, {_date_range(ns)}")
+    pdf.set_title(f"legmove report: {labels}, {_date_range(ns)}")
+    pdf.set_author("legmove")
+    pdf.set_creator(f"legmove {_version()}")
+    _page_summary(pdf, ns, nts)
+    episodes_link = pdf.add_link()
+    for n in ns:
+        _page_night(pdf, n, nts, episodes_link)
+    _page_episodes(pdf, ns, episodes_link)
+    _page_methods(pdf, ns)
+    data = bytes(pdf.output())
+    out = Path(path)
+    with atomic_write(out, "wb") as fh:
+        fh.write(data)
+    logger.info("report of %d night(s) written to %s (%d pages)", len(ns), out, pdf.page_no())
+    return out

@@ -1,0 +1,208 @@
+"""The pediatrician's PDF report, rendered to images with poppler (pdftoppm) and read back
+as text (pdftotext): page count, and each night's key numbers on the pages they belong to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.export import NightRecord, Note
+from pipeline.report import report_pdf
+from tests.unit.test_export import LABEL, awake_night, simulated_night
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
+    reason="poppler-utils (pdftoppm, pdftotext) not installed: apt-get install poppler-utils",
+)
+
+START = dt.datetime(2025, 3, 3, 19, 40, 0)
+
+
+@pytest.fixture(scope="module")
+def nights() -> list[NightRecord]:
+    r1 = simulated_night(0, n_series=3)
+    r2 = simulated_night(1, n_series=1)
+    eps = r1.episodes
+    assert len(eps) >= 3
+    reviews = pd.DataFrame(
+        {
+            "start_s": [eps["start_s"].iloc[1], eps["start_s"].iloc[2], 10.0],
+            "end_s": [eps["end_s"].iloc[1], eps["end_s"].iloc[2], 20.0],
+            "kind": [eps["kind"].iloc[1], eps["kind"].iloc[2], "rhythmic_movement"],
+            "verdict": ["reject", "confirm", "confirm"],
+            "note": ["blanket tucked", "kicking hard — Zoë's sister saw it", "old one"],
+            "matched": [True, True, False],
+        }
+    )
+    return [
+        NightRecord(11, LABEL, dt.date(2025, 3, 3), r1, reviews, start_time=START),
+        NightRecord(12, LABEL, dt.date(2025, 3, 4), r2),  # start time unknown
+        NightRecord(13, LABEL, dt.date(2025, 3, 5), awake_night()),  # no sleep scored
+    ]
+
+
+NOTES = [
+    Note(dt.date(2025, 3, 4), "iron supplement started (ferrous sulfate 3 mg/kg)"),
+    Note(dt.date(2025, 3, 3), "warm bath before bed", night_id=11),
+]
+
+
+def _text(pdf: Path, page: int) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return " ".join(out.split())  # one line, single spaces
+
+
+@pytest.fixture(scope="module")
+def report(nights, tmp_path_factory) -> tuple[Path, list[Path]]:
+    out = tmp_path_factory.mktemp("report")
+    pdf = report_pdf(nights, NOTES, out / "report.pdf")
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(out / "page")], check=True)
+    return pdf, sorted(out.glob("page-*.png"))
+
+
+def test_pdf_is_written_atomically(report):
+    pdf, _ = report
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert [p.name for p in pdf.parent.iterdir() if p.suffix == ".tmp"] == []
+
+
+def _sections(texts: list[str], n_nights: int) -> tuple[int, int]:
+    """Check the page order and return (episode pages, methods pages)."""
+    assert "Report for the pediatrician" in texts[0]
+    for i in range(n_nights):
+        assert texts[1 + i].startswith("Night of "), (i, texts[1 + i][:80])
+    assert texts[1 + n_nights].startswith("Flagged episodes to watch")
+    methods = [i for i, t in enumerate(texts) if t.startswith("Methods")]
+    assert len(methods) == 1 and methods[0] > 1 + n_nights
+    rest = texts[1 + n_nights + 1 :]
+    assert not any(t.startswith(("Night of", "Flagged episodes", "Leg movements")) for t in rest)
+    return methods[0] - 1 - n_nights, len(texts) - methods[0]
+
+
+def test_page_count_and_sections(report, nights):
+    pdf, pngs = report
+    n = len(nights)
+    texts = [_text(pdf, i + 1) for i in range(len(pngs))]
+    episode_pages, methods_pages = _sections(texts, n)
+    # 1 summary page, 1 page per night, the episodes section, the methods section
+    assert episode_pages >= 1 and methods_pages >= 1
+    assert len(pngs) == 1 + n + episode_pages + methods_pages
+    for i, night in enumerate(nights):
+        assert f"Night of {night.date:%a} {night.date.day} {night.date:%b %Y}" in texts[1 + i]
+    for t in texts:  # the screening statement on every page
+        assert "screening aid, not a diagnosis" in t.lower()
+        assert f"of {len(pngs)}" in t  # page i of N
+    import matplotlib.image as mpimg
+
+    for png in pngs:  # every page really renders, and is not blank
+        img = mpimg.imread(png)
+        assert img.shape[0] > img.shape[1] > 300  # A4 portrait at 50 dpi
+        assert (img[..., :3] < 0.9).any(axis=-1).mean() > 0.01
+
+
+def _expected(night: NightRecord) -> dict[str, str]:
+    s = night.result.summary
+    onset = s["sleep_onset_s"]
+    if onset is None:
+        clock = "no sleep"
+    elif night.start_time is not None:
+        clock = (night.start_time + dt.timedelta(seconds=onset)).strftime("%H:%M")
+    else:
+        minutes = int(round(onset)) // 60
+        clock = f"+{minutes // 60}:{minutes % 60:02d}"
+    idx = s["plm_index_per_h"]
+    return {
+        "plms_index": "—" if idx is None else f"{idx:.1f}",
+        "lms_asleep": str(s["counts"]["lm_in_sleep"]),
+        "lms_settling": str(s["counts"]["lm_settling_window"]),
+        "onset": clock,
+    }
+
+
+def test_key_numbers_on_summary_and_night_pages(report, nights):
+    pdf, _ = report
+    page1 = _text(pdf, 1)
+    assert LABEL in page1  # Unicode name survives (DejaVu font)
+    assert "3 Mar 2025 – 5 Mar 2025" in page1
+    assert ">5/h" in page1 and "not a diagnosis" in page1
+    assert "iron supplement started" in page1 and "warm bath" in page1
+    for i, night in enumerate(nights):
+        e = _expected(night)
+        # the summary table's row of this night: date, onset ... PLMS index
+        row = f"{night.date:%a} {night.date.day} {night.date:%b %Y} {e['onset']}"
+        assert row in page1, (row, page1)
+        assert e["plms_index"] in page1
+        page = _text(pdf, 2 + i)
+        for key, value in e.items():
+            assert value in page, (night.night_id, key, value, page)
+        assert f"night {night.night_id}" in page
+    # a night with sleep: the PLMS index is in the first key box, with its reference
+    page2 = _text(pdf, 2)
+    assert f"{_expected(nights[0])['plms_index']} /h sleep" in page2
+    assert "warm bath before bed" in page2  # the note of that night
+
+
+def test_episodes_listed_confirmed_first_and_earlier_reviews_kept(report, nights):
+    pdf, pngs = report
+    n = len(nights)
+    text = " ".join(_text(pdf, p) for p in range(n + 2, len(pngs)))
+    first_night = text.split("Night of Tue 4 Mar 2025")[0]
+    pos = [first_night.find(w) for w in ("confirmed", "not reviewed", "rejected", "earlier")]
+    assert -1 not in pos and pos == sorted(pos), pos
+    # (a note wrapped over lines in its table cell comes out in pieces)
+    assert "kicking hard — Zoë's" in first_night and "sister saw it" in first_night
+    assert "blanket tucked" in first_night
+    assert "old one" in first_night  # the unmatched review is shown, not dropped
+    # every episode of every night is listed, with its reason
+    for night in nights:
+        for reason in night.result.episodes["reason"]:
+            assert reason[:25] in text
+    if len(nights[2].result.episodes) == 0:
+        assert "Night of Wed 5 Mar 2025 — 0 items Nothing flagged this night." in text
+
+
+def test_methods_page_uses_the_summary_methods(report, nights):
+    pdf, pngs = report
+    texts = [_text(pdf, p + 1) for p in range(len(pngs))]
+    start = next(i for i, t in enumerate(texts) if t.startswith("Methods"))
+    methods = " ".join(texts[start:])
+    expected = nights[0].result.summary.get("methods")
+    if expected:
+        assert " ".join(expected.split())[:60] in methods
+    else:
+        assert "10–90 s" in methods
+    assert "PLMS index PLMs during sleep per hour of sleep; >5/h is abnormal" in methods
+
+
+def test_one_night_report(tmp_path, nights):
+    pdf = report_pdf(nights[1:2], [], tmp_path / "one.pdf")
+    text = _text(pdf, 1)
+    assert "1 night," in text and "4 Mar 2025" in text
+    subprocess.run(["pdftoppm", "-r", "20", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    n_pages = len(list(tmp_path.glob("p-*.png")))
+    texts = [_text(pdf, p + 1) for p in range(n_pages)]
+    episode_pages, methods_pages = _sections(texts, 1)
+    assert episode_pages == 1  # one night's episodes fit on one page
+    with pytest.raises(ValueError, match="no nights"):
+        report_pdf([], [], tmp_path / "none.pdf")
+    assert not (tmp_path / "none.pdf").exists()
+
+
+def test_rendered_page_one_for_a_look(report):
+    """Keep page 1 at a readable resolution beside the PDF (for a person to look at)."""
+    pdf, _ = report
+    subprocess.run(
+        ["pdftoppm", "-r", "90", "-png", "-f", "1", "-l", "2", str(pdf), str(pdf.parent / "look")],
+        check=True,
+    )
+    assert len(list(pdf.parent.glob("look-*.png"))) == 2
