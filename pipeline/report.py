@@ -108,12 +108,14 @@ def methods_paragraph(summary: dict[str, Any]) -> str:
     if summary.get("methods"):
         return str(summary["methods"])
     try:
-        from pipeline.methods import methods_text  # type: ignore[import-not-found]
+        from pipeline.methods import methods_text  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        pass
-    else:
+        return _methods_fallback(summary)
+    try:
         return str(methods_text(summary))
-    return _methods_fallback(summary)
+    except Exception as exc:  # the report must still be made; say so in the log
+        logger.warning("methods_text failed (%s); using the short methods paragraph", exc)
+        return _methods_fallback(summary)
 
 
 def _methods_fallback(summary: dict[str, Any]) -> str:
