@@ -33,7 +33,7 @@ import numpy as np
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
 from detector.track import Segment
 
-__all__ = ["VideoInfo", "Frame", "video_probe", "night_plan", "night_frames"]
+__all__ = ["MAX_FRAME_PIXELS", "VideoInfo", "Frame", "video_probe", "night_plan", "night_frames"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,10 @@ _NAME_TIME = re.compile(
     r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[T_ -]?(\d{2})[-:_.h]?(\d{2})[-:_.m]?(\d{2})(?!\d)"
 )
 _AV_ERRORS = (av.FFmpegError, OSError, ValueError)
+#: Largest frame legmove decodes: 4096 x 4096 (16.8 megapixels) covers 4K UHD and DCI 4K
+#: monitors with room to spare. One upright RGB copy of such a frame is 48 MiB; far larger
+#: frames (8000 x 6000 is 48 megapixels) would multiply the memory of every stage.
+MAX_FRAME_PIXELS = 4096 * 4096
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,15 @@ def _open(path: Path) -> tuple[Any, Any]:
         )
     pic = av.stream.Disposition.attached_pic
     videos = [s for s in container.streams.video if not s.disposition & pic]
+    if videos and all(s.codec_context is None for s in videos):  # no decoder for its codec
+        container.close()
+        raise NotAVideoError(
+            path,
+            "its video stream is in a format FFmpeg cannot decode (unknown or damaged codec)",
+            "convert it to H.264 (.mp4) with the camera's app or another tool, or check that "
+            "the file was copied completely",
+        )
+    videos = [s for s in videos if s.codec_context is not None]
     if not videos:
         kinds = sorted({s.type for s in container.streams})
         container.close()
@@ -122,6 +135,17 @@ def _open(path: Path) -> tuple[Any, Any]:
         problem, advice = _open_failure(path, None)
         raise NotAVideoError(path, problem, advice)
     return container, videos[0]
+
+
+def _check_size(path: Path, width: int, height: int) -> None:
+    """Refuse frames larger than :data:`MAX_FRAME_PIXELS` before decoding them."""
+    if width * height > MAX_FRAME_PIXELS:
+        raise NotAVideoError(
+            path,
+            f"frame size {width}x{height} ({width * height / 1e6:.0f} megapixels) is larger "
+            f"than legmove handles ({MAX_FRAME_PIXELS / 1e6:.1f} megapixels, e.g. 4096x4096)",
+            "make a smaller copy first, e.g. ffmpeg -i IN -vf scale=1920:-2 OUT.mp4",
+        )
 
 
 def _open_failure(path: Path, exc: BaseException | None) -> tuple[str, str]:
@@ -197,15 +221,18 @@ def _fps(stream: Any) -> float:
 
 
 def _first_frame(container: Any, stream: Any, max_packets: int = 600) -> Any:
-    for n, packet in enumerate(container.demux(stream)):
+    packets = container.demux(stream)
+    for _ in range(max_packets + 1):
+        try:
+            packet = next(packets)
+        except (StopIteration, av.FFmpegError):  # end, or damage before any picture
+            return None
         try:
             frames = stream.decode(packet)
         except av.FFmpegError:
             frames = []
         if frames:
             return frames[0]
-        if n >= max_packets:
-            break
     return None
 
 
@@ -219,6 +246,7 @@ def video_probe(path: str | Path) -> VideoInfo:
         codec = stream.codec_context.name
         created = _creation_time(container, stream)
         tag = _rotation_tag(stream)
+        _check_size(path, int(stream.codec_context.width), int(stream.codec_context.height))
         frame = _first_frame(container, stream)
         if frame is None:
             raise NotAVideoError(
@@ -226,6 +254,7 @@ def video_probe(path: str | Path) -> VideoInfo:
             )
         rotation = _frame_rotation(frame, tag)
         w, h = int(frame.width), int(frame.height)
+        _check_size(path, w, h)
         gray = _is_gray(frame)
     if rotation in (90, 270):
         w, h = h, w
@@ -433,6 +462,7 @@ def _segment_frames(
                 if fr.is_corrupt:
                     corrupt += 1
                     continue
+                _check_size(path, fr.width, fr.height)
                 if t <= cursor.last_t:
                     dups += 1
                     continue
