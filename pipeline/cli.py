@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from detector.errors import LegmoveError
@@ -33,7 +34,9 @@ def _settings(settings_file: Path | None) -> Settings:
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
+    # escape: a file name such as "night [1].mp4" is text, not rich markup; soft_wrap keeps a
+    # path on one line so it can be copied
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -47,8 +50,8 @@ def _print_summary(summary: dict, out: Path) -> None:
         f"pose in {summary['pose_coverage']:.0%} of frames"
     )
     for issue in summary.get("issues", []):
-        err.print(f"[yellow]note:[/] {issue}")
-    err.print(f"results in {out}")
+        err.print(f"[yellow]note:[/] {escape(str(issue))}", soft_wrap=True)
+    err.print(f"results in {escape(str(out))}", soft_wrap=True)
 
 
 @app.command()
