@@ -367,7 +367,13 @@ def figure_trend(
         bottom.text(xi + 0.16, b + lmax * 0.03, str(int(b)), ha="center", va="bottom", fontsize=6)
     bottom.set_ylim(0, lmax * 1.3)
     bottom.set_ylabel("leg movements\n(count)", fontsize=8)
-    bottom.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
+    fig.legend(
+        handles=bottom.get_legend_handles_labels()[0],
+        loc="outside lower center",
+        ncol=2,
+        fontsize=7,
+        frameon=False,
+    )
     for i, note in enumerate(sorted(notes, key=lambda n: n.date), start=1):
         xn = mdates.date2num(np.datetime64(note.date)) - 0.5  # the evening before the night
         for ax in (top, bottom):

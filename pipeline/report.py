@@ -72,6 +72,8 @@ _MARGIN = 14.0
 
 _STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
 _STATUS_TEXT = {"confirm": "confirmed", "": "not reviewed", "reject": "rejected"}
+#: height range of the trend chart on page 1 (mm)
+_TREND_MIN_MM, _TREND_MAX_MM = 62.0, 86.0
 #: setting values the report's glossary falls back to when a summary lacks them
 _DEFAULTS: dict[str, Any] = Settings().to_dict()
 #: most episodes listed on a night's own page (all are in the episodes section)
@@ -358,9 +360,8 @@ def _page_summary(pdf: _Report, nights: list[NightRecord], notes: list[Note]) ->
         gap=2,
     )
     pdf.statement_box(
-        f"{SCREENING_STATEMENT} Please interpret the numbers with the clinical history; "
-        "diagnosing periodic limb movement disorder or restless legs needs a clinical "
-        "assessment and, where indicated, a sleep study."
+        f"{SCREENING_STATEMENT} Read the numbers with the clinical history; diagnosing "
+        "periodic limb movement disorder or restless legs needs a clinical assessment."
     )
     ref = plm_reference_per_h(nights[0].result.summary)
     idx = [n.result.summary.get("plm_index_per_h") for n in nights]
@@ -457,10 +458,17 @@ def _page_summary(pdf: _Report, nights: list[NightRecord], notes: list[Note]) ->
         7.5,
         gap=2,
     )
-    png = figure_png(figure_trend(nights, notes, width_in=7.2, height_in=3.4))
-    pdf.font(11, "B")
-    if pdf.get_y() + 6 + pdf.width * 3.4 / 7.2 > pdf.page_break_trigger:
+    # the trend chart takes the room left on the page (the notes listed under it), within
+    # limits; when too little is left it starts the next page at full height
+    notes_mm = 7 + 4.4 * len(notes) if notes else 0
+    room = pdf.page_break_trigger - pdf.get_y() - 8 - notes_mm
+    chart_mm = min(_TREND_MAX_MM, room) if room >= _TREND_MIN_MM else _TREND_MAX_MM
+    width_in = 7.2
+    height_in = width_in * chart_mm / pdf.width
+    png = figure_png(figure_trend(nights, notes, width_in=width_in, height_in=height_in))
+    if pdf.get_y() + 8 + chart_mm > pdf.page_break_trigger:
         pdf.add_page()
+    pdf.font(11, "B")
     pdf.cell(
         pdf.width,
         6,
@@ -468,7 +476,7 @@ def _page_summary(pdf: _Report, nights: list[NightRecord], notes: list[Note]) ->
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    pdf.figure(png, pdf.width, pdf.width * 3.4 / 7.2)
+    pdf.figure(png, pdf.width, chart_mm)
     if notes:
         pdf.font(9, "B")
         pdf.cell(pdf.width, 5, "Notes and interventions", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
