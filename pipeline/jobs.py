@@ -1,18 +1,18 @@
 """Analysing a night as a resumable job: chunked decoding with checkpoints, then scoring.
 
 A job splits the night's timeline into chunks of ``chunk_s`` seconds and extracts each
-chunk's per-frame tracks with :func:`chunk_extract`, a plain top-level function of simple
-arguments (so chunks can later be sent to a process pool or a Dask cluster). Each finished
+chunk's per-frame tracks with :func:`pipeline.chunks.chunk_extract`, a plain top-level
+function of simple arguments (so chunks can later be sent to a process pool or a Dask
+cluster). Each finished
 chunk is written atomically to ``<data>/chunks/<night_id>/<idx>.npz`` and marked done in
 the store, so a job killed at any moment (even ``kill -9``) and started again reuses the
 finished chunks and decodes only the others. When every chunk is done the chunk tracks are
 joined (:func:`detector.track.track_concat`), saved as the night's tracks file, scored
 (:func:`pipeline.night.night_score`) and saved (:meth:`pipeline.store.Store.save_result`).
 
-Each chunk is decoded from ``warmup_s`` before its start, so motion energy and pose
-tracking are settled at the boundary, and with a fresh pose model: a chunk's tracks depend
-only on the video and the chunk's bounds, never on what ran before in the same process,
-which is what makes a resumed job end exactly like an uninterrupted one.
+A chunk's tracks depend only on the video and the chunk's bounds (see
+:mod:`pipeline.chunks`), never on what ran before in the same process, which is what makes
+a resumed job end exactly like an uninterrupted one.
 
 Progress is persisted (table ``jobs``: chunks done and total, seconds of video done), so
 another process — the dashboard — can show it with :func:`job_status`. Every decode of a
@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import dataclasses
 import inspect
+import json
 import logging
 import math
 import os
@@ -43,22 +44,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
 from detector.errors import LegmoveError, NoPersonError, StoreError
-from detector.extract import ExtractOptions, Progress, track_extract
-from detector.pose import PoseEstimator, pose_default
-from detector.track import NightTrack, Segment, track_concat, track_load
+from detector.extract import ExtractOptions, Progress
+from detector.pose import PoseEstimator
+from detector.track import NightTrack, Segment, track_load
+from pipeline.chunks import chunk_extract, chunk_join, chunk_plan
 from pipeline.night import NightResult, night_score
 from pipeline.settings import Settings
 from pipeline.store import Night, Store
 
 __all__ = [
     "DEFAULT_CHUNK_S",
-    "WARMUP_S",
     "JobStatus",
-    "chunk_extract",
-    "job_plan",
     "job_run",
     "job_rescore",
     "job_start_background",
@@ -70,82 +67,12 @@ logger = logging.getLogger(__name__)
 
 #: default chunk length: 5 min of video (a few minutes of work lost at most on a kill)
 DEFAULT_CHUNK_S = 300.0
-#: each chunk is decoded from this long before its start (motion and pose settle)
-WARMUP_S = 1.0
 #: the persisted progress is updated at most this often
 _PROGRESS_EVERY_S = 1.0
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-# --- the plan and one chunk ---------------------------------------------------------------------
-def job_plan(segments: Sequence[Segment], chunk_s: float) -> list[tuple[float, float | None]]:
-    """Chunks ``(start_s, end_s)`` covering the night's timeline; the last has ``end_s``
-    None (to the end of the video, as a header may understate a file's length)."""
-    if not math.isfinite(chunk_s) or chunk_s <= 0:
-        raise ValueError(f"chunk_s must be a positive number of seconds, got {chunk_s}")
-    if not segments:
-        raise ValueError("a night needs at least one segment")
-    total_s = max(float(s.end_s) for s in segments)
-    n = max(1, math.ceil(total_s / chunk_s - 1e-9))
-    return [(i * chunk_s, (i + 1) * chunk_s if i < n - 1 else None) for i in range(n)]
-
-
-def chunk_extract(
-    segments: Sequence[dict[str, Any]],
-    start_s: float,
-    end_s: float | None,
-    out_path: str,
-    *,
-    options: dict[str, Any] | None = None,
-    warmup_s: float = WARMUP_S,
-    estimator: PoseEstimator | None = None,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Extract the tracks of frames ``start_s <= t_s < end_s`` of a night and save them.
-
-    ``segments`` are :meth:`Segment.to_dict` dicts, ``options`` :class:`ExtractOptions`
-    fields, ``out_path`` the ``.npz`` file to write (atomically). Decoding starts
-    ``warmup_s`` early; the warm-up frames are dropped. With ``estimator`` None a fresh
-    :func:`pose_default` model is made and closed. ``progress(done_s, total_s)`` reports the
-    seconds of this chunk done. Returns ``{"path", "n_frames", "pose_frames", "issues"}``.
-    Only simple, picklable arguments: this can run in another process or on a cluster.
-    """
-    segs = [Segment.from_dict(d) for d in segments]
-    lo = max(0.0, float(start_s) - max(0.0, warmup_s))
-    chunk_len = (end_s if end_s is not None else max(s.end_s for s in segs)) - start_s
-
-    def report(done_s: float, _total_s: float) -> None:
-        if progress is not None:
-            progress(min(max(0.0, done_s - (start_s - lo)), chunk_len), chunk_len)
-
-    own = estimator is None
-    est: PoseEstimator = estimator if estimator is not None else pose_default()
-    try:
-        track = track_extract(
-            segs,
-            est,
-            options=ExtractOptions(**(options or {})),
-            start_s=lo,
-            end_s=end_s,
-            progress=report,
-            require_person=False,
-        )
-    finally:
-        if own:
-            est.close()
-    first = int(np.searchsorted(track.t_s, start_s, side="left"))
-    if first:
-        track = track.slice(first, track.n_frames)
-    track.save(out_path)
-    return {
-        "path": str(out_path),
-        "n_frames": track.n_frames,
-        "pose_frames": int(track.pose_detected.sum()),
-        "issues": list(track.issues),
-    }
 
 
 # --- the lock -----------------------------------------------------------------------------------
@@ -305,8 +232,10 @@ def _prepare(
     total_s: float,
     fresh: bool,
     segments: list[Segment],
-) -> list[_Chunk]:
-    """The night's chunk plan: the stored one (finished chunks kept) or a new one."""
+    options: dict[str, Any],
+) -> tuple[list[_Chunk], dict[str, Any]]:
+    """The night's chunk plan and extraction options: the stored ones (finished chunks
+    kept) or new ones. A resumed job keeps the chunk length and options it started with."""
     folder = _chunk_dir(store, night_id)
     with store.transaction() as con:
         rows = con.execute(
@@ -314,7 +243,7 @@ def _prepare(
         ).fetchall()
         if fresh or not rows:
             con.execute("DELETE FROM chunks WHERE night_id = ?", (int(night_id),))
-            plan = job_plan(segments, chunk_s)
+            plan = chunk_plan(segments, chunk_s)
             con.executemany(
                 "INSERT INTO chunks (night_id, idx, start_s, end_s) VALUES (?, ?, ?, ?)",
                 [(int(night_id), i, a, b) for i, (a, b) in enumerate(plan)],
@@ -326,16 +255,18 @@ def _prepare(
                 shutil.rmtree(folder)
         else:
             old = con.execute(
-                "SELECT chunk_s FROM jobs WHERE night_id = ?", (int(night_id),)
+                "SELECT chunk_s, options_json FROM jobs WHERE night_id = ?", (int(night_id),)
             ).fetchone()
-            if old is not None and float(old["chunk_s"]) != chunk_s:
-                logger.info(
-                    "night %s: resuming with its %g s chunks (not %g s)",
-                    night_id,
-                    float(old["chunk_s"]),
-                    chunk_s,
-                )
-                chunk_s = float(old["chunk_s"])
+            if old is not None:
+                before = (float(old["chunk_s"]), json.loads(old["options_json"]))
+                if before != (chunk_s, options):
+                    logger.info(
+                        "night %s: resuming with the chunks (%g s) and options (%s) it started "
+                        "with",
+                        night_id,
+                        *before,
+                    )
+                chunk_s, options = before
         chunks = []
         for r in rows:
             path = folder / f"{int(r['idx']):04d}.npz"
@@ -356,10 +287,12 @@ def _prepare(
             chunks.append(chunk)
         n_done = sum(c.done for c in chunks)
         con.execute(
-            "INSERT INTO jobs (night_id, stage, chunk_s, total_s, done_s, base_s, chunks_total, "
-            "chunks_done, pid, started, updated, error) VALUES (?, 'extract', ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, NULL) ON CONFLICT (night_id) DO UPDATE SET stage = 'extract', "
-            "chunk_s = excluded.chunk_s, total_s = excluded.total_s, done_s = excluded.done_s, "
+            "INSERT INTO jobs (night_id, stage, chunk_s, options_json, total_s, done_s, base_s, "
+            "chunks_total, chunks_done, pid, started, updated, error) VALUES (?, 'extract', ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (night_id) DO UPDATE SET "
+            "stage = 'extract', chunk_s = excluded.chunk_s, "
+            "options_json = excluded.options_json, total_s = excluded.total_s, "
+            "done_s = excluded.done_s, "
             "base_s = excluded.base_s, "
             "chunks_total = excluded.chunks_total, chunks_done = excluded.chunks_done, "
             "pid = excluded.pid, started = excluded.started, updated = excluded.updated, "
@@ -367,6 +300,7 @@ def _prepare(
             (
                 int(night_id),
                 chunk_s,
+                json.dumps(options, sort_keys=True),
                 total_s,
                 _done_s(chunks, total_s),
                 _done_s(chunks, total_s),
@@ -380,7 +314,7 @@ def _prepare(
         con.execute(
             "UPDATE nights SET status = 'running', error = NULL WHERE id = ?", (int(night_id),)
         )
-    return chunks
+    return chunks, options
 
 
 def _chunk_len(c: _Chunk, total_s: float) -> float:
@@ -446,9 +380,9 @@ def _run_locked(
     night = store.get_night(night_id)
     segments = night.segments
     total_s = max(s.end_s for s in segments)
-    chunks = _prepare(store, night_id, chunk_s, total_s, force, segments)
+    asked = dataclasses.asdict(options or ExtractOptions())
+    chunks, opts = _prepare(store, night_id, chunk_s, total_s, force, segments, asked)
     seg_dicts = [s.to_dict() for s in segments]
-    opts = dataclasses.asdict(options) if options is not None else None
     done_s = _done_s(chunks, total_s)
     if progress is not None:
         progress(done_s, total_s)
@@ -506,7 +440,7 @@ def _run_locked(
             "UPDATE jobs SET stage = 'score', done_s = ?, updated = ? WHERE night_id = ?",
             (total_s, _now(), int(night_id)),
         )
-    track = _join(c.path for c in chunks)
+    track = chunk_join([c.path for c in chunks])
     if not track.pose_detected.any():
         names = ", ".join(s.path for s in segments)
         raise NoPersonError(
@@ -533,12 +467,6 @@ def _score(track: NightTrack, settings: Settings, night: Night) -> NightResult:
     if night.in_bed_s is not None and "in_bed_s" in inspect.signature(night_score).parameters:
         return night_score(track, settings, in_bed_s=night.in_bed_s)
     return night_score(track, settings)
-
-
-def _join(paths: Iterator[Path] | Sequence[Path]) -> NightTrack:
-    tracks = [track_load(p) for p in paths]
-    full = [t for t in tracks if t.n_frames]
-    return track_concat(full or tracks[:1])
 
 
 class _Reporter:
@@ -598,11 +526,17 @@ _LAUNCHER = (
 
 
 def job_start_background(
-    store: Store, night_id: int, *, chunk_s: float = DEFAULT_CHUNK_S, force: bool = False
+    store: Store,
+    night_id: int,
+    *,
+    chunk_s: float = DEFAULT_CHUNK_S,
+    force: bool = False,
+    every_frame: bool = False,
 ) -> int:
     """Start the night's job in a detached process (``python -m pipeline.jobs``) and return
     its process id at once. Its output goes to ``<data>/logs/<night_id>.log``; follow it
-    with :func:`job_status`. The process outlives the caller (e.g. a dashboard restart)."""
+    with :func:`job_status`. The process outlives the caller (e.g. a dashboard restart).
+    ``every_frame`` runs pose on every frame (no motion gating)."""
     store.get_night(night_id)  # unknown night: fail here, not in the background
     if _lock_held(store, night_id):
         raise StoreError(f"night {night_id} is already being analysed by another process")
@@ -620,6 +554,8 @@ def job_start_background(
     ]
     if force:
         cmd.append("--force")
+    if every_frame:
+        cmd.append("--every-frame")
     # a short-lived launcher starts the job and exits: the job is nobody's child to reap
     out = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, str(log), *cmd],
@@ -641,13 +577,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", default=None, help="data folder (default: $LEGMOVE_DATA, ...)")
     parser.add_argument("--chunk-s", type=float, default=DEFAULT_CHUNK_S)
     parser.add_argument("--force", action="store_true", help="re-analyse a finished night")
+    parser.add_argument("--every-frame", action="store_true", help="pose on every frame")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
     )
     try:
         store = Store(args.data)
-        job_run(store, args.night_id, chunk_s=args.chunk_s, force=args.force)
+        job_run(
+            store,
+            args.night_id,
+            chunk_s=args.chunk_s,
+            options=ExtractOptions(gate=not args.every_frame),
+            force=args.force,
+        )
     except LegmoveError as exc:
         logger.error("%s", exc)
         return 2

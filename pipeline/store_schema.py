@@ -133,4 +133,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             finished TEXT
         )""",
     ),
+    # v3: a job keeps the extraction options it started with, so a resumed job uses them
+    ("ALTER TABLE jobs ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}'",),
 )

@@ -18,10 +18,9 @@ from detector.errors import NoPersonError, StoreError
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES, track_load
 from detector.video import night_plan
+from pipeline.chunks import chunk_extract, chunk_plan
 from pipeline.jobs import (
-    chunk_extract,
     job_decode_log,
-    job_plan,
     job_rescore,
     job_run,
     job_start_background,
@@ -90,18 +89,18 @@ class _CrashingPose(FakePose):
 # --- plan and chunks ----------------------------------------------------------------------------
 def test_plan_covers_the_night_and_the_last_chunk_is_open(tmp_path):
     segs = night_plan([make_video(tmp_path / "v.mp4", n_frames=150, fps=15)])  # 10 s
-    assert job_plan(segs, 3.0) == [(0.0, 3.0), (3.0, 6.0), (6.0, 9.0), (9.0, None)]
-    assert job_plan(segs, 10.0) == [(0.0, None)]
-    assert job_plan(segs, 60.0) == [(0.0, None)]
+    assert chunk_plan(segs, 3.0) == [(0.0, 3.0), (3.0, 6.0), (6.0, 9.0), (9.0, None)]
+    assert chunk_plan(segs, 10.0) == [(0.0, None)]
+    assert chunk_plan(segs, 60.0) == [(0.0, None)]
     with pytest.raises(ValueError, match="chunk_s"):
-        job_plan(segs, 0)
+        chunk_plan(segs, 0)
 
 
 def test_chunks_join_to_every_frame_once(tmp_path):
     segs = night_plan([make_video(tmp_path / "v.mp4", n_frames=150, fps=15)])
     dicts = [s.to_dict() for s in segs]
     t = []
-    for i, (a, b) in enumerate(job_plan(segs, 3.0)):
+    for i, (a, b) in enumerate(chunk_plan(segs, 3.0)):
         info = chunk_extract(dicts, a, b, str(tmp_path / f"{i}.npz"), estimator=FakePose([]))
         chunk = track_load(info["path"])
         assert info["n_frames"] == chunk.n_frames and chunk.t_s[0] >= a
@@ -164,7 +163,7 @@ def test_one_job_per_night_at_a_time(tmp_path):
 @pytest.mark.real
 @pytest.mark.slow
 def test_killed_analysis_resumes_with_the_same_events(tmp_path):
-    clip = _real_clip(tmp_path, 8.0)  # 120 frames: 4 chunks of 2 s
+    clip = _real_clip(tmp_path, 6.0)  # 90 frames: 3 chunks of 2 s
     chunk_s = 2.0
     ref_store, store = Store(tmp_path / "ref"), Store(tmp_path / "data")
     ref_id = ref_store.add_night("Baby", "2024-10-07", night_plan([clip]))
@@ -179,7 +178,7 @@ def test_killed_analysis_resumes_with_the_same_events(tmp_path):
     while job_status(store, nid).state == "running":  # the lock goes with the process
         time.sleep(0.02)
     killed = job_status(store, nid)
-    assert killed.state == "interrupted" and 1 <= killed.chunks_done < killed.chunks_total == 4
+    assert killed.state == "interrupted" and 1 <= killed.chunks_done < killed.chunks_total == 3
     done_before = {e["idx"] for e in job_decode_log(store, nid) if e["finished"]}
     assert {e["pid"] for e in job_decode_log(store, nid)} == {pid}
 
@@ -192,7 +191,7 @@ def test_killed_analysis_resumes_with_the_same_events(tmp_path):
 
     log = job_decode_log(store, nid)
     again = {e["idx"] for e in log if e["pid"] == os.getpid()}
-    assert again == set(range(4)) - done_before  # finished chunks were not decoded again
+    assert again == set(range(3)) - done_before  # finished chunks were not decoded again
     assert all(e["finished"] for e in log if e["pid"] == os.getpid())
     track, ref_track = track_load(store.tracks_file(nid)), track_load(ref_store.tracks_file(ref_id))
     np.testing.assert_array_equal(track.t_s, ref_track.t_s)
