@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from detector.errors import LegmoveError
 from pipeline.analyze import night_analyze, night_rescore_dir
+from pipeline.cli_nights import export, night_app, note_app, rescore_night, review
 from pipeline.settings import Settings
 
 app = typer.Typer(
@@ -100,16 +101,41 @@ def analyze(
 
 @app.command()
 def rescore(
-    out: Path = typer.Argument(..., help="a results folder written by `legmove analyze`"),
+    target: str = typer.Argument(
+        ..., help="a night number in the store, or a results folder of `legmove analyze`"
+    ),
     settings_file: Path | None = typer.Option(None, "--settings", help="JSON settings file"),
+    data: Path | None = typer.Option(
+        None, "--data", envvar="LEGMOVE_DATA", help="data folder of the store", show_default=False
+    ),
 ) -> None:
-    """Re-run the signal stage on saved tracks with new settings (no video decoding)."""
+    """Re-run the signal stage on saved tracks with new settings (no video decoding).
+
+    For a night in the store the file's settings override the night's, the new result
+    replaces the old, and every review is kept (matched to the new episodes by time)."""
+    out = Path(target)
+    if not out.is_dir():
+        if not target.strip().isdigit():
+            _fail(
+                ValueError(
+                    f"{target}: neither a results folder nor a night number "
+                    "(`legmove night list` shows the nights)"
+                )
+            )
+        rescore_night(target, settings_file, data)
+        return
     try:
         result = night_rescore_dir(out, _settings(settings_file))
     except LegmoveError as exc:
         _fail(exc)
         return
     _print_summary(result.summary, out)
+
+
+app.add_typer(night_app, name="night")
+app.add_typer(note_app, name="note")
+app.command()(review)
+app.command()(export)
 
 
 if __name__ == "__main__":  # pragma: no cover
