@@ -491,7 +491,7 @@ def figure_timeline_plotly(
             opacity=0.3,
             line_width=0,
             annotation_text="settling window",
-            annotation_position="top left",
+            annotation_position="inside top left",
             annotation_font_size=10,
         )
     onset = result.summary.get("sleep_onset_s")
@@ -506,7 +506,7 @@ def figure_timeline_plotly(
             opacity=0.25,
             line_width=0,
             annotation_text=label,
-            annotation_position="bottom left",
+            annotation_position="inside bottom left",
             annotation_font_size=9,
         )
 
@@ -634,9 +634,16 @@ def figure_timeline_plotly(
         )
     fig.update_layout(
         barmode="overlay",
-        height=480,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.08, "x": 0, "font": {"size": 11}},
+        height=520,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "font": {"size": 11},
+            "bgcolor": "rgba(255,255,255,0)",
+        },
         hovermode="closest",
         plot_bgcolor="white",
     )
@@ -649,7 +656,15 @@ def figure_timeline_plotly(
         row=1,
         col=1,
     )
-    fig.update_yaxes(title_text="per hour", fixedrange=True, gridcolor="#eeeeee", row=2, col=1)
+    top_count = max(1, int(hours["lms"].max()) if len(hours) else 1)
+    fig.update_yaxes(
+        title_text="LMs per hour",
+        range=[0, top_count * 1.3],
+        fixedrange=True,
+        gridcolor="#eeeeee",
+        row=2,
+        col=1,
+    )
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
     fig.update_xaxes(
         title_text="clock time" if wall_clock_start else "hours since the recording started",

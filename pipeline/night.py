@@ -23,6 +23,7 @@ from pipeline.activity import activity_compute
 from pipeline.episodes import EPISODE_COLUMNS, episodes_flag, settling_window
 from pipeline.movements import EVENT_COLUMNS, movements_classify, movements_detect, movements_merge
 from pipeline.plm import plm_series
+from pipeline.quality import quality_score, quality_summary
 from pipeline.rhythm import rhythm_analyse
 from pipeline.settings import Settings
 from pipeline.sleep import sleep_score, sleep_state_at
@@ -65,7 +66,8 @@ def night_score(track: NightTrack, settings: Settings | None = None) -> NightRes
             f"{src}: {track.duration_s:.1f} s of video is too short to score "
             f"(at least {MIN_DURATION_S:.0f} s needed; a night is hours) — record longer"
         )
-    act = activity_compute(track, settings)
+    quality = quality_score(track, settings)
+    act = activity_compute(track, settings, trusted=quality.trusted)
     mono = movements_detect(act, settings)
     moves = movements_classify(movements_merge(mono, settings), settings)
     moves = rhythm_analyse(moves, act, settings)
@@ -92,6 +94,7 @@ def night_score(track: NightTrack, settings: Settings | None = None) -> NightRes
 
     summary = _summary(track, settings, events, episodes, sleep, act.body_length_px)
     summary["thresholds"] = {k: round(v, 5) for k, v in act.thresholds.items()}
+    summary.update(quality_summary(quality))
     return NightResult(events, epochs, episodes, summary)
 
 

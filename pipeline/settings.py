@@ -41,6 +41,17 @@ class Settings:
     min_onset_motion: float = 0.004  # [video] floor of the onset threshold, motion energy
     offset_min_s: float = 0.5  # [AASM][WASM] movement ends at start of >=0.5 s below offset
     confirm_s: float = 0.5  # [video] keypoint movement must coincide with leg-region image motion
+    # --- pose quality (pipeline.quality) ---------------------------------------------
+    pose_quality_min: float = 0.5  # [video] legs scoring below are untrusted; 0 trusts every pose
+    quality_view_min: float = 0.33  # [video] shoulder width/torso below: torso seen edge-on
+    bone_short_ratio: float = 0.3  # [video] bone shorter than this × its night median: collapsed
+    bone_long_ratio: float = 2.0  # [video] bone longer than this × its night median: stretched
+    joint_speed_max_bl_s: float = 6.0  # [video] faster joint = teleport (real kicks <= 4.8)
+    teleport_return_s: float = 1.0  # [video] a jump back within this: the joint was off between
+    agree_motion_k: float = 3.0  # [video] leg-region change above rest + k·noise = pixels changed
+    agree_motion_floor: float = 0.002  # [video] ... and above this motion energy
+    agree_frozen_s: float = 1.0  # [video] strong leg-region change this long, keypoints still
+    trusted_min_s: float = 0.5  # [video] shorter trusted runs between untrusted ones are dropped
     # --- classification --------------------------------------------------------------
     lm_min_s: float = 0.5  # [AASM][WASM] shorter is a twitch
     lm_max_s: float = 10.0  # [AASM][WASM] single-leg LM upper limit
@@ -83,6 +94,15 @@ class Settings:
             raise ValueError("plm_min_interval_s must be below plm_max_interval_s")
         if self.analysis_rate_hz <= 2 * self.rhythm_fmax_hz:
             raise ValueError("analysis_rate_hz must exceed twice rhythm_fmax_hz")
+
+        if self.pose_quality_min > 1:
+            raise ValueError("pose_quality_min must lie in 0..1 (0 trusts every detected pose)")
+        if not (self.bone_short_ratio < 0.55 and self.bone_long_ratio > 1.5):
+            raise ValueError("bone_short_ratio must be below 0.55 and bone_long_ratio above 1.5")
+        if not 0 < self.quality_view_min < 0.5:
+            raise ValueError("quality_view_min must lie between 0 and 0.5")
+        if self.joint_speed_max_bl_s <= 0:
+            raise ValueError("joint_speed_max_bl_s must be positive")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
