@@ -294,7 +294,9 @@ def night_list(
             return
         table = Table(caption="video and asleep in h:mm · ep. episodes · rev. reviews")
         for name in ("#", "date", "child", "status", "video", "asleep", "LMs", "PLMS/h", "ep."):
-            table.add_column(name, no_wrap=name != "child")
+            table.add_column(
+                name, no_wrap=name != "child", min_width=8 if name == "child" else None
+            )
         table.add_column("rev.")
         for n in nights:
             s = n.summary or {}
