@@ -1,31 +1,54 @@
 """Flagged episodes for review, each with a plain-words reason, most important first.
 
 Kinds and the rule that raises each:
-- ``plm_series``: each PLM series (>=4 LMs 10-90 s apart);
-- ``rhythmic_movement``: a rhythmic kicking/cycling movement in the settling window or in sleep;
+
+- ``plm_series``: each PLM series (>= ``plm_min_count`` LMs ``plm_min_interval_s`` -
+  ``plm_max_interval_s`` apart, onset to onset);
+- ``movement_awakening``: an awakening whose first movement is an LM starting at most
+  ``awakening_lm_window_s`` before the awakening's first wake epoch or within the two
+  epochs the sleep scoring's smoothing can pull that start earlier (the video analogue of
+  a PLM-associated arousal); an awakening that begins with a long (gross body) movement
+  is not flagged;
 - ``restless_settling``: at least ``restless_settling_min_lms`` LMs in the settling window
-  (``settling_window_s`` before sleep onset);
-- ``movement_awakening``: an awakening that starts within ``awakening_lm_window_s`` after
-  the end of an LM (the video analogue of a PLM-associated arousal).
+  (``settling_window_s`` before sleep onset, clipped to the recording);
+- ``rhythmic_movement``: rhythmic kicking/cycling in the settling window or in sleep;
+  bouts less than ``rhythmic_merge_s`` apart are one episode.
+
+Order: by kind in the order above (:data:`EPISODE_PRIORITY`), then within a kind the
+larger first (a longer PLM series — in sleep before awake —, a longer awakening, more
+rhythmic time), then by time. ``priority`` is that rank (1 = watch first), so sorting by
+it gives the review order. :func:`episodes_cap` keeps the first ``episodes_max`` (a
+night's list stays reviewable in a few minutes); the summary says how many were left off.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from pipeline.settings import Settings
 from pipeline.sleep import SleepResult
 
-__all__ = ["EPISODE_COLUMNS", "EPISODE_PRIORITY", "episodes_flag", "settling_window"]
+__all__ = [
+    "EPISODE_COLUMNS",
+    "EPISODE_PRIORITY",
+    "episodes_cap",
+    "episodes_flag",
+    "settling_window",
+]
 
 EPISODE_COLUMNS = ["start_s", "end_s", "kind", "priority", "n_movements", "reason"]
-#: lower is more important
+#: kind tiers, lower is more important
 EPISODE_PRIORITY = {
     "plm_series": 1,
     "movement_awakening": 2,
-    "rhythmic_movement": 3,
-    "restless_settling": 4,
+    "restless_settling": 3,
+    "rhythmic_movement": 4,
 }
+#: epochs the sleep scoring's smoothing window reaches to each side
+_SMOOTH_REACH_EPOCHS = 2
 
 
 def settling_window(
@@ -37,82 +60,178 @@ def settling_window(
     return (max(start_s, sleep.sleep_onset_s - settings.settling_window_s), sleep.sleep_onset_s)
 
 
-def _fmt(t: float) -> str:
-    t = int(round(t))
-    return f"{t // 3600:d}:{t % 3600 // 60:02d}:{t % 60:02d}"
+def _clock(t: float) -> str:
+    """Time into the recording as h:mm:ss."""
+    s = int(round(t))
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _dur(seconds: float) -> str:
+    """A duration in plain words: '45 s', '3 min', '1 h 05 min'."""
+    s = int(round(seconds))
+    if s < 120:
+        return f"{s} s"
+    if s < 3600:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def _plm_rows(events: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for num, grp in events.dropna(subset=["plm_series"]).groupby("plm_series"):
+        iv = grp["start_s"].diff().dropna()
+        asleep = float((grp["state"] == "sleep").mean()) >= 0.5
+        where = "asleep" if asleep else "awake"
+        lo, hi = round(iv.min()), round(iv.max())
+        every = f"{lo} s" if lo == hi else f"{lo}-{hi} s"
+        rows.append(
+            {
+                "start_s": float(grp["start_s"].min()),
+                "end_s": float(grp["end_s"].max()),
+                "kind": "plm_series",
+                "n_movements": len(grp),
+                "_severity": (int(asleep), len(grp)),
+                "reason": (
+                    f"{len(grp)} leg movements in a row while {where}, one every "
+                    f"{every} (periodic series {int(num)}, from "
+                    f"{_clock(grp['start_s'].min())})"
+                ),
+            }
+        )
+    return rows
+
+
+def _awakening_rows(
+    events: pd.DataFrame, sleep: SleepResult, settings: Settings
+) -> list[dict[str, Any]]:
+    rows = []
+    moves = events[events["kind"] != "twitch"]
+    reach = _SMOOTH_REACH_EPOCHS * settings.epoch_s
+    for a, b in sleep.awakenings:
+        near = moves[
+            (moves["start_s"] >= a - settings.awakening_lm_window_s)
+            & (moves["start_s"] < a + reach)
+        ]
+        if len(near) == 0 or near.iloc[0]["kind"] != "lm":
+            continue
+        first = near.iloc[0]
+        lms = near[near["kind"] == "lm"]
+        rows.append(
+            {
+                "start_s": float(first["start_s"]),
+                "end_s": float(b),
+                "kind": "movement_awakening",
+                "n_movements": len(lms),
+                "_severity": (b - a,),
+                "reason": (
+                    f"woke at {_clock(a)} for {_dur(b - a)}, starting with a leg movement "
+                    f"at {_clock(first['start_s'])}"
+                ),
+            }
+        )
+    return rows
+
+
+def _settling_rows(
+    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings
+) -> list[dict[str, Any]]:
+    if window is None:
+        return []
+    lms = events[events["kind"] == "lm"]
+    in_w = lms[(lms["start_s"] >= window[0]) & (lms["start_s"] < window[1])]
+    if len(in_w) < max(1, settings.restless_settling_min_lms):
+        return []
+    return [
+        {
+            "start_s": float(window[0]),
+            "end_s": float(window[1]),
+            "kind": "restless_settling",
+            "n_movements": len(in_w),
+            "_severity": (len(in_w),),
+            "reason": (
+                f"{len(in_w)} leg movements in the {_dur(window[1] - window[0])} before "
+                f"falling asleep at {_clock(window[1])} (flagged from "
+                f"{settings.restless_settling_min_lms})"
+            ),
+        }
+    ]
+
+
+def _rhythmic_rows(
+    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings
+) -> list[dict[str, Any]]:
+    rh = events[events["rhythmic"].astype(bool)]
+    in_window = np.zeros(len(rh), dtype=bool)
+    if window is not None:
+        in_window = ((rh["start_s"] >= window[0]) & (rh["start_s"] < window[1])).to_numpy()
+    rh = rh[(rh["state"] == "sleep").to_numpy() | in_window].sort_values("start_s")
+    groups: list[list[Any]] = []
+    for r in rh.itertuples(index=False):
+        if groups and r.start_s - groups[-1][-1].end_s < settings.rhythmic_merge_s:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    rows = []
+    for g in groups:
+        a, b = float(g[0].start_s), float(max(r.end_s for r in g))
+        asleep = sum(r.state == "sleep" for r in g) * 2 >= len(g)
+        where = "while asleep" if asleep else "while settling to sleep"
+        kinds = sorted({(r.pattern or "kicking") for r in g})
+        freqs = [float(r.frequency_hz) for r in g if np.isfinite(r.frequency_hz)]
+        rate = f" at {min(freqs):.1f}-{max(freqs):.1f} Hz" if len(freqs) > 1 else ""
+        if len(freqs) == 1:
+            rate = f" at {freqs[0]:.1f} Hz"
+        moving = sum(float(r.duration_s) for r in g)
+        what = " and ".join(kinds)
+        if len(g) == 1:
+            text = f"rhythmic {what}{rate} for {_dur(moving)} {where}, at {_clock(a)}"
+        else:
+            text = (
+                f"{len(g)} bouts of rhythmic {what}{rate} within {_dur(b - a)} {where}, "
+                f"from {_clock(a)}"
+            )
+        rows.append(
+            {
+                "start_s": a,
+                "end_s": b,
+                "kind": "rhythmic_movement",
+                "n_movements": len(g),
+                "_severity": (moving,),
+                "reason": text,
+            }
+        )
+    return rows
 
 
 def episodes_flag(
     events: pd.DataFrame, sleep: SleepResult, settings: Settings, start_s: float = 0.0
 ) -> pd.DataFrame:
-    """Episodes table (see module doc), ordered by priority then time."""
-    rows: list[dict] = []
-    lms = events[events["kind"] == "lm"]
-    for num, grp in events.dropna(subset=["plm_series"]).groupby("plm_series"):
-        iv = grp["start_s"].diff().dropna()
-        rows.append(
-            {
-                "start_s": grp["start_s"].min(),
-                "end_s": grp["end_s"].max(),
-                "kind": "plm_series",
-                "n_movements": len(grp),
-                "reason": (
-                    f"{len(grp)} leg movements in a row, every {iv.min():.0f}-{iv.max():.0f} s "
-                    f"(periodic series {int(num)})"
-                ),
-            }
-        )
+    """All flagged episodes (see module doc), in review order; ``priority`` is the rank.
+
+    ``events`` are the night's movements with their ``state``; ``start_s`` is the start of
+    the recording (for the settling window).
+    """
     window = settling_window(sleep, settings, start_s)
-    for r in events[events["rhythmic"].astype(bool)].itertuples(index=False):
-        in_window = window is not None and window[0] <= r.start_s < window[1]
-        if r.state == "sleep" or in_window:
-            where = "while asleep" if r.state == "sleep" else "while settling to sleep"
-            rows.append(
-                {
-                    "start_s": r.start_s,
-                    "end_s": r.end_s,
-                    "kind": "rhythmic_movement",
-                    "n_movements": 1,
-                    "reason": (
-                        f"rhythmic {r.pattern or 'kicking'} at {r.frequency_hz:.1f} Hz "
-                        f"for {r.duration_s:.0f} s {where}"
-                    ),
-                }
-            )
-    if window is not None:
-        in_w = lms[(lms["start_s"] >= window[0]) & (lms["start_s"] < window[1])]
-        if len(in_w) >= settings.restless_settling_min_lms:
-            minutes = (window[1] - window[0]) / 60
-            rows.append(
-                {
-                    "start_s": window[0],
-                    "end_s": window[1],
-                    "kind": "restless_settling",
-                    "n_movements": len(in_w),
-                    "reason": (
-                        f"{len(in_w)} leg movements in the {minutes:.0f} min before falling asleep "
-                        f"(flagged from {settings.restless_settling_min_lms})"
-                    ),
-                }
-            )
-    for a, b in sleep.awakenings:
-        before = lms[
-            (lms["end_s"] <= a + 1e-9 + 1.0) & (lms["end_s"] >= a - settings.awakening_lm_window_s)
-        ]
-        before = before[before["start_s"] < a]
-        if len(before):
-            rows.append(
-                {
-                    "start_s": float(before["start_s"].min()),
-                    "end_s": b,
-                    "kind": "movement_awakening",
-                    "n_movements": len(before),
-                    "reason": (
-                        f"woke at {_fmt(a)} for {(b - a) / 60:.0f} min, right after a leg movement"
-                    ),
-                }
-            )
+    rows = (
+        _plm_rows(events)
+        + _awakening_rows(events, sleep, settings)
+        + _settling_rows(events, window, settings)
+        + _rhythmic_rows(events, window, settings)
+    )
+    rows.sort(
+        key=lambda r: (
+            EPISODE_PRIORITY[r["kind"]],
+            tuple(-v for v in r["_severity"]),
+            r["start_s"],
+        )
+    )
     df = pd.DataFrame(rows, columns=[c for c in EPISODE_COLUMNS if c != "priority"])
-    df["priority"] = df["kind"].map(EPISODE_PRIORITY).astype(int)
-    df = df.sort_values(["priority", "start_s"], kind="stable").reset_index(drop=True)
-    return df[EPISODE_COLUMNS]
+    df["priority"] = np.arange(1, len(df) + 1, dtype=int)
+    df["n_movements"] = df["n_movements"].astype(int)
+    df[["start_s", "end_s"]] = df[["start_s", "end_s"]].astype(float).round(3)
+    return df[EPISODE_COLUMNS].reset_index(drop=True)
+
+
+def episodes_cap(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The first ``episodes_max`` episodes of a table in review order."""
+    return episodes.head(int(settings.episodes_max)).reset_index(drop=True)

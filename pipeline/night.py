@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,21 @@ from detector.atomic import atomic_write
 from detector.errors import TooShortError
 from detector.track import NightTrack
 from pipeline.activity import activity_compute
-from pipeline.episodes import EPISODE_COLUMNS, episodes_flag, settling_window
+from pipeline.artifacts import (
+    ARTIFACT_COLUMNS,
+    artifacts_detect,
+    artifacts_mask,
+    artifacts_overlap,
+    artifacts_seconds,
+)
+from pipeline.episodes import EPISODE_COLUMNS, episodes_cap, episodes_flag, settling_window
+from pipeline.methods import methods_text
 from pipeline.movements import EVENT_COLUMNS, movements_classify, movements_detect, movements_merge
 from pipeline.plm import plm_series
 from pipeline.quality import quality_score, quality_summary
 from pipeline.rhythm import rhythm_analyse
 from pipeline.settings import Settings
-from pipeline.sleep import sleep_score, sleep_state_at
+from pipeline.sleep import sleep_score, sleep_state_at, sleep_stats
 
 __all__ = ["NightResult", "night_score", "night_write", "night_read", "software_versions"]
 
@@ -41,6 +49,7 @@ class NightResult:
     epochs: pd.DataFrame
     episodes: pd.DataFrame
     summary: dict[str, Any]
+    artifacts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ARTIFACT_COLUMNS))
 
 
 def software_versions() -> dict[str, str]:
@@ -57,8 +66,16 @@ def _per_hour(count: int, seconds: float) -> float | None:
     return round(count / (seconds / 3600), 2) if seconds > 0 else None
 
 
-def night_score(track: NightTrack, settings: Settings | None = None) -> NightResult:
-    """Run the signal stage on ``track`` with ``settings`` (defaults when None)."""
+def night_score(
+    track: NightTrack, settings: Settings | None = None, in_bed_s: float | None = None
+) -> NightResult:
+    """Run the signal stage on ``track`` with ``settings`` (defaults when None).
+
+    ``in_bed_s`` is when the baby was put to bed (seconds from the night's first frame),
+    if the user gave it; time to fall asleep is counted from it, else from the start.
+    Movements overlapping an artifact span (caregiver, camera, lighting) are dropped and
+    epochs overlapping one are not scored; the spans are in ``NightResult.artifacts``.
+    """
     settings = settings or Settings()
     if track.n_frames < 2 or track.duration_s < MIN_DURATION_S:
         src = track.segments[0].path if track.segments else "the recording"
@@ -68,11 +85,14 @@ def night_score(track: NightTrack, settings: Settings | None = None) -> NightRes
         )
     quality = quality_score(track, settings)
     act = activity_compute(track, settings, trusted=quality.trusted)
+    artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings)
     moves = movements_classify(movements_merge(mono, settings), settings)
     moves = rhythm_analyse(moves, act, settings)
+    in_artifact = artifacts_overlap(artifacts, moves["start_s"], moves["end_s"])
+    moves = moves[~in_artifact].reset_index(drop=True)
     moves = plm_series(moves, settings)
-    sleep = sleep_score(act, settings)
+    sleep = sleep_score(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
     moves["state"] = sleep_state_at(sleep.epochs, moves["start_s"].to_numpy())
     events = moves[EVENT_COLUMNS].sort_values("start_s", kind="stable").reset_index(drop=True)
     events[["start_s", "end_s", "duration_s"]] = events[["start_s", "end_s", "duration_s"]].round(3)
@@ -80,7 +100,8 @@ def night_score(track: NightTrack, settings: Settings | None = None) -> NightRes
     events["peak_level"] = events["peak_level"].round(2)
     events["plm_series"] = events["plm_series"].astype("Int64")
 
-    episodes = episodes_flag(events, sleep, settings, start_s=float(track.t_s[0]))
+    flagged = episodes_flag(events, sleep, settings, start_s=float(track.t_s[0]))
+    episodes = episodes_cap(flagged, settings)
     epochs = sleep.epochs.copy()
     ep_idx = (
         np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
@@ -92,13 +113,21 @@ def night_score(track: NightTrack, settings: Settings | None = None) -> NightRes
         ep_idx[events["plm_series"].notna().to_numpy()], minlength=len(epochs)
     )[: len(epochs)]
 
-    summary = _summary(track, settings, events, episodes, sleep, act.body_length_px)
+    t0 = float(track.t_s[0])
+    stats = sleep_stats(sleep, t0, t0 + track.duration_s, in_bed_s)
+    summary = _summary(track, settings, events, episodes, sleep, act.body_length_px, stats)
     summary["thresholds"] = {k: round(v, 5) for k, v in act.thresholds.items()}
     summary.update(quality_summary(quality))
-    return NightResult(events, epochs, episodes, summary)
+    summary["artifact_s"] = round(artifacts_seconds(artifacts), 1)
+    summary["artifacts"] = {k: int(v) for k, v in artifacts["kind"].value_counts().items()}
+    summary["counts"]["dropped_in_artifacts"] = int(in_artifact.sum())
+    summary["episodes_flagged"] = {k: int(v) for k, v in flagged["kind"].value_counts().items()}
+    summary["episodes_not_listed"] = len(flagged) - len(episodes)
+    summary["methods"] = methods_text(summary)
+    return NightResult(events, epochs, episodes, summary, artifacts)
 
 
-def _summary(track, settings, events, episodes, sleep, body_px) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     is_lm = events["kind"] == "lm"
     in_sleep = events["state"] == "sleep"
     plm = events["plm_series"].notna()
@@ -112,11 +141,17 @@ def _summary(track, settings, events, episodes, sleep, body_px) -> dict[str, Any
     onset = sleep.sleep_onset_s
     return {
         "duration_s": round(duration, 3),
+        "in_bed_s": stats["in_bed_s"],
         "sleep_onset_s": onset,
-        "time_to_sleep_s": onset - float(track.t_s[0]) if onset is not None else None,
+        "time_to_sleep_s": stats["time_to_sleep_s"],
+        "sleep_offset_s": sleep.sleep_offset_s,
         "total_sleep_s": round(sleep.total_sleep_s, 1),
-        "sleep_efficiency": round(sleep.total_sleep_s / duration, 3) if duration > 0 else None,
+        "time_in_bed_s": stats["time_in_bed_s"],
+        "sleep_efficiency": stats["sleep_efficiency"],
+        "waso_s": stats["waso_s"],
         "awakenings": len(sleep.awakenings),
+        "awakening_spans_s": [[round(a, 1), round(b, 1)] for a, b in sleep.awakenings],
+        "settling_window_s": None if window is None else [round(w, 1) for w in window],
         "counts": {
             "twitch": int((events["kind"] == "twitch").sum()),
             "lm": int(is_lm.sum()),
@@ -146,7 +181,8 @@ def _summary(track, settings, events, episodes, sleep, body_px) -> dict[str, Any
 
 
 def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write events.csv, episodes.csv, epochs.csv and summary.json into ``out_dir`` (atomically)."""
+    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
+    ``out_dir`` (each atomically)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -154,6 +190,7 @@ def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
         ("events", result.events),
         ("episodes", result.episodes),
         ("epochs", result.epochs),
+        ("artifacts", result.artifacts),
     ):
         p = out / f"{name}.csv"
         with atomic_write(p, "w") as fh:
@@ -186,4 +223,9 @@ def night_read(out_dir: str | Path) -> NightResult:
         episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
     epochs = pd.read_csv(out / "epochs.csv")
     summary = json.loads((out / "summary.json").read_text())
-    return NightResult(events, epochs, episodes, summary)
+    artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    if (out / "artifacts.csv").is_file():  # results written before artifacts existed lack it
+        artifacts = pd.read_csv(out / "artifacts.csv")
+        if len(artifacts) == 0:
+            artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    return NightResult(events, epochs, episodes, summary, artifacts)

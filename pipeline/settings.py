@@ -10,6 +10,13 @@ Sources
 [Galland] Galland B.C. et al., Algorithms for using an activity-based accelerometer for
         identification of infant sleep-wake states during nap studies, Sleep Med 2012;13:743-51
         (15-s epochs validated in infants).
+[Cole]  Cole R.J. et al., Automatic sleep/wake identification from wrist activity,
+        Sleep 1992;15:461-9 (weighted moving window over neighbouring epochs).
+[Webster] Webster J.B. et al., An activity-based sleep monitor system for ambulatory use,
+        Sleep 1982;5:389-99 (rescoring rules for short sleep bouts inside long wake).
+[Tudor-Locke] Tudor-Locke C. et al., Fully automated waist-worn accelerometer algorithm for
+        detecting children's sleep-period time, Appl Physiol Nutr Metab 2014;39:53-7
+        (sleep onset = first of several consecutive sleep minutes).
 [video] legmove's own adaptation to video (no published standard); documented in the methods text.
 """
 
@@ -70,14 +77,29 @@ class Settings:
     plm_index_abnormal_per_h: float = 5.0  # [AASM] children: PLMS index >5/h abnormal
     # --- sleep/wake ------------------------------------------------------------------
     epoch_s: float = 15.0  # [Galland] 15-s epochs validated in infants
-    wake_activity_threshold: float = 0.2  # [Sadeh][video] smoothed active fraction above = wake
+    wake_activity_threshold: float = 0.2  # [Cole][video] smoothed active fraction above = wake
     whole_onset_k: float = 4.0  # [video] whole-frame motion above rest + k·noise counts as active
-    sleep_onset_min_s: float = 300.0  # [Sadeh] first sleep period lasting >= this
+    sleep_onset_min_s: float = 120.0  # [Tudor-Locke][video] first sleep run lasting >= this
     wake_min_s: float = 60.0  # [video] an awakening is a wake bout of at least this
+    isolated_sleep_max_s: float = 360.0  # [Webster] sleep bout this short inside long wake ...
+    isolated_sleep_wake_s: float = 600.0  # [Webster] ... with this much wake each side is wake
     settling_window_s: float = 1800.0  # [video] 30 min before sleep onset (DESIGN.md)
+    # --- artifacts -------------------------------------------------------------------
+    artifact_k: float = 6.0  # [video] unexplained whole-frame motion above rest + k·noise
+    artifact_min_motion: float = 0.0005  # [video] floor of that threshold, motion energy
+    artifact_coupling_margin: float = 2.0  # [video] × the night's own whole/leg motion ratio
+    artifact_min_s: float = 1.0  # [video] shortest caregiver / camera span kept
+    artifact_gap_s: float = 2.0  # [video] spans closer than this are joined
+    artifact_join_s: float = 30.0  # [video] ... and up to this apart with motion all between
+    artifact_pad_s: float = 1.0  # [video] also excluded before and after each span
+    artifact_uniform: float = 0.5  # [video] legs move >= this share of the whole: camera moved
+    artifact_torso_jump_bl: float = 0.1  # [video] torso keypoints jumping this far in 0.25 s
+    artifact_light_motion: float = 0.02  # [video] one-frame whole-frame change of a light switch
     # --- episodes --------------------------------------------------------------------
     restless_settling_min_lms: int = 10  # [video] LMs in the settling window to flag it
-    awakening_lm_window_s: float = 10.0  # [video] LM ending this soon before an awakening
+    awakening_lm_window_s: float = 10.0  # [video] LM starting this soon before an awakening
+    rhythmic_merge_s: float = 60.0  # [video] rhythmic bouts this close form one episode
+    episodes_max: int = 20  # [video] most episodes listed for review, most important first
 
     def __post_init__(self) -> None:
         for f in fields(self):

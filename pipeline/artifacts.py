@@ -1,0 +1,301 @@
+"""Artifacts: spans of video where image motion is not the baby's own movement.
+
+Three kinds, each found from the per-frame motion energy of the whole frame and of the
+two leg regions, and from the torso keypoints:
+
+- ``caregiver``: whole-frame motion that the baby's legs do not explain (a caregiver's
+  arm or body in view, motion away from the baby), or the torso keypoints jumping (the
+  baby picked up or moved, or the pose model latching onto someone else);
+- ``camera_move``: the same unexplained motion, but spread evenly over the picture (the
+  leg regions change as much as the whole frame): the camera was moved or bumped;
+- ``lighting_change``: a one-frame change of the whole picture far above anything around
+  it (lights switched, day/infrared mode).
+
+*Unexplained* motion: every motion signal is taken as its excess over its resting level
+(1-s running mean, minus the quiet baseline of :func:`~pipeline.signal.signal_noise`).
+When the baby moves, whole-frame motion rises with the leg regions' motion by a
+ratio that depends on the camera and the baby's size; that ratio is measured on the
+night itself (median over samples where a leg region is clearly moving) and widened by
+``artifact_coupling_margin``. Whole-frame motion beyond ratio × leg-region motion, by
+more than ``artifact_k`` noise units (at least ``artifact_min_motion``), is unexplained.
+Spans closer than ``artifact_gap_s`` are joined; so are spans up to ``artifact_join_s``
+apart when the whole frame keeps moving between them (an arm reaching over the legs looks
+like leg motion and is unexplained only as it enters and leaves). Spans shorter than
+``artifact_min_s`` (without a torso jump) are dropped, and ``artifact_pad_s`` is added on
+each side. A span is ``camera_move`` when the leg regions move about as much as the whole
+frame and the torso sits elsewhere in the picture afterwards.
+
+Artifact spans are excluded from scoring: movements overlapping them are dropped from the
+counts and epochs overlapping them are not scored for sleep/wake (see :mod:`pipeline.sleep`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
+
+from detector.track import NightTrack
+from pipeline.settings import Settings
+from pipeline.signal import samples, signal_noise, signal_runs
+
+__all__ = [
+    "ARTIFACT_COLUMNS",
+    "ARTIFACT_REASONS",
+    "artifacts_detect",
+    "artifacts_mask",
+    "artifacts_overlap",
+    "artifacts_seconds",
+]
+
+ARTIFACT_COLUMNS = ["start_s", "end_s", "duration_s", "kind", "reason"]
+
+#: plain-words reason of each kind
+ARTIFACT_REASONS = {
+    "caregiver": "large image motion the baby's legs do not explain "
+    "(a caregiver's arm or body in view, or the baby moved)",
+    "camera_move": "the whole picture moved at once (camera moved or bumped)",
+    "lighting_change": "the whole picture changed in one frame (light switched or "
+    "day/night mode changed)",
+}
+
+_TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+_JUMP_LAG_S = 0.25  # the torso-jump window (artifact_torso_jump_bl is per this lag)
+_SHIFT_BL = 0.05  # torso displaced this much across a span: the camera (or the baby) moved
+
+
+def _leg_box_areas(track: NightTrack, min_visibility: float) -> np.ndarray:
+    """Per frame, the frame fractions covered by the left box, the right box and both.
+
+    The boxes are the ones the motion meter measured each frame with
+    (:func:`detector.motion.leg_boxes` of the latest pose before that frame).
+    """
+    n = track.n_frames
+    w, h = track.frame_size
+    boxes = []
+    for leg in ("left", "right"):
+        names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
+        pts = np.stack([track.kp(nm) for nm in names], axis=1).astype(np.float64)  # (N,3,2)
+        vis = np.stack([track.vis(nm) for nm in names], axis=1)
+        ok = np.isfinite(pts).all(axis=2) & (vis >= min_visibility)
+        p0, p1, p2 = pts[:, 0], pts[:, 1], pts[:, 2]
+        d01 = np.linalg.norm(p0 - p1, axis=1)
+        d12 = np.linalg.norm(p1 - p2, axis=1)
+        d02 = np.linalg.norm(p0 - p2, axis=1)
+        length = np.where(
+            ok.all(axis=1),
+            d01 + d12,
+            np.where(ok[:, 0] & ok[:, 1], d01, np.where(ok[:, 1] & ok[:, 2], d12, d02)),
+        )
+        margin = np.maximum(0.5 * np.nan_to_num(length), 8.0)
+        lo = np.where(ok[..., None], pts, np.inf).min(axis=1) - margin[:, None]
+        hi = np.where(ok[..., None], pts, -np.inf).max(axis=1) + margin[:, None]
+        box = np.concatenate([lo, hi], axis=1)  # x0, y0, x1, y1
+        valid = ok.sum(axis=1) >= 2
+        # the meter uses the latest valid box from the frames before
+        last = np.maximum.accumulate(np.where(valid, np.arange(n), -1))
+        prev = np.concatenate(([-1], last[:-1]))
+        used = np.full((n, 4), np.nan)
+        has = prev >= 0
+        used[has] = box[prev[has]]
+        used[:, [0, 2]] = np.clip(used[:, [0, 2]], 0, w)
+        used[:, [1, 3]] = np.clip(used[:, [1, 3]], 0, h)
+        boxes.append(used)
+    areas = np.zeros((n, 3))
+    for k, b in enumerate(boxes):
+        areas[:, k] = np.nan_to_num((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+    ix = np.minimum(boxes[0][:, 2], boxes[1][:, 2]) - np.maximum(boxes[0][:, 0], boxes[1][:, 0])
+    iy = np.minimum(boxes[0][:, 3], boxes[1][:, 3]) - np.maximum(boxes[0][:, 1], boxes[1][:, 1])
+    areas[:, 2] = np.nan_to_num(np.clip(ix, 0, None) * np.clip(iy, 0, None))
+    return areas / float(w * h)
+
+
+def _excess(x: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
+    """1-s running mean of ``x`` above its resting level, and the noise of that mean.
+
+    A mean, not a median: it is linear, so whole-frame and leg-region motion keep their
+    ratio through it at the start and end of a movement."""
+    sm = uniform_filter1d(x, size=max(1, samples(1.0, fs)) | 1, mode="nearest")
+    base, noise = signal_noise(sm, fs)
+    return np.clip(sm - base, 0, None), noise
+
+
+def _torso_centre(track: NightTrack, settings: Settings) -> np.ndarray:
+    """Torso centre (N, 2) in pixels, NaN where the torso keypoints are not trusted."""
+    c = np.mean([track.kp(n) for n in _TORSO], axis=0).astype(np.float64)
+    ok = np.min([track.vis(n) for n in _TORSO], axis=0) >= settings.min_visibility
+    c[~ok] = np.nan
+    return c
+
+
+def _shifted(torso: np.ndarray, t: np.ndarray, a: int, b: int, body_px: float) -> bool:
+    """Whether the torso sits elsewhere in the picture in the second after a span than in
+    the second before it (by more than _SHIFT_BL body lengths)."""
+    before = torso[(t >= t[a] - 1.0) & (t < t[a])]
+    after = torso[(t > t[b - 1]) & (t <= t[b - 1] + 1.0)]
+    before = before[np.isfinite(before).all(axis=1)]
+    after = after[np.isfinite(after).all(axis=1)]
+    if len(before) == 0 or len(after) == 0:
+        return False
+    d = np.linalg.norm(np.median(after, axis=0) - np.median(before, axis=0))
+    return bool(d / body_px > _SHIFT_BL)
+
+
+def _join(
+    spans: list[tuple[int, int]], t: np.ndarray, busy: np.ndarray, join_s: float
+) -> list[tuple[int, int]]:
+    """Join consecutive spans less than ``join_s`` apart when ``busy`` holds throughout the
+    gap (an arm reaching over the legs is unexplained only as it enters and leaves)."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            pa, pb = out[-1]
+            if t[a] - t[pb - 1] <= join_s and (a <= pb or busy[pb:a].all()):
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def _torso_jump(track: NightTrack, settings: Settings, body_px: float, fs: float) -> np.ndarray:
+    """Frames where the torso centre moved more than ``artifact_torso_jump_bl`` in 0.25 s."""
+    c = np.mean([track.kp(n) for n in _TORSO], axis=0).astype(np.float64)
+    ok = np.min([track.vis(n) for n in _TORSO], axis=0) >= settings.min_visibility
+    ok &= np.isfinite(c).all(axis=1)
+    lag = max(1, samples(_JUMP_LAG_S, fs))
+    out = np.zeros(track.n_frames, dtype=bool)
+    if track.n_frames <= lag or body_px <= 0:
+        return out
+    d = np.linalg.norm(c[lag:] - c[:-lag], axis=1) / body_px
+    both = ok[lag:] & ok[:-lag]
+    out[lag:] = both & (np.nan_to_num(d) > settings.artifact_torso_jump_bl)
+    return out
+
+
+def _spans(mask: np.ndarray, t: np.ndarray, fs: float, gap_s: float) -> list[tuple[int, int]]:
+    """Runs of ``mask`` with gaps shorter than ``gap_s`` closed."""
+    runs = signal_runs(mask)
+    out: list[tuple[int, int]] = []
+    for a, b in runs:
+        if out and t[a] - t[out[-1][1] - 1] < gap_s:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def artifacts_detect(
+    track: NightTrack, settings: Settings, body_px: float | None = None
+) -> pd.DataFrame:
+    """The artifact table of ``track`` (ARTIFACT_COLUMNS; empty when none), sorted by start.
+
+    ``body_px`` is the body length in pixels (for torso jumps); without it jumps are not used.
+    """
+    n = track.n_frames
+    if n < 3:
+        return pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    fs = float(track.fps)
+    t = track.t_s
+    period = 1.0 / fs
+    whole = np.nan_to_num(track.motion_of("whole").astype(np.float64))
+    legs = np.nan_to_num(
+        np.stack([track.motion_of("left_leg"), track.motion_of("right_leg")]).astype(np.float64)
+    )
+    areas = _leg_box_areas(track, settings.min_visibility)
+    has_box = (areas[:, 0] > 0) | (areas[:, 1] > 0)
+
+    # lighting: a one-frame change far above the motion around it; those frames are then
+    # left out of the other signals (replaced by their surroundings)
+    size = max(1, samples(1.0, fs)) | 1
+    w_med = median_filter(whole, size=size, mode="nearest")
+    spike = (whole - w_med >= settings.artifact_light_motion) & (whole >= 3.0 * w_med)
+    if spike.any():
+        whole = np.where(spike, w_med, whole)
+        legs = np.where(spike, median_filter(legs, size=(1, size), mode="nearest"), legs)
+
+    w_exc, w_noise = _excess(whole, fs)
+    l_exc = np.stack([_excess(x, fs)[0] for x in legs])
+    leg_noise = max(_excess(x, fs)[1] for x in legs)
+    leg_max = l_exc.max(axis=0)
+
+    # the night's own whole-to-leg motion ratio while a leg region clearly moves
+    moving = has_box & (leg_max > max(settings.onset_k * leg_noise, settings.min_onset_motion))
+    if moving.sum() >= max(3, samples(1.0, fs)):
+        ratio = float(np.median(w_exc[moving] / leg_max[moving]))
+        coupling = float(np.clip(settings.artifact_coupling_margin * ratio, 0.0, 1.0))
+    else:
+        coupling = 1.0
+    explained = np.where(has_box, coupling * leg_max, 0.0)
+    thr = max(settings.artifact_k * w_noise, settings.artifact_min_motion)
+    foreign = (w_exc - explained) > thr
+    jump = np.zeros(n, dtype=bool)
+    if body_px is not None:
+        near = maximum_filter1d(w_exc, size=size) > thr / 2  # image motion within 0.5 s
+        jump = _torso_jump(track, settings, body_px, fs) & near
+        jump = maximum_filter1d(jump, size=2 * samples(_JUMP_LAG_S, fs) + 1)
+
+    rows: list[dict] = []
+    torso = _torso_centre(track, settings) if body_px is not None else None
+    seeds = _spans(foreign | jump, t, fs, settings.artifact_gap_s)
+    for a, b in _join(seeds, t, w_exc > thr, settings.artifact_join_s):
+        if t[b - 1] + period - t[a] < settings.artifact_min_s - 1e-9 and not jump[a:b].any():
+            continue
+        sel = slice(a, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lo = np.median(l_exc[:, sel].min(axis=0) / np.maximum(w_exc[sel], 1e-12))
+            hi = np.median(l_exc[:, sel].max(axis=0) / np.maximum(w_exc[sel], 1e-12))
+        even = has_box[sel].mean() > 0.5 and lo >= settings.artifact_uniform
+        even = even and hi <= 1.0 / max(settings.artifact_uniform, 1e-9)
+        moved = torso is not None and body_px is not None and _shifted(torso, t, a, b, body_px)
+        kind = "camera_move" if even and moved else "caregiver"
+        rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": kind})
+
+    for a, b in _spans(spike, t, fs, settings.artifact_gap_s):
+        rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "lighting_change"})
+
+    df = pd.DataFrame(rows, columns=["start_s", "end_s", "kind"])
+    if len(df) == 0:
+        return pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    df["start_s"] = np.maximum(df["start_s"] - settings.artifact_pad_s, t[0])
+    df["end_s"] = np.minimum(df["end_s"] + settings.artifact_pad_s, t[-1] + period)
+    df = df.sort_values("start_s", kind="stable").reset_index(drop=True)
+    df[["start_s", "end_s"]] = df[["start_s", "end_s"]].round(3)
+    df["duration_s"] = (df["end_s"] - df["start_s"]).round(3)
+    df["reason"] = df["kind"].map(ARTIFACT_REASONS)
+    return df[ARTIFACT_COLUMNS]
+
+
+def artifacts_mask(artifacts: pd.DataFrame, t_s: np.ndarray) -> np.ndarray:
+    """True for each time in ``t_s`` inside any artifact span."""
+    t = np.asarray(t_s, dtype=np.float64)
+    out = np.zeros(t.shape, dtype=bool)
+    for a, b in zip(artifacts["start_s"], artifacts["end_s"], strict=True):
+        out |= (t >= a) & (t < b)
+    return out
+
+
+def artifacts_overlap(
+    artifacts: pd.DataFrame, start_s: np.ndarray, end_s: np.ndarray
+) -> np.ndarray:
+    """True for each interval [start, end] that overlaps any artifact span."""
+    s = np.asarray(start_s, dtype=np.float64)
+    e = np.asarray(end_s, dtype=np.float64)
+    out = np.zeros(s.shape, dtype=bool)
+    for a, b in zip(artifacts["start_s"], artifacts["end_s"], strict=True):
+        out |= (s < b) & (e > a)
+    return out
+
+
+def artifacts_seconds(artifacts: pd.DataFrame) -> float:
+    """Total time covered by the artifact spans (overlaps counted once)."""
+    total, cur_a, cur_b = 0.0, None, None
+    for a, b in sorted(zip(artifacts["start_s"], artifacts["end_s"], strict=True)):
+        if cur_b is None or a > cur_b:
+            if cur_b is not None and cur_a is not None:
+                total += cur_b - cur_a
+            cur_a, cur_b = a, b
+        else:
+            cur_b = max(cur_b, b)
+    if cur_a is not None and cur_b is not None:
+        total += cur_b - cur_a
+    return float(total)

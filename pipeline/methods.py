@@ -1,0 +1,166 @@
+"""The methods paragraph of a night's report, written from the settings actually used.
+
+:func:`methods_text` reads ``summary['settings']`` (the values the night was scored
+with), cites each rule's source from the setting comments in :mod:`pipeline.settings`
+(``SETTING_SOURCES``), names the software and pose-model versions from
+``summary['versions']`` and ends with the references it cited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pipeline.settings as settings_module
+from pipeline.settings import SETTING_SOURCES, Settings
+
+__all__ = ["methods_text", "methods_references"]
+
+
+def methods_references() -> dict[str, str]:
+    """Source tag (e.g. ``AASM``) -> full reference, from the settings module's docstring."""
+    doc = settings_module.__doc__ or ""
+    block = doc.split("-------", 1)[-1]
+    out: dict[str, str] = {}
+    for m in re.finditer(r"^\[([^\]]+)\]\s+(.+?)(?=^\[|\Z)", block, flags=re.M | re.S):
+        out[m.group(1)] = " ".join(m.group(2).split())
+    return out
+
+
+def _tags(names: tuple[str, ...]) -> list[str]:
+    tags: list[str] = []
+    for n in names:
+        for t in re.findall(r"\[([^\]]+)\]", SETTING_SOURCES.get(n, "")):
+            if t not in tags:
+                tags.append(t)
+    return tags
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def methods_text(summary: Mapping[str, Any]) -> str:
+    """A methods paragraph for ``summary`` (a night's summary.json), then its references."""
+    st: dict[str, Any] = Settings().to_dict()
+    st.update(summary.get("settings") or {})
+    v: Mapping[str, Any] = summary.get("versions") or {}
+    cited: list[str] = []
+
+    def g(name: str) -> str:
+        return _num(st[name])
+
+    def cite(*names: str) -> str:
+        tags = _tags(names)
+        for t in tags:
+            if t not in cited:
+                cited.append(t)
+        shown = [t for t in tags if t != "video"]
+        if "video" in tags:
+            shown.append("adapted to video")
+        return f" [{'; '.join(shown)}]" if shown else ""
+
+    model = v.get("pose_model") or "no pose model"
+    mp = v.get("mediapipe", "")
+    fps = summary.get("fps")
+    parts = [
+        f"Leg movements were scored from video by legmove {v.get('legmove', '?')}"
+        + (f" at {_num(float(fps))} frames/s" if fps else "")
+        + f", with the pose model {model}"
+        + (f" (MediaPipe {mp})" if mp and mp != "not installed" else "")
+        + ". Keypoints below visibility "
+        + g("min_visibility")
+        + " were not trusted; there, leg-region image motion (frame differencing) was used"
+        + cite("min_visibility")
+        + ".",
+        "A movement started when a leg's activity (knee/ankle speed in body lengths/s, or "
+        "leg-region motion energy) rose above a noise-adaptive onset threshold (resting "
+        f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s) "
+        f"and ended at the start of at least {g('offset_min_s')} s below the offset "
+        f"threshold (rest + {g('offset_k')} × noise)"
+        + cite("onset_k", "offset_k", "offset_min_s")
+        + ".",
+        f"Movements shorter than {g('lm_min_s')} s were twitches; candidate leg movements "
+        f"(LMs) lasted {g('lm_min_s')}–{g('lm_max_s')} s on one leg or up to "
+        f"{g('bilateral_lm_max_s')} s on both (movements of the two legs overlapping or less "
+        f"than {g('bilateral_gap_s')} s apart were one bilateral LM, at most "
+        f"{g('bilateral_max_legs')} one-leg movements); longer ones were long movements"
+        + cite("lm_min_s", "lm_max_s", "bilateral_lm_max_s", "bilateral_gap_s")
+        + ".",
+        f"A PLM series was at least {g('plm_min_count')} consecutive LMs with onset-to-onset "
+        f"intervals of {g('plm_min_interval_s')}–{g('plm_max_interval_s')} s; a shorter or "
+        "longer interval or a long movement ended a series"
+        + cite("plm_min_count", "plm_min_interval_s", "plm_max_interval_s")
+        + ". The PLMS index is PLMs during sleep per hour of sleep (above "
+        f"{g('plm_index_abnormal_per_h')}/h is abnormal in children"
+        + cite("plm_index_abnormal_per_h")
+        + "); the LM index likewise; the periodicity index is PLMs / LMs over the whole "
+        "recording.",
+        f"A movement was rhythmic with at least {g('rhythm_min_cycles')} cycles at a "
+        f"dominant {g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz and an autocorrelation "
+        f"peak of at least {g('rhythm_min_periodicity')}; cycling when the legs moved in "
+        "anti-phase, else kicking"
+        + cite("rhythm_min_cycles", "rhythm_fmin_hz", "rhythm_fmax_hz")
+        + ".",
+        f"Sleep and wake were scored actigraphy-style in {g('epoch_s')}-s epochs"
+        + cite("epoch_s")
+        + ": a sample was active when whole-frame motion exceeded rest + "
+        f"{g('whole_onset_k')} × noise or a leg was above its movement threshold; an "
+        "epoch's activity was its active fraction, smoothed over the epoch and two "
+        "neighbours each side with weights 0.1, 0.2, 0.4, 0.2, 0.1, and an epoch was wake "
+        f"above {g('wake_activity_threshold')}"
+        + cite("wake_activity_threshold")
+        + f". A sleep bout of at most {g('isolated_sleep_max_s')} s with at least "
+        f"{g('isolated_sleep_wake_s')} s of wake on each side was rescored wake"
+        + cite("isolated_sleep_max_s", "isolated_sleep_wake_s")
+        + f". Sleep onset was the start of the first sleep bout lasting at least "
+        f"{g('sleep_onset_min_s')} s"
+        + cite("sleep_onset_min_s")
+        + f"; after it, wake bouts shorter than {g('wake_min_s')} s were rescored sleep and "
+        "each longer wake bout followed by sleep was an awakening"
+        + cite("wake_min_s")
+        + ". Sleep efficiency is total sleep over the time from the in-bed time (or the "
+        "start of the recording) to its end, without artifact time; time to fall asleep "
+        "is from that in-bed time to sleep onset.",
+        "Artifact spans were excluded from scoring (movements overlapping them dropped, "
+        "epochs overlapping them not scored): whole-frame motion not explained by the leg "
+        f"regions' motion (beyond {g('artifact_coupling_margin')} × the night's own "
+        f"whole-to-leg motion ratio, by more than {g('artifact_k')} × noise, at least "
+        f"{g('artifact_min_motion')}) for at least {g('artifact_min_s')} s, or torso "
+        f"keypoints jumping more than {g('artifact_torso_jump_bl')} body lengths in 0.25 s, "
+        "was a caregiver in view (or a camera move when the whole picture moved evenly and "
+        "the baby sat elsewhere afterwards); a one-frame whole-frame change of at least "
+        f"{g('artifact_light_motion')} was a lighting change; each span was widened by "
+        f"{g('artifact_pad_s')} s"
+        + cite("artifact_k", "artifact_min_s", "artifact_light_motion")
+        + ".",
+        f"Episodes flagged for review: each PLM series; an awakening beginning with an LM "
+        f"(within {g('awakening_lm_window_s')} s before it); at least "
+        f"{g('restless_settling_min_lms')} LMs in the {_num(float(st['settling_window_s']) / 60)}"
+        " min settling window before sleep onset; rhythmic movement while settling or "
+        f"asleep (bouts less than {g('rhythmic_merge_s')} s apart joined); at most "
+        f"{g('episodes_max')} listed, most important first"
+        + cite("restless_settling_min_lms", "settling_window_s", "episodes_max")
+        + ".",
+    ]
+    soft = ", ".join(
+        f"{k} {val}"
+        for k, val in v.items()
+        if k not in ("pose_model", "legmove") and val and val != "not installed"
+    )
+    if soft:
+        parts.append(f"Software: {soft}.")
+    parts.append(
+        "This is a screening and documentation aid, not a diagnosis; video-based rules are "
+        "adaptations of polysomnography and actigraphy standards and have not been "
+        "clinically validated."
+    )
+    refs = methods_references()
+    lines = [f"[{t}] {refs[t]}" for t in cited if t in refs and t != "video"]
+    text = " ".join(parts)
+    if lines:
+        text += "\n\nReferences: " + " ".join(lines)
+    return text
