@@ -200,6 +200,11 @@ class Store:
                 f"another legmove process kept it busy for over {BUSY_TIMEOUT_S:.0f} s; "
                 "try again when it has finished"
             )
+        elif "disk is full" in text or "disk I/O error" in text:  # SQLITE_FULL, SQLITE_IOERR
+            advice = (
+                "the disk may be full: free some space on it and try again "
+                "(what was saved before is kept)"
+            )
         elif isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
             advice = (
                 f"the file is not a legmove database; use another folder with --data or {ENV_DATA}"
