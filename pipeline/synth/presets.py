@@ -6,38 +6,42 @@ overrides of the :class:`~pipeline.synth.scene.Scene` fields (e.g. ``fps=30``,
 not exist, so shorten only presets whose items allow it). ``PRESETS`` maps each name to a
 one-line description; :func:`synth_preset` builds one.
 
-=====================  ========  =====  ====  ===============================================
-name                   size      fps    min   covers
-=====================  ========  =====  ====  ===============================================
-clean_day              480×360   25     5     colour, head up; wake wiggling → settling →
-                                              sleep; one-leg and bilateral LMs, LMs < 10 s
-                                              apart, a long movement, twitches
-plm_sleep              480×360   15     6     two PLM series (6 LMs alternating legs at
-                                              19–31 s; 4 bilateral LMs at 35 s) split by a
-                                              long movement; an LM 6 s after a series LM
-rhythmic_settling      640×480   30     4     seven rhythmic bouts while settling: kicking
-                                              (both legs, one leg) and cycling, 0.5–4 Hz,
-                                              4–24 cycles, one bout long enough to be a long
-                                              movement
-blanket                480×360   25     5     blanket over the legs 60–250 s with a PLM
-                                              series, a bilateral LM, an LM, a twitch and a
-                                              rhythmic bout under it; LMs before and after
-caregiver_arm          480×360   25     4     four caregiver-arm visits from four edges
-                                              (one over the legs), LMs only between visits
-infrared_rotated       640×480   15     5.5   colour → infrared switch at 20 s; body turned
-                                              135°, smaller; PLM series, an awakening (65 s)
-                                              and a cycling bout after it
-small_baby_30fps       640×480   30     3     small baby (body = 0.38 of the frame height),
-                                              off-centre, turned 30°; LMs, a 2.5 Hz kicking
-                                              bout, twitches
-repositioned           480×360   25     4     baby moved twice (to 90° and later 200°,
-                                              other sizes) during wake; LMs at each angle
-prone                  480×360   25     3     baby face-down (legs seen from behind; pose is
-                                              expected to fail — motion fallback only)
-demo_night             320×240   15     8     the committed demo: wake → settling with LMs and
-                                              a rhythmic bout → sleep with a PLM series,
-                                              twitches and an awakening
-=====================  ========  =====  ====  ===============================================
+==================  ========  ===  ===  ===========================================================
+name                size      fps  min  covers
+==================  ========  ===  ===  ===========================================================
+clean_day           480×360   25   6    colour, head up; wake wiggling → settling → sleep (300 s);
+                                        one-leg and bilateral LMs, LMs < 10 s apart, a long
+                                        movement, twitches; no PLM series
+plm_sleep           480×360   15   6    two PLM series (6 LMs alternating legs at 19–31 s; 4
+                                        bilateral LMs at 35 s) split by a long movement; an LM
+                                        6 s after a series LM (not in the series)
+rhythmic_settling   640×480   30   4    seven rhythmic bouts while settling: kicking (both legs,
+                                        one leg) and cycling, 0.5–4 Hz, 4–24 cycles, one bout long
+                                        enough to be a long movement; only 40 s of sleep. Bouts
+                                        20–25 s apart may chain with settling LMs into (wake) PLM
+                                        series — the truth lists them by the rule
+blanket             480×360   25   6    blanket over the legs 45–250 s with a PLM series, a
+                                        bilateral LM, an LM, a twitch, a rhythmic bout and a long
+                                        movement under it; LMs before and after
+caregiver_arm       480×360   25   5    five caregiver-arm visits from the right, top, left,
+                                        bottom (over the legs) and a corner; LMs only between
+infrared_rotated    640×480   15   7    colour → infrared switch at 20 s; body turned 135°,
+                                        smaller; PLM series, LMs, a cycling bout, a 65-s awakening
+small_baby_30fps    640×480   30   5.5  small baby (body = 0.38 of the frame height), off-centre,
+                                        turned 30°; LMs, a 2.5 Hz kicking bout, many twitches
+repositioned        480×360   25   4    baby moved twice (to 90°, later 200°, other sizes) in wake;
+                                        LMs at each angle; only 120 s of first sleep
+prone               480×360   25   5.5  baby face-down (legs seen from behind); PLM series, LMs
+demo_night          320×240   15   8    the committed demo: wake → settling with LMs and a cycling
+                                        bout → sleep (305 s) with a PLM series, LMs, twitches →
+                                        a 65-s awakening → sleep
+==================  ========  ===  ===  ===========================================================
+
+Sleep onset: the default analysis rule needs a first sleep period of >= 300 s
+(``Settings.sleep_onset_min_s``). ``summary.json`` gives ``first_sleep_s``; scenes whose first
+sleep stretch is shorter (rhythmic_settling, repositioned) should not be scored on sleep onset.
+Awakenings are wake periods after sleep onset; all scripted ones last >= 60 s
+(``Settings.wake_min_s``).
 
 Scenes keep every random movement at least 1 s from any other movement, and keep random
 movements out of PLM series, caregiver-arm and repositioning spans, so the truth does not
@@ -71,20 +75,22 @@ __all__ = ["PRESETS", "synth_preset", "preset_names"]
 
 def _clean_day() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
-        Period(0, 40, "wake"),
-        Period(40, 90, "settling"),
-        Period(90, 300, "sleep"),
-        LegMovement(100, 1.2, "left"),
-        LegMovement(106.5, 2.5, "right"),
-        LegMovement(113, 4.0, "bilateral"),
-        Twitch(160, "left", 0.2),
-        LegMovement(205, 7.0, "left"),
-        LegMovement(214, 1.0, "right"),
-        LegMovement(240, 18.0, "bilateral"),
-        LegMovement(275, 0.8, "right"),
-        Twitches(92, 298, 3.0),
+        Period(0, 30, "wake"),
+        Period(30, 60, "settling"),
+        Period(60, 360, "sleep"),
+        LegMovement(75, 1.2, "left"),
+        LegMovement(81.5, 2.5, "right"),
+        LegMovement(88, 4.0, "bilateral"),
+        Twitch(135, "left", 0.2),
+        LegMovement(180, 7.0, "left"),
+        LegMovement(189, 1.0, "right"),
+        LegMovement(215, 18.0, "bilateral"),
+        LegMovement(250, 0.8, "right"),
+        LegMovement(300, 2.0, "bilateral"),
+        LegMovement(345, 1.5, "left"),
+        Twitches(62, 358, 3.0),
     ]
-    return {"duration_s": 300, "fps": 25, "width": 480, "height": 360}, items
+    return {"duration_s": 360, "fps": 25, "width": 480, "height": 360}, items
 
 
 def _plm_sleep() -> tuple[dict[str, Any], list[Item]]:
@@ -121,7 +127,7 @@ def _rhythmic_settling() -> tuple[dict[str, Any], list[Item]]:
 def _blanket() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
         Period(0, 30, "settling"),
-        Period(30, 300, "sleep"),
+        Period(30, 360, "sleep"),
         Blanket(45, 250),
         PLMSeries(60, 5, 24.0, (1.5, 2.0, 1.2, 2.5, 1.8)),
         LegMovement(163, 5.0, "bilateral"),
@@ -131,14 +137,15 @@ def _blanket() -> tuple[dict[str, Any], list[Item]]:
         LegMovement(212, 14.0, "left"),
         LegMovement(262, 2.0, "right"),
         LegMovement(285, 1.0, "left"),
-        Twitches(30, 298, 3.0),
+        LegMovement(320, 1.5, "bilateral"),
+        Twitches(30, 358, 3.0),
     ]
-    return {"duration_s": 300, "fps": 25, "width": 480, "height": 360}, items
+    return {"duration_s": 360, "fps": 25, "width": 480, "height": 360}, items
 
 
 def _caregiver_arm() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
-        Period(0, 240, "sleep"),
+        Period(0, 300, "sleep"),
         LegMovement(15, 1.5, "left"),
         LegMovement(21, 2.0, "right"),
         CaregiverArm(30, 42, 0.0),
@@ -152,27 +159,29 @@ def _caregiver_arm() -> tuple[dict[str, Any], list[Item]]:
         LegMovement(186, 1.5, "left"),
         CaregiverArm(198, 213, 90.0),
         LegMovement(225, 2.0, "bilateral"),
-        Twitches(0, 240, 3.0),
+        CaregiverArm(240, 252, 45.0),
+        LegMovement(270, 1.0, "right"),
+        Twitches(0, 300, 3.0),
     ]
-    return {"duration_s": 240, "fps": 25, "width": 480, "height": 360}, items
+    return {"duration_s": 300, "fps": 25, "width": 480, "height": 360}, items
 
 
 def _infrared_rotated() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
         Infrared(20.0),
-        Period(0, 40, "settling"),
-        Period(40, 200, "sleep"),
-        awakening(200, 65),
-        Period(265, 330, "sleep"),
+        Period(0, 30, "settling"),
+        Period(30, 335, "sleep"),
+        awakening(335, 65),
+        Period(400, 420, "sleep"),
         PLMSeries(55, 5, 26.0, 1.5),
         LegMovement(163, 3.0, "bilateral"),
-        LegMovement(280, 1.5, "right"),
+        LegMovement(250, 1.5, "right"),
         Rhythmic(300, 1.5, 6, "cycling"),
-        Twitches(40, 200, 4.0),
-        Twitches(265, 330, 4.0),
+        Twitches(30, 333, 4.0),
+        Twitches(400, 418, 4.0),
     ]
     view = {
-        "duration_s": 330,
+        "duration_s": 420,
         "fps": 15,
         "width": 640,
         "height": 480,
@@ -185,17 +194,21 @@ def _infrared_rotated() -> tuple[dict[str, Any], list[Item]]:
 def _small_baby_30fps() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
         Period(0, 30, "wake"),
-        Period(30, 180, "sleep"),
+        Period(30, 330, "sleep"),
         LegMovement(45, 1.0, "left"),
         LegMovement(52, 2.5, "right"),
         LegMovement(80, 6.0, "bilateral"),
         Rhythmic(100, 2.5, 8, "kicking", "bilateral"),
         LegMovement(108, 1.2, "left"),
         LegMovement(150, 0.7, "right"),
-        Twitches(30, 180, 5.0),
+        LegMovement(200, 2.0, "left"),
+        LegMovement(206, 1.0, "right"),
+        LegMovement(260, 1.5, "bilateral"),
+        LegMovement(300, 1.0, "left"),
+        Twitches(30, 328, 5.0),
     ]
     view = {
-        "duration_s": 180,
+        "duration_s": 330,
         "fps": 30,
         "width": 640,
         "height": 480,
@@ -227,13 +240,17 @@ def _repositioned() -> tuple[dict[str, Any], list[Item]]:
 def _prone() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
         Period(0, 30, "settling"),
-        Period(30, 180, "sleep"),
+        Period(30, 330, "sleep"),
         PLMSeries(40, 4, 20.0, 1.5, "right"),
         LegMovement(108, 2.0, "bilateral"),
         LegMovement(140, 1.0, "left"),
-        Twitches(30, 178, 3.0),
+        LegMovement(200, 1.5, "right"),
+        LegMovement(206, 1.0, "left"),
+        LegMovement(250, 1.2, "bilateral"),
+        Twitches(30, 328, 3.0),
     ]
-    return {"duration_s": 180, "fps": 25, "width": 480, "height": 360, "prone": True}, items
+    view = {"duration_s": 330, "fps": 25, "width": 480, "height": 360, "prone": True}
+    return view, items
 
 
 def _demo_night() -> tuple[dict[str, Any], list[Item]]:

@@ -42,7 +42,7 @@ SKIN_TONES: tuple[tuple[int, int, int], ...] = (
     (150, 98, 68),
 )
 _ONESIES = ((120, 170, 215), (235, 160, 175), (150, 200, 160), (240, 215, 120), (185, 160, 215))
-_SHEETS = ((238, 236, 228), (222, 232, 242), (244, 232, 224), (226, 238, 226))
+_SHEETS = ((236, 234, 226), (205, 222, 238), (225, 200, 205), (185, 212, 190), (170, 180, 200))
 _BLANKETS = ((205, 110, 105), (95, 140, 190), (225, 190, 95), (130, 175, 140))
 _HAIR = ((70, 50, 35), (120, 85, 50), (30, 25, 22), (160, 120, 70))
 
@@ -120,6 +120,7 @@ class _Materials:
         self.sleeve = shades(look.sleeve, GAINS)
         self.hair = shades(look.hair, GAINS)
         self.blush = mix(look.skin, (235, 125, 125), 0.25)
+        self.fuzz = mix(look.skin, look.hair, 0.4)
         self.nose = shades(look.skin, (0.86,))[0]
         self.nostril = shades(look.skin, (0.62,))[0]
         self.lips = mix(look.skin, (200, 80, 95), 0.55)
@@ -207,20 +208,17 @@ class Renderer:
             arm_joints(s.arm_angle[i], s.elbow_flex[i], s.arm_lift[i], sides[i]) for i in (0, 1)
         ]
         legs = [leg_joints(s.hip_flex[i], s.hip_abd[i], s.knee_flex[i], sides[i]) for i in (0, 1)]
-        # torso (onesie) first; breathing widens the chest
-        self._draw_torso(img, s, m, mat)
-        # legs, the lower one first; the onesie's leg openings cover the thigh roots
+        # legs lying on the mattress go under the onesie; a thigh lifted towards the camera
+        # (hip flexion past ~50 deg) is drawn over the belly
+        lifted = [float(legs[i][1][2]) > 0.045 + 0.75 * g.thigh_len for i in (0, 1)]
         order = sorted((0, 1), key=lambda i: float(legs[i][1][2]))
         for i in order:
-            hip, knee, ankle, toe = (to_pixels(p, m) for p in legs[i])
-            zk = float(legs[i][1][2])
-            ramp = shades(mat.look.skin, tuple(v * (1.0 + 0.3 * zk) for v in GAINS))
-            capsule(img, hip, knee, g.thigh_r * L, g.knee_r * L, ramp)
-            capsule(img, knee, ankle, g.knee_r * L, g.ankle_r * L, ramp)
-            capsule(img, ankle, toe, g.ankle_r * L * 1.1, g.ankle_r * L * 0.95, ramp)
-            cuff = hip + 0.2 * (knee - hip)
-            r = g.thigh_r * L
-            capsule(img, hip, cuff, r * 1.1, r * 1.06, mat.onesie)
+            if not lifted[i]:
+                self._draw_leg(img, legs[i], m, L, mat)
+        self._draw_torso(img, s, m, mat)
+        for i in order:
+            if lifted[i]:
+                self._draw_leg(img, legs[i], m, L, mat)
         for i in (0, 1):
             sh, el, wr = (to_pixels(p, m) for p in arms[i])
             capsule(img, sh, el, g.upper_arm_r * L * 1.15, g.upper_arm_r * L, mat.onesie)
@@ -230,12 +228,48 @@ class Renderer:
             shaded_ellipse(img, hand, (0.03 * L, 0.025 * L), s.angle_deg, mat.skin)
         self._draw_head(img, s, m, mat)
 
+    def _draw_leg(
+        self,
+        img: np.ndarray,
+        joints: tuple[np.ndarray, ...],
+        m: np.ndarray,
+        L: float,
+        mat: _Materials,
+    ) -> None:
+        g = BODY
+        hip, knee, ankle, toe = (to_pixels(p, m) for p in joints)
+        zk = float(joints[1][2])
+        ramp = shades(mat.look.skin, tuple(v * (1.0 + 0.3 * zk) for v in GAINS))
+        capsule(img, hip, knee, g.thigh_r * L, g.knee_r * L, ramp)
+        capsule(img, knee, ankle, g.knee_r * L, g.ankle_r * L, ramp)
+        capsule(img, ankle, toe, g.ankle_r * L * 1.1, g.ankle_r * L * 0.95, ramp)
+
     def _draw_torso(self, img: np.ndarray, s: FrameState, m: np.ndarray, mat: _Materials) -> None:
         g, L = BODY, s.body_len_px
         w = 1.0 + s.breath
-        ys = np.array([g.shoulder_y - 0.02, g.shoulder_y + 0.06, -0.05, 0.03, g.hip_y + 0.05])
-        xs = np.array([g.torso_rx * 0.95, g.torso_rx * w, g.torso_rx * (w + 0.3 * s.breath)])
-        xs = np.concatenate([xs, [g.waist_rx, g.waist_rx * 0.85]])
+        # shoulders, chest, belly, waist, nappy bulge at the hips, rounded crotch
+        ys = np.array(
+            [
+                g.shoulder_y - 0.02,
+                g.shoulder_y + 0.06,
+                -0.05,
+                0.0,
+                g.hip_y - 0.01,
+                g.hip_y + 0.045,
+                g.hip_y + 0.07,
+            ]
+        )
+        xs = np.array(
+            [
+                g.torso_rx * 0.95,
+                g.torso_rx * w,
+                g.torso_rx * (w + 0.3 * s.breath),
+                g.waist_rx,
+                g.waist_rx * 1.06,
+                g.waist_rx * 0.8,
+                g.waist_rx * 0.35,
+            ]
+        )
         right = np.stack([-xs, ys], axis=1)
         left = np.stack([xs, ys], axis=1)[::-1]
         outline = to_pixels(np.concatenate([right, left]), m)
@@ -270,7 +304,9 @@ class Renderer:
         if self.look.prone:
             shaded_ellipse(img, at(0, -0.05), (rx * 0.97, ry * 0.93), ang, shades(hair, GAINS))
             return
-        ellipse(img, at(0, -0.28), (rx * 0.92, ry * 0.72), ang, hair, -1, (190, 350))
+        # a little baby hair along the crown (a full dark cap reads as the back of a head)
+        tuft = max(1, int(round(0.1 * rx)))
+        ellipse(img, at(0, 0.0), (rx * 0.93, ry * 0.93), ang, mat.fuzz, tuft, (215, 325))
         t = float(np.clip(s.head_turn, -1, 1)) * 0.28
         lw = max(1, int(round(0.012 * L)))
         for sgn in (-1.0, 1.0):

@@ -229,7 +229,7 @@ def truth_summary(
     """The summary part that depends only on events and states (see synth_render for more)."""
     st = settings or Settings()
     sleep = [(a, b) for a, b, s in timeline if s == "sleep"]
-    onset = sleep[0][0] if sleep else None
+    onset = float(sleep[0][0]) if sleep else None
     total_sleep = float(sum(b - a for a, b in sleep))
     wakes = [(a, b) for a, b, s in timeline if s == "wake" and onset is not None and a > onset]
     in_sleep = events[events["state"] == "sleep"]
@@ -238,9 +238,10 @@ def truth_summary(
     return {
         "duration_s": float(duration_s),
         "sleep_onset_s": onset,
+        "first_sleep_s": round(float(sleep[0][1] - sleep[0][0]), 4) if sleep else 0.0,
         "total_sleep_s": round(total_sleep, 4),
         "awakenings": len(wakes),
-        "awakening_spans_s": [[a, b] for a, b in wakes],
+        "awakening_spans_s": [[float(a), float(b)] for a, b in wakes],
         "counts": _counts(events),
         "counts_sleep": counts_sleep,
         "plm_index_per_h": round(counts_sleep["plm"] / hours, 3) if hours > 0 else None,

@@ -82,7 +82,13 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
         if out[col].dtype == bool:
             out[col] = out[col].map({True: "true", False: "false"})
     with atomic_write(path, "w") as fh:
-        out.to_csv(fh, index=False, na_rep="", float_format="%.4g", lineterminator="\n")
+        out.to_csv(fh, index=False, na_rep="", lineterminator="\n")
+    _readable(path)
+
+
+def _readable(path: Path) -> None:
+    """atomic_write creates files only the owner may read; truth files are for everyone."""
+    os.chmod(path, 0o644)
 
 
 def _write_truth(program: Program, folder: Path, settings: Settings | None) -> None:
@@ -94,6 +100,7 @@ def _write_truth(program: Program, folder: Path, settings: Settings | None) -> N
     with atomic_write(folder / "summary.json", "w") as fh:
         json.dump(truth["summary"], fh, indent=2, default=_json_default)
         fh.write("\n")
+    _readable(folder / "summary.json")
     kp, vis = program.keypoints_px()
     with atomic_write(folder / "keypoints.npz", "wb") as fh:
         np.savez_compressed(
@@ -107,6 +114,7 @@ def _write_truth(program: Program, folder: Path, settings: Settings | None) -> N
             caregiver=(program.carer_reach > 0),
             infrared=program.infrared,
         )
+    _readable(folder / "keypoints.npz")
 
 
 def _json_default(o: object) -> Any:
