@@ -110,10 +110,10 @@ class PoseQuality:
     score: np.ndarray  # (N, 2) product of the factors, 0..1
     trusted: np.ndarray  # (N, 2) bool: score >= threshold (and pose detected)
     factors: dict[str, np.ndarray] = field(repr=False)  # name -> (N, 2) in 0..1
-    reason: np.ndarray = field(repr=False)  # (N, 2) index into QUALITY_FACTORS of the weakest
-    spans: pd.DataFrame = field(repr=False)  # untrusted spans, one row per leg and span
-    threshold: float = 0.5
-    weights_s: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    reason: np.ndarray = field(repr=False)  # (N, 2) QUALITY_FACTORS index of the weakest; -1
+    spans: pd.DataFrame = field(repr=False)  # untrusted spans: SPAN_COLUMNS, one row per leg
+    threshold: float = field(default=0.5)
+    weights_s: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # (N,) s
 
     def coverage(self) -> dict[str, float]:
         """Fractions of time: ``detected`` (any leg pose), ``trusted`` (both legs trusted),
@@ -408,18 +408,20 @@ def _drop_short_trusted(trusted: np.ndarray, t_s: np.ndarray, min_s: float) -> n
     return out
 
 
-def _spans(quality: PoseQuality) -> pd.DataFrame:
+def _spans(
+    t_s: np.ndarray, weights_s: np.ndarray, trusted: np.ndarray, reason: np.ndarray
+) -> pd.DataFrame:
+    """One row per leg and run of untrusted frames, with its most frequent reason."""
     rows = []
-    t = quality.t_s
-    end_t = t + quality.weights_s
     for li, leg in enumerate(LEGS):
-        for a, b in signal_runs(~quality.trusted[:, li]):
-            reasons = quality.reason[a:b, li]
-            top = int(np.bincount(reasons[reasons >= 0], minlength=1).argmax()) if b > a else 0
+        for a, b in signal_runs(~trusted[:, li]):
+            r = reason[a:b, li]
+            r = r[r >= 0]
+            top = int(np.bincount(r).argmax()) if r.size else 0
             rows.append(
                 {
-                    "start_s": float(t[a]),
-                    "end_s": float(end_t[b - 1]),
+                    "start_s": float(t_s[a]),
+                    "end_s": float(t_s[b - 1] + weights_s[b - 1]),
                     "leg": leg,
                     "reason": QUALITY_FACTORS[top],
                 }
@@ -444,16 +446,13 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
         whole = _check_body(track, body, settings)
         legs = [_check_leg(track, body, leg, bl, settings) for leg in LEGS]
     agreement = _agreement(track, bl, settings) if n >= 2 else np.ones((n, 2))
-    factors: dict[str, np.ndarray] = {}
-    for name in QUALITY_FACTORS:
-        if name == "agreement":
-            factors[name] = agreement
-        elif name in whole and name not in legs[0]:
-            factors[name] = np.repeat(whole[name][:, None], 2, axis=1)
-        elif name in whole:  # both a body and a leg part (geometry)
-            factors[name] = np.stack([whole[name] * lg[name] for lg in legs], axis=1)
-        else:
-            factors[name] = np.stack([lg[name] for lg in legs], axis=1)
+    parts = [{k: np.stack([lg[k] for lg in legs], axis=1) for k in legs[0]}]
+    parts.append({k: np.repeat(v[:, None], 2, axis=1) for k, v in whole.items()})
+    parts.append({"agreement": agreement})
+    factors = {name: np.ones((n, 2)) for name in QUALITY_FACTORS}
+    for part in parts:  # "geometry" has a body part (head) and a leg part (knee)
+        for name, f in part.items():
+            factors[name] = factors[name] * f
     stack = np.stack([factors[f] for f in QUALITY_FACTORS], axis=0)  # (F, N, 2)
     score = stack.prod(axis=0)
     detected = factors["detected"] > 0
@@ -464,19 +463,23 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
             trusted[:, li] = _drop_short_trusted(trusted[:, li], track.t_s, settings.trusted_min_s)
     else:
         trusted = detected.copy()
-    reason = np.where(trusted, -1, stack.argmin(axis=0)).astype(np.int8)
-    q = PoseQuality(
+    # the weakest factor names the reason; frames untrusted only as a short trusted run
+    # between untrusted ones have no reason of their own (-1)
+    weakest = stack.argmin(axis=0)
+    dropped = detected & (score >= max(threshold, 1e-9))
+    reason = np.where(trusted | dropped, -1, weakest)
+    reason = reason.astype(np.int8)
+    weights = _frame_weights(track.t_s)
+    return PoseQuality(
         t_s=track.t_s,
         score=score,
         trusted=trusted,
         factors=factors,
         reason=reason,
-        spans=pd.DataFrame(columns=SPAN_COLUMNS),
+        spans=_spans(track.t_s, weights, trusted, reason),
         threshold=threshold,
-        weights_s=_frame_weights(track.t_s),
+        weights_s=weights,
     )
-    object.__setattr__(q, "spans", _spans(q))
-    return q
 
 
 def quality_summary(
