@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import inspect
 import json
 import logging
 import math
@@ -464,9 +463,7 @@ def _run_locked(
 
 def _score(track: NightTrack, settings: Settings, night: Night) -> NightResult:
     """The signal stage on ``track``, told when the baby went to bed if the night says."""
-    if night.in_bed_s is not None and "in_bed_s" in inspect.signature(night_score).parameters:
-        return night_score(track, settings, in_bed_s=night.in_bed_s)
-    return night_score(track, settings)
+    return night_score(track, settings, in_bed_s=night.in_bed_s)
 
 
 class _Reporter:

@@ -134,6 +134,17 @@ def test_add_get_and_list_nights(tmp_path):
     assert [n.id for n in store.list_nights(status="pending")] == [b, a, c]
 
 
+def test_in_bed_time_in_seconds_from_the_first_frame(tmp_path):
+    store = Store(tmp_path)
+    start = datetime(2024, 5, 1, 19, 2).astimezone()  # a local clock time
+    a = store.add_night("A", "2024-05-01", _segments("a"), in_bed="19:30", recorded=start)
+    b = store.add_night("A", "2024-05-01", _segments("b"), in_bed="00:30", recorded=start)
+    c = store.add_night("A", "2024-05-01", _segments("c"), in_bed="19:30")  # no recording time
+    assert store.get_night(a).in_bed_s == 28 * 60
+    assert store.get_night(b).in_bed_s == (5 * 60 + 28) * 60  # after midnight
+    assert store.get_night(c).in_bed_s is None
+
+
 def test_the_same_videos_cannot_be_added_twice(tmp_path):
     store = Store(tmp_path)
     first = _night(store, "a")
