@@ -17,7 +17,6 @@ import importlib
 import math
 import re
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,6 +57,37 @@ _PLAYABLE = {"h264", "vp8", "vp9", "av1"}
 _TEXT_CODECS = {"ansi", "bintext", "xbin", "idf"}
 
 
+# --- a fix for this Streamlit/Starlette pair ----------------------------------------------------
+def _fix_media_serving() -> None:
+    """Let ``st.video`` play with Starlette >= 1.5 under Streamlit 1.60.
+
+    Streamlit 1.60's gzip middleware overrides Starlette's response-start handling in a way
+    Starlette >= 1.5 no longer expects: every video/audio response fails with HTTP 500
+    ("Expected ASGI message 'http.response.start'"), so no video plays. Starlette >= 1.5
+    itself keeps media and partial (range) responses uncompressed, which is what later
+    Streamlit releases switched to (streamlit PR #16462); use Starlette's handling. Does
+    nothing on other versions. Remove once constraints.txt pins a pair that works.
+    """
+    try:
+        import starlette
+        from streamlit.web.server.starlette import starlette_gzip_middleware as gz
+    except ImportError:
+        return
+    try:
+        major, minor = (int(v) for v in starlette.__version__.split(".")[:2])
+    except ValueError:
+        return
+    if (major, minor) < (1, 5):
+        return
+    for name in ("_MediaAwareGZipResponder", "_MediaAwareIdentityResponder"):
+        cls = getattr(gz, name, None)
+        if cls is not None and "send_with_compression" in vars(cls):
+            delattr(cls, "send_with_compression")
+
+
+_fix_media_serving()
+
+
 # --- optional pipeline modules (written alongside the dashboard) ---------------------------------
 def _optional(name: str) -> ModuleType | None:
     try:
@@ -94,8 +124,10 @@ def result_of(night: Night) -> NightResult:
     return _result(_data_dir(), night.id, _version(night))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _timeline(data_dir: str, night_id: int, version: str, start: dt.datetime | None) -> Any:
+    # a resource, not data: unpickling a big Plotly figure re-validates it (~0.7 s for 10 h);
+    # st.plotly_chart only reads the figure
     return figure_timeline_plotly(_result(data_dir, night_id, version), start)
 
 
@@ -131,19 +163,20 @@ def night_label(n: Night) -> str:
     return f"{n.label} · night of {n.night_date:%a %d %b %Y} (#{n.id})"
 
 
-def choose_night(nights: Sequence[Night], key: str) -> Night | None:
-    """A night picker shared by the pages; the choice is kept in the URL (survives reload)."""
+def choose_night(nights: Sequence[Night]) -> Night | None:
+    """The night picker in the sidebar, shared by the pages that show one night; the choice
+    is kept in the URL (survives a reload). The newest night is chosen at first."""
     if not nights:
         return None
     ids = [n.id for n in nights]
     wanted = st.session_state.get("night_id") or _int(st.query_params.get("night"))
     index = ids.index(wanted) if wanted in ids else len(ids) - 1
-    chosen = st.selectbox(
+    chosen = st.sidebar.selectbox(
         "Night",
         ids,
         index=index,
         format_func=lambda i: night_label(nights[ids.index(i)]),
-        key=key,
+        key="night_pick",
     )
     st.session_state["night_id"] = chosen
     st.query_params["night"] = str(chosen)
@@ -436,13 +469,47 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
     row2[3].metric("Twitches", c.get("twitch", 0), help="shorter than 0.5 s; normal in infants")
 
 
+def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int) -> str:
+    """The night in two plain sentences, from its summary."""
+    c = s.get("counts", {})
+    onset = s.get("sleep_onset_s")
+    if onset is None:
+        first = "No sleep was found in this recording."
+    else:
+        when = fmt_clock(onset, start)
+        when = f"at {when}" if start is not None else f"{when} h into the recording"
+        first = (
+            f"Fell asleep {when}, {fmt_duration(s.get('time_to_sleep_s')) or '0 min'} after the "
+            f"recording started, and slept {fmt_duration(s.get('total_sleep_s'))} in all"
+            f" with {s.get('awakenings', 0)} awakening(s)."
+        )
+    plmi = s.get("plm_index_per_h")
+    ref = plm_reference_per_h(s)
+    second = f"{c.get('lm', 0)} leg movements"
+    if c.get("plms"):
+        second += f", {c['plms']} of them in periodic series during sleep"
+    if plmi is not None:
+        judged = "above" if plmi > ref else "within"
+        second += (
+            f" (PLMS index {plmi:.1f} per hour of sleep — {judged} the {ref:g}/h "
+            "reference for children)"
+        )
+    second += "."
+    third = f" {n_flagged} moment(s) are flagged for you to review." if n_flagged else ""
+    return f"{first} {second}{third}"
+
+
+def _go_to(page: str) -> None:
+    st.session_state["page"] = page
+
+
 def page_night() -> None:
     nights = store().list_nights()
     if not nights:
         st.header("A night")
         st.info("No nights yet — import one on the **Import** page.")
         return
-    night = choose_night(nights, "night_pick")
+    night = choose_night(nights)
     if night is None:
         return
     st.header(night_label(night))
@@ -455,12 +522,24 @@ def page_night() -> None:
             st.progress(frac or 0.0)
         return
     start, where = wall_clock_start(night)
-    summary_cards(night, start)
-    fig = _timeline(_data_dir(), night.id, _version(night), start)
-    st.plotly_chart(fig, key="timeline", config={"displaylogo": False})
-    if start is not None:
-        st.caption(f"Clock times from {where}.")
     res = result_of(night)
+    st.write(night_in_words(night.summary, start, len(res.episodes)))
+    summary_cards(night, start)
+    if len(res.episodes):
+        st.button(
+            f"Review the {len(res.episodes)} flagged moment(s) ▶",
+            key="to_review",
+            on_click=_go_to,
+            args=("review",),
+        )
+    st.subheader("The night")
+    fig = _timeline(_data_dir(), night.id, _version(night), start)
+    # no toolbar (it covers the legend): drag to zoom, double-click to zoom out, hover for details
+    st.plotly_chart(fig, key="timeline", config={"displayModeBar": False})
+    st.caption(
+        "Drag across the timeline to zoom in, double-click to zoom out, point at a movement "
+        "for its details." + (f" Clock times from {where}." if start is not None else "")
+    )
     hours = hourly_counts(res, start)
     table = hours.drop(columns=["start_s", "end_s"]).rename(
         columns={
@@ -501,7 +580,7 @@ def page_review() -> None:
     if not nights:
         st.info("No analysed nights yet — import one on the **Import** page.")
         return
-    night = choose_night(nights, "review_pick")
+    night = choose_night(nights)
     if night is None:
         return
     eps = store().episodes(night.id).sort_values(["priority", "start_s"], kind="stable")
@@ -609,6 +688,7 @@ def episode_video(night: Night, a: float, b: float) -> None:
         and b <= src.end_s
     )
     clip_end = min(b + PAD_S, a - PAD_S + CLIP_MAX_S)
+    start, _ = wall_clock_start(night)
     if direct:
         st.video(
             str(path),
@@ -616,13 +696,13 @@ def episode_video(night: Night, a: float, b: float) -> None:
             end_time=max(1, math.ceil(min(b, src.end_s) - src.start_s + PAD_S)),
         )
     else:
-        plain = ClipOptions(skeleton=False, blur_face=False)
+        plain = ClipOptions(skeleton=False, blur_face=False, wall_clock_start=start)
         _clip_or_button(night, a - PAD_S, clip_end, plain, "Show this moment", "plain")
     with st.expander("Clip with the tracked legs drawn", expanded=False):
         c1, c2 = st.columns(2)
         skeleton = c1.toggle("Draw hip–knee–ankle lines", value=True, key="clip_skel")
         keep_face = c2.toggle("Keep the face (no blur)", value=False, key="clip_face")
-        opts = ClipOptions(skeleton=skeleton, blur_face=not keep_face)
+        opts = ClipOptions(skeleton=skeleton, blur_face=not keep_face, wall_clock_start=start)
         _clip_or_button(night, a - PAD_S, clip_end, opts, "Make the clip", "skel")
         if clip_end < b + PAD_S:
             st.caption(f"The clip shows the first {CLIP_MAX_S / 60:.0f} min of this episode.")
@@ -644,10 +724,11 @@ def _clip_or_button(
             track = _track(str(tp), tp.stat().st_mtime_ns)
         try:
             with st.spinner("Rendering the clip…"):
-                path = clip_cached(segments, a, b, cache, track=track, options=opts)
+                clip_cached(segments, a, b, cache, track=track, options=opts)
         except (LegmoveError, ValueError, OSError) as exc:
             st.error(f"Could not make the clip: {plain_error(exc)}")
             return
+        st.rerun()  # show the clip in place of the button
     st.video(str(path))
 
 
@@ -680,14 +761,34 @@ def trend_table(nights: Sequence[Night]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _nice_step(top: float, n: int = 4) -> float:
+    """A round tick step (1, 2, 5 × 10^k, at least 1) giving about ``n`` ticks up to ``top``."""
+    raw = max(1.0, float(top) / n)
+    mag = 10 ** math.floor(math.log10(raw))
+    return float(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw))
+
+
 def trend_figure(table: pd.DataFrame, notes: Sequence[Any], ref_per_h: float) -> Any:
+    """PLMS index, LMs, sleep onset and awakenings over nights (one line per child), with
+    the PLMS reference dotted and the dated notes as dashed lines."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    use_clock = table["sleep onset"].notna().any()
+    use_clock = bool(table["sleep onset"].notna().any())
     onset_col = "sleep onset" if use_clock else "time to fall asleep (min)"
-    panels = ["PLMS index (/h)", "LMs", onset_col, "awakenings"]
-    fig = make_subplots(rows=4, cols=1, shared_xaxes=True, subplot_titles=panels)
+    panels = {
+        "PLMS index (/h)": "PLMS index (periodic leg movements per hour of sleep)",
+        "LMs": "Leg movements (LMs) per night",
+        onset_col: "Sleep onset (clock time)" if use_clock else "Time to fall asleep (min)",
+        "awakenings": "Awakenings per night",
+    }
+    fig = make_subplots(
+        rows=4,
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=list(panels.values()),
+        vertical_spacing=0.07,
+    )
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
     for i, (label, grp) in enumerate(table.groupby("label", sort=True)):
         color = palette[i % len(palette)]
@@ -701,38 +802,61 @@ def trend_figure(table: pd.DataFrame, notes: Sequence[Any], ref_per_h: float) ->
                     legendgroup=str(label),
                     showlegend=row == 1,
                     line={"color": color},
+                    hovertemplate=("%{y|%H:%M}" if col == "sleep onset" else "%{y}")
+                    + f"<extra>{label}</extra>",
                 ),
                 row=row,
                 col=1,
             )
     fig.add_hline(y=ref_per_h, line_dash="dot", line_color="#999999", row=1, col=1)
+    by_day: dict[Any, list[str]] = {}
     for note in notes:
-        x = pd.Timestamp(note.note_date)
+        by_day.setdefault(pd.Timestamp(note.note_date), []).append(str(note.text))
+    for x, texts in by_day.items():
         for row in range(1, 5):
             fig.add_vline(x=x, line_dash="dash", line_color="#E69F00", row=row, col=1)
+        text = "; ".join(texts)
         fig.add_annotation(
             x=x,
             y=1.0,
             xref="x",
             yref="y domain",
-            text=note.text[:40],
             showarrow=False,
             yanchor="bottom",
-            font={"size": 10, "color": "#8a5a00"},
+            text=text if len(text) <= 60 else text[:57] + "…",
+            font={"size": 11, "color": "#8a5a00"},
+            bgcolor="rgba(255,255,255,0.8)",
         )
-    if use_clock:
-        fig.update_yaxes(tickformat="%H:%M", row=3, col=1)
     fig.update_layout(
-        height=760,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=820,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
         plot_bgcolor="white",
-        hovermode="x unified",
-        legend={"orientation": "h", "y": 1.06},
+        legend={"orientation": "h", "y": 1.08},
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", dtick=86400000.0)
+    span_days = (table["date"].max() - table["date"].min()).days if len(table) else 0
+    fig.update_xaxes(
+        showgrid=True,
+        gridcolor="#eeeeee",
+        dtick=86400000.0 if span_days <= 14 else None,
+        tickformat="%a %d %b",
+    )
     fig.update_yaxes(gridcolor="#eeeeee", rangemode="tozero")
+    for row, col in ((2, "LMs"), (4, "awakenings")):
+        top = float(pd.to_numeric(table[col], errors="coerce").max() or 0)
+        fig.update_yaxes(dtick=_nice_step(top), tickformat="d", row=row, col=1)
     if use_clock:
-        fig.update_yaxes(rangemode="normal", row=3, col=1)
+        onset = table["sleep onset"].dropna()
+        lo = onset.min() - pd.Timedelta(minutes=30)
+        hi = onset.max() + pd.Timedelta(minutes=30)
+        step = 30 if (hi - lo) <= pd.Timedelta(hours=3) else 60
+        fig.update_yaxes(
+            rangemode="normal",
+            range=[lo, hi],
+            tickformat="%H:%M",
+            dtick=step * 60_000,
+            row=3,
+            col=1,
+        )
     return fig
 
 
@@ -903,16 +1027,15 @@ def main() -> None:
     with st.sidebar:
         st.title("legmove")
         page = st.radio("Go to", keys, format_func=lambda k: PAGES[k][0], key="page")
+    st.query_params["page"] = page
+    try:
+        PAGES[page][1]()  # may add the night picker to the sidebar
+    except LegmoveError as exc:
+        st.error(plain_error(exc))
+    with st.sidebar:
         st.divider()
         st.caption(DISCLAIMER)
         st.caption(f"Data folder: `{_data_dir()}`")
-    st.query_params["page"] = page
-    started = time.perf_counter()
-    try:
-        PAGES[page][1]()
-    except LegmoveError as exc:
-        st.error(plain_error(exc))
-    st.session_state["_page_s"] = time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -60,7 +61,9 @@ class ClipOptions:
 
     ``skeleton`` draws the hip–knee–ankle lines; ``blur_face`` hides the face (default);
     ``max_width_px`` scales larger pictures down (smaller files, faster rendering);
-    ``min_visibility`` is the keypoint visibility below which a point is not drawn.
+    ``min_visibility`` is the keypoint visibility below which a point is not drawn;
+    ``crf`` the H.264 quality (lower is better); ``wall_clock_start`` labels frames with the
+    clock time instead of the time since the recording started.
     """
 
     skeleton: bool = True
@@ -68,6 +71,8 @@ class ClipOptions:
     max_width_px: int = 960
     min_visibility: float = 0.5
     crf: int = 23
+    #: clock time of the night's first frame: frames are labelled 21:14:05 instead of +1:02:03
+    wall_clock_start: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.max_width_px < 64:
@@ -176,7 +181,9 @@ def _label(img: np.ndarray, text: str) -> None:
     )
 
 
-def _fmt_t(t_s: float) -> str:
+def _fmt_t(t_s: float, start: datetime | None = None) -> str:
+    if start is not None:
+        return (start + timedelta(seconds=t_s)).strftime("%H:%M:%S")
     t = int(t_s)
     return f"+{t // 3600}:{t % 3600 // 60:02d}:{t % 60:02d}"
 
@@ -308,7 +315,7 @@ def _encode(
             i = _nearest_index(track.t_s, fr.t_s)
             if abs(track.t_s[i] - fr.t_s) <= tol:
                 _draw_legs(img, track, i, tscale, opts.min_visibility)
-        _label(img, _fmt_t(fr.t_s))
+        _label(img, _fmt_t(fr.t_s, opts.wall_clock_start))
         rgb: npt.NDArray[np.uint8] = np.asarray(img, dtype=np.uint8)
         vf = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
         pts = max(last_pts + 1, int(round((fr.t_s - t0) * 1000)))
@@ -339,7 +346,8 @@ def clip_name(
         key.update(f"{s.path}|{s.sha256}|{s.start_s:.3f}|{s.size_bytes}\n".encode())
     key.update(
         f"{start_s:.3f}|{end_s:.3f}|{options.skeleton}|{options.blur_face}|"
-        f"{options.max_width_px}|{options.min_visibility}|{options.crf}|{_CLIP_FORMAT}".encode()
+        f"{options.max_width_px}|{options.min_visibility}|{options.crf}|{_CLIP_FORMAT}|"
+        f"{options.wall_clock_start}".encode()
     )
     return f"clip_{int(start_s * 1000):09d}_{int(end_s * 1000):09d}_{key.hexdigest()[:16]}.mp4"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import av
@@ -150,8 +151,9 @@ def test_cache_reuses_the_file_and_names_change_with_options(segments, tmp_path:
         clip_name(segments, 1.0, 2.0, ClipOptions(blur_face=False)),
         clip_name(segments, 1.0, 2.0, ClipOptions(skeleton=False)),
         clip_name(segments, 1.0, 2.5, ClipOptions()),
+        clip_name(segments, 1.0, 2.0, ClipOptions(wall_clock_start=datetime(2024, 5, 1, 19, 30))),
     }
-    assert len(names) == 4
+    assert len(names) == 5
     assert [p.name for p in cache.iterdir()] == [first.name]  # no temporary files left
 
 
