@@ -44,7 +44,7 @@ def signal_resample(
     longer than ``max_gap_s`` between finite samples, become NaN.
     """
     x = np.asarray(x, dtype=np.float64)
-    flat = x.reshape(len(t_s), -1)
+    flat = x.reshape(len(t_s), int(np.prod(x.shape[1:])))  # not -1: N may be 0
     out = np.full((len(grid_s), flat.shape[1]), np.nan)
     for j in range(flat.shape[1]):
         col = flat[:, j]
