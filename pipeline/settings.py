@@ -77,7 +77,7 @@ class Settings:
     plm_index_abnormal_per_h: float = 5.0  # [AASM] children: PLMS index >5/h abnormal
     # --- sleep/wake ------------------------------------------------------------------
     epoch_s: float = 15.0  # [Galland] 15-s epochs validated in infants
-    wake_activity_threshold: float = 0.2  # [Cole][video] smoothed active fraction above = wake
+    wake_activity_threshold: float = 0.3  # [Cole][video] smoothed active fraction above = wake
     whole_onset_k: float = 4.0  # [video] whole-frame motion above rest + k·noise counts as active
     sleep_onset_min_s: float = 120.0  # [Tudor-Locke][video] first sleep run lasting >= this
     wake_min_s: float = 60.0  # [video] an awakening is a wake bout of at least this
@@ -88,7 +88,7 @@ class Settings:
     artifact_k: float = 6.0  # [video] unexplained whole-frame motion above rest + k·noise
     artifact_min_motion: float = 0.0005  # [video] floor of that threshold, motion energy
     artifact_coupling_margin: float = 2.0  # [video] × the night's own whole/leg motion ratio
-    artifact_min_s: float = 1.0  # [video] shortest caregiver / camera span kept
+    artifact_min_s: float = 3.0  # [video] shortest caregiver / camera span (a baby's reach ~1 s)
     artifact_gap_s: float = 2.0  # [video] spans closer than this are joined
     artifact_join_s: float = 30.0  # [video] ... and up to this apart with motion all between
     artifact_pad_s: float = 1.0  # [video] also excluded before and after each span

@@ -14,15 +14,18 @@ The rule (also written out by :mod:`pipeline.methods` with the values used):
 3. *Smoothing.* Like Cole-Kripke's weighted window, each epoch's score is the weighted
    mean of its own and its two neighbours' activity on each side with weights
    (0.1, 0.2, 0.4, 0.2, 0.1); artifact epochs are left out and the weights renormalised.
-   An epoch is *wake* when the score exceeds ``wake_activity_threshold`` (0.2: about 3 s
-   of movement in a 15-s epoch), else *sleep*.
+   An epoch is *wake* when the score exceeds ``wake_activity_threshold`` (0.3: about
+   4.5 s of movement in a 15-s epoch), else *sleep*.
 4. *Quiet wake* (Webster 1982, rule 4 with its times): a sleep bout of at most
    ``isolated_sleep_max_s`` with at least ``isolated_sleep_wake_s`` of wake on both sides
    is rescored wake (a still spell while awake is not sleep).
 5. *Sleep onset* is the start of the first sleep bout lasting at least
    ``sleep_onset_min_s`` (Tudor-Locke 2014 use the first of several consecutive sleep
    minutes); every epoch before it is wake. With no such bout there is no sleep.
-6. *Brief stirs.* After onset a wake bout shorter than ``wake_min_s`` is rescored sleep.
+6. *Brief stirs.* After onset, a wake bout followed by sleep is rescored sleep unless the
+   epochs in it whose *own* (unsmoothed) activity exceeds the threshold add up to at least
+   ``wake_min_s``: the smoothing widens a bout by up to an epoch on each side, so a 20-s
+   movement would otherwise make a 60-s "awakening".
 7. *Awakenings* are the remaining wake bouts after onset that are followed by sleep again;
    wake running to the end of the recording is the final waking (``sleep_offset_s`` is the
    end of the last sleep epoch), not an awakening.
@@ -151,9 +154,9 @@ def sleep_score(
         filled[:] = True
     else:
         filled[:onset_ep] = True
-        runs = signal_runs(filled)
-        for a, b in runs:  # 6. brief stirs inside sleep are sleep
-            if a > onset_ep and b < n_ep and dur[a:b].sum() < settings.wake_min_s - 1e-9:
+        own = (activity > settings.wake_activity_threshold) & ~art
+        for a, b in signal_runs(filled):  # 6. brief stirs inside sleep are sleep
+            if a > onset_ep and b < n_ep and dur[a:b][own[a:b]].sum() < settings.wake_min_s - 1e-9:
                 filled[a:b] = False
         for a, b in signal_runs(filled):  # 7. awakenings: wake bouts followed by sleep
             if a > onset_ep and b < n_ep:

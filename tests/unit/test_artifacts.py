@@ -90,16 +90,24 @@ def test_camera_move():
     track, _ = _sleeping(15)
     t = track.t_s
     motion = track.motion.copy()
-    moving = (t >= 200.0) & (t < 201.5)
+    moving = (t >= 200.0) & (t < 204.0)
     motion[moving] += 0.03  # the whole picture and the leg regions change alike
     kp = track.keypoints_px.copy()
-    kp[t >= 201.5] += np.array([40.0, 25.0])  # and the baby sits elsewhere afterwards
+    kp[t >= 204.0] += np.array([40.0, 25.0])  # and the baby sits elsewhere afterwards
     arts = artifacts_detect(_with(track, motion=motion, keypoints_px=kp), Settings(), 160.0)
     assert list(arts["kind"]) == ["camera_move"]
     assert abs(arts.iloc[0]["start_s"] - (200.0 - PAD)) <= 0.5
     # the same even motion with the baby in the same place afterwards: a caregiver
     arts = artifacts_detect(_with(track, motion=motion), Settings(), 160.0)
     assert list(arts["kind"]) == ["caregiver"]
+
+
+def test_brief_motion_away_from_the_legs_is_not_a_caregiver():
+    """An awake baby's arm reach (about a second of motion beyond the legs) is kept."""
+    track, _ = _sleeping(25)
+    assert len(artifacts_detect(_caregiver(track, 200.0, 201.2), Settings(), 160.0)) == 0
+    found = artifacts_detect(_caregiver(track, 200.0, 204.0), Settings(), 160.0)
+    assert list(found["kind"]) == ["caregiver"]
 
 
 def test_torso_jump_is_a_caregiver():
