@@ -106,6 +106,7 @@ def night_score(
     ep_idx = (
         np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
     )
+    ep_idx = np.maximum(ep_idx, 0)  # a start rounded to ms may fall just before epoch 0
     for kind in ("lm", "twitch", "long_movement"):
         mask = (events["kind"] == kind).to_numpy()
         epochs[f"n_{kind}"] = np.bincount(ep_idx[mask], minlength=len(epochs))[: len(epochs)]
