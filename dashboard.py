@@ -128,7 +128,21 @@ def result_of(night: Night) -> NightResult:
 def _timeline(data_dir: str, night_id: int, version: str, start: dt.datetime | None) -> Any:
     # a resource, not data: unpickling a big Plotly figure re-validates it (~0.7 s for 10 h);
     # st.plotly_chart only reads the figure
-    return figure_timeline_plotly(_result(data_dir, night_id, version), start)
+    res = _result(data_dir, night_id, version)
+    fig = figure_timeline_plotly(res, start)
+    # open on the recording itself (the hourly bars would stretch a short night's axis)
+    hours = hourly_counts(res, start)
+    a, b = float(hours["start_s"].iloc[0]), float(hours["end_s"].iloc[-1])
+    if b > a:
+        pad = 0.01 * (b - a)
+        if start is None:
+            lo, hi = -pad / 3600, (b - a + pad) / 3600
+            fig.update_xaxes(range=[lo, hi])
+        else:
+            lo_t = start + dt.timedelta(seconds=a - pad)
+            hi_t = start + dt.timedelta(seconds=b + pad)
+            fig.update_xaxes(range=[lo_t, hi_t])
+    return fig
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -341,6 +355,7 @@ def page_import() -> None:
         "Night of (the evening's date)",
         value=dt.date.today() - dt.timedelta(days=1),
         key="imp_date",
+        format="YYYY-MM-DD",
     )
     in_bed = c3.time_input("In bed at (optional)", value=None, key="imp_bed", step=300)
     up_tab, local_tab = st.tabs(["Upload video files", "Files on this computer"])
@@ -882,7 +897,7 @@ def page_trends() -> None:
     st.subheader("Notes and things tried")
     with st.form("note_form", clear_on_submit=True):
         c1, c2 = st.columns([1, 3])
-        day = c1.date_input("Date", value=dt.date.today(), key="note_date")
+        day = c1.date_input("Date", value=dt.date.today(), key="note_date", format="YYYY-MM-DD")
         text = c2.text_input(
             "What happened or was tried", key="note_text", placeholder="iron supplement started"
         )
@@ -941,7 +956,12 @@ def page_export() -> None:
     mine = [n for n in nights if n.label == label]
     first, last = mine[0].night_date, mine[-1].night_date
     picked = st.date_input(
-        "Nights from – to", value=(first, last), min_value=first, max_value=last, key="exp_range"
+        "Nights from – to",
+        value=(first, last),
+        min_value=first,
+        max_value=last,
+        key="exp_range",
+        format="YYYY-MM-DD",
     )
     lo, hi = picked if isinstance(picked, tuple | list) and len(picked) == 2 else (first, last)
     chosen = [n for n in mine if lo <= n.night_date <= hi]

@@ -142,8 +142,11 @@ class Chromium:
         """Wait until ``expression`` is truthy in the page; return the seconds waited."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout_s:
-            if self.js(expression):
-                return time.monotonic() - t0
+            try:
+                if self.js(expression):
+                    return time.monotonic() - t0
+            except RuntimeError:  # the page is still loading (no body yet, ...)
+                pass
             time.sleep(0.1)
         raise TimeoutError(f"not true within {timeout_s:.0f} s: {expression}")
 

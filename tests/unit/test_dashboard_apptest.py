@@ -249,12 +249,15 @@ def test_note_added_on_trends_page(seeded_data: Path) -> None:
     assert len(at.get("plotly_chart")) == 1
 
 
-def test_export_makes_the_csv_files(seeded_data: Path) -> None:
+def test_export_makes_the_csv_files_and_the_pdf_report(seeded_data: Path) -> None:
     at = _app("export")
     _ok(at)
     at.button(key="exp_go").click().run()
-    assert not at.exception
+    _ok(at)
     labels = [b.label for b in at.get("download_button")]
-    assert any("nights.csv" in lb for lb in labels), labels
+    for name in ("nights.csv", "hourly.csv", "movements.csv", ".pdf"):
+        assert any(name in lb for lb in labels), (name, labels)
     out = next((seeded_data / "exports").iterdir())
     assert (out / "nights.csv").read_text(encoding="utf-8-sig").count("\n") == 3  # header + 2
+    pdf = next(out.glob("*.pdf"))
+    assert pdf.read_bytes()[:5] == b"%PDF-"
