@@ -88,7 +88,7 @@ def _fix_media_serving() -> None:
 _fix_media_serving()
 
 
-# --- optional pipeline modules (written alongside the dashboard) ---------------------------------
+# --- modules imported on first use (pipeline.jobs brings the pose model code) --------------------
 def _optional(name: str) -> ModuleType | None:
     try:
         return importlib.import_module(name)
@@ -689,11 +689,14 @@ def episode_video(night: Night, a: float, b: float) -> None:
     """The video from a few seconds before the episode to a few seconds after, and an
     optional rendered clip with the hip–knee–ankle lines."""
     src = _source_at(night, a)
-    path = Path(src.path) if src is not None else None
-    if path is None or not path.is_file():
+    if src is None:
+        st.info("No video file covers this moment (a gap between the night's files).")
+        return
+    path = Path(src.path)
+    if not path.is_file():
         st.warning(
-            f"The video file is not where it was when the night was added"
-            f"{f' ({path})' if path else ''} — put it back there to watch this moment."
+            f"The video file is not where it was when the night was added ({path}) — put it "
+            "back there to watch this moment."
         )
         return
     direct = (

@@ -261,3 +261,13 @@ def test_export_makes_the_csv_files_and_the_pdf_report(seeded_data: Path) -> Non
     assert (out / "nights.csv").read_text(encoding="utf-8-sig").count("\n") == 3  # header + 2
     pdf = next(out.glob("*.pdf"))
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_review_says_when_the_video_file_is_gone(seeded_data: Path) -> None:
+    store = Store(seeded_data)
+    first = store.list_nights()[0]  # seeded without its video file
+    at = _app("review")
+    at.selectbox(key="night_pick").set_value(first.id).run()
+    _ok(at)
+    warning = "\n".join(w.value for w in at.warning)
+    assert "not where it was" in warning and first.sources[0].path in warning
