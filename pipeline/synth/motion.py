@@ -39,6 +39,12 @@ from pipeline.synth.scene import (
 __all__ = ["Planted", "Limbs", "plant_movements", "state_timeline", "limbs_compose"]
 
 _CLEAR_S = 1.0  # random movements keep this far from any other movement (both legs)
+# resting arm postures: (arm angle lo, hi, elbow flexion lo, hi) in degrees
+_ARM_POSTURES = {
+    "down": (35.0, 60.0, 10.0, 40.0),  # along the sides, hands at the waist
+    "out": (70.0, 95.0, 5.0, 30.0),  # stretched out sideways
+    "up": (100.0, 130.0, 40.0, 80.0),  # "W" / surrender pose, hands by the head
+}
 _LEGS = {"left": (0,), "right": (1,), "bilateral": (0, 1)}
 
 
@@ -348,8 +354,12 @@ def limbs_compose(scene: Scene, planted: list[Planted]) -> Limbs:
         state[(t >= a) & (t < b)] = s
     awake = state != "sleep"
     # arms: rest in a "W", random reaches while awake
-    arm_angle = np.tile(rng.uniform(95.0, 130.0, 2), (n, 1))
-    elbow = np.tile(rng.uniform(40.0, 80.0, 2), (n, 1))
+    arms = scene.arms
+    if arms == "random":
+        arms = ("down", "out")[int(rng.integers(2))]
+    lo_a, hi_a, lo_e, hi_e = _ARM_POSTURES[arms]
+    arm_angle = np.tile(rng.uniform(lo_a, hi_a, 2), (n, 1))
+    elbow = np.tile(rng.uniform(lo_e, hi_e, 2), (n, 1))
     lift = np.zeros((n, 2))
     arng = np.random.default_rng([scene.seed, 13])
     for a, b, s in state_timeline(scene):
@@ -368,7 +378,7 @@ def limbs_compose(scene: Scene, planted: list[Planted]) -> Limbs:
                 arm_angle[sl, arm] += float(arng.normal(0, 22)) * w
                 elbow[sl, arm] += float(arng.normal(0, 28)) * w
                 lift[sl, arm] += float(arng.uniform(0, 1)) * w
-    np.clip(arm_angle, 70.0, 160.0, out=arm_angle)
+    np.clip(arm_angle, 25.0, 160.0, out=arm_angle)
     np.clip(elbow, 0.0, 120.0, out=elbow)
     np.clip(lift, 0.0, 1.0, out=lift)
     # head: turns now and then while awake, still asleep

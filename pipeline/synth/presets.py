@@ -30,7 +30,8 @@ infrared_rotated    640×480   15   7    colour → infrared switch at 20 s; bod
 small_baby_30fps    640×480   30   5.5  small baby (body = 0.38 of the frame height), off-centre,
                                         turned 30°; LMs, a 2.5 Hz kicking bout, many twitches
 repositioned        480×360   25   4    baby moved twice (to 90°, later 200°, other sizes) in wake;
-                                        LMs at each angle; only 120 s of first sleep
+                                        LMs at each angle; arms up in the "W" pose (MediaPipe
+                                        then often swaps left/right); only 120 s of first sleep
 prone               480×360   25   5.5  baby face-down (legs seen from behind); PLM series, LMs
 demo_night          320×240   15   8    the committed demo: wake → settling with LMs and a cycling
                                         bout → sleep (305 s) with a PLM series, LMs, twitches →
@@ -234,7 +235,8 @@ def _repositioned() -> tuple[dict[str, Any], list[Item]]:
         LegMovement(218, 2.0, "left"),
         LegMovement(230, 1.2, "bilateral"),
     ]
-    return {"duration_s": 240, "fps": 25, "width": 480, "height": 360}, items
+    view = {"duration_s": 240, "fps": 25, "width": 480, "height": 360, "arms": "up"}
+    return view, items
 
 
 def _prone() -> tuple[dict[str, Any], list[Item]]:

@@ -325,7 +325,7 @@ class Renderer:
                 )
                 ellipse(img, e, (0.17 * rx, 0.11 * ry), ang, mat.lash, lw, (180, 360))
             else:
-                ellipse(img, e, (0.17 * rx, 0.08 * ry), ang, mat.lash, lw + 1, (10, 170))
+                ellipse(img, e, (0.17 * rx, 0.08 * ry), ang, mat.lash, lw, (10, 170))
         nose = at(t * 1.1, 0.33)
         ellipse(img, nose, (0.12 * rx, 0.08 * ry), ang, mat.nose)
         for sgn in (-1.0, 1.0):

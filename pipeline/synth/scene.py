@@ -350,6 +350,9 @@ class Scene:
     center: tuple[float, float] = (0.5, 0.5)  # body centre, fractions of width/height
     infrared: bool = False
     prone: bool = False
+    # resting arms: "down", "out", "up" (the "W" pose: MediaPipe then often swaps left and
+    # right), or "random" (down or out, from the seed)
+    arms: str = "random"
     look: Look | None = None  # None: colours drawn from the seed
     name: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
@@ -375,6 +378,7 @@ class Scene:
             "center": list(self.center),
             "infrared": self.infrared,
             "prone": self.prone,
+            "arms": self.arms,
             "look": None if self.look is None else dataclasses.asdict(self.look),
             "items": [it.to_dict() for it in self.items],
             "meta": dict(self.meta),
@@ -393,7 +397,7 @@ def synth_scene(
     """A validated :class:`Scene`.
 
     ``view`` takes the remaining :class:`Scene` fields: ``rotation_deg``, ``size``,
-    ``center``, ``infrared``, ``prone``, ``look``, ``name``, ``meta``.
+    ``center``, ``infrared``, ``prone``, ``arms``, ``look``, ``name``, ``meta``.
     Raises ``ValueError`` on bad arguments (odd frame size, items outside the scene,
     overlapping periods, ...).
     """
@@ -428,6 +432,8 @@ def synth_scene(
     for p, q in zip(periods, periods[1:], strict=False):
         if q.start_s < p.end_s - 1e-9:
             raise ValueError(f"periods overlap at {q.start_s:.1f} s")
+    if view.get("arms", "random") not in ("random", "down", "out", "up"):
+        raise ValueError(f"arms must be random, down, out or up, got {view['arms']!r}")
     if "center" in view:
         view["center"] = (float(view["center"][0]), float(view["center"][1]))
     return Scene(

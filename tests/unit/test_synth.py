@@ -180,6 +180,7 @@ def test_summary_sleep_onset_total_sleep_and_awakenings() -> None:
     tr = synth_truth(Program(_night()))  # type: ignore[arg-type]
     s = tr["summary"]
     assert s["sleep_onset_s"] == 100.0
+    assert s["first_sleep_s"] == 150.0
     assert s["total_sleep_s"] == pytest.approx(150.0 + 90.0)
     assert s["awakenings"] == 1
     assert s["counts"]["plm_series"] == 1
@@ -206,6 +207,7 @@ def test_scene_without_periods_is_sleep_from_the_start() -> None:
         {"duration_s": 10, "items": [Period(0, 6, "wake"), Period(5, 10, "sleep")]},
         {"duration_s": 10, "size": 3.0},
         {"duration_s": 10, "colour": "red"},
+        {"duration_s": 10, "arms": "sideways"},
     ],
 )
 def test_bad_scenes_raise_value_error(kwargs: dict[str, object]) -> None:
