@@ -11,7 +11,11 @@ real :func:`pipeline.night.night_score`), saves it into a fresh store, then meas
 - the parts: reading the result from the store, building the Plotly timeline, and
   serialising it to JSON (what Streamlit sends to the browser), with the JSON size.
 
-    .venv/bin/python bench/dashboard_load.py [--hours 10] [--repeat 3]
+- with chromium installed, the real thing: ``streamlit run dashboard.py`` on a free port and
+  headless chromium (DevTools protocol) timed from opening the night page until the Plotly
+  timeline is drawn — first view after the server started, then a reload.
+
+    .venv/bin/python bench/dashboard_load.py [--hours 10] [--repeat 3] [--no-browser]
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hours", type=float, default=10.0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-browser", action="store_true", help="skip the chromium timing")
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -117,6 +122,34 @@ def main() -> None:
             f"parts (best of {args.repeat}): store read {min(read):.3f} s, timeline build "
             f"{min(build):.3f} s, JSON {min(ser):.3f} s ({size / 1e6:.2f} MB)"
         )
+        if not args.no_browser:
+            browser_timing(Path(tmp), hours)
+
+
+def browser_timing(data: Path, hours: float) -> None:
+    """Seconds from opening the night page in chromium until the timeline is drawn."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from cdp_browser import CHROMIUM, Chromium, dashboard_server
+
+    if CHROMIUM is None:
+        print("browser: chromium is not installed — skipped")
+        return
+    drawn = "document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace').length > 5"
+    with dashboard_server(data, data / "streamlit.log") as url:
+        times = []
+        for i in range(3):
+            b = Chromium(data / f"profile{i}")
+            try:
+                t0 = time.perf_counter()
+                b.goto(f"{url}/?page=night")
+                b.wait_for(drawn, timeout_s=180)
+                times.append(time.perf_counter() - t0)
+            finally:
+                b.close()
+    print(
+        f"browser, {hours:.1f} h night page until the timeline is drawn: first view after "
+        f"the server started {times[0]:.2f} s, then {min(times[1:]):.2f} s (new browser each)"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 from pathlib import Path
@@ -23,10 +24,8 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder with two analysed nights of one child (the later one with video)."""
     data = tmp_path_factory.mktemp("seeded")
     store = Store(data)
-    seed_night(store, seed=1, n_blocks=2, label="Mila", day=__import__("datetime").date(2024, 5, 1))
-    seed_night(
-        store, seed=0, with_video=True, label="Mila", day=__import__("datetime").date(2024, 5, 2)
-    )
+    seed_night(store, seed=1, n_blocks=2, label="Mila", day=dt.date(2024, 5, 1))
+    seed_night(store, seed=0, with_video=True, label="Mila", day=dt.date(2024, 5, 2))
     return data
 
 
@@ -238,7 +237,7 @@ def test_local_import_names_the_missing_path(empty_data: Path, tmp_path: Path) -
 
 def test_note_added_on_trends_page(seeded_data: Path) -> None:
     at = _app("trends")
-    at.date_input(key="note_date").set_value(__import__("datetime").date(2024, 5, 2))
+    at.date_input(key="note_date").set_value(dt.date(2024, 5, 2))
     at.text_input(key="note_text").input("iron supplement started")
     at.button[0].click().run()
     _ok(at)
