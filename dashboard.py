@@ -364,7 +364,8 @@ def page_import() -> None:
             "Video file(s) of one night",
             accept_multiple_files=True,
             key="imp_files",
-            help="For very large nights, 'Files on this computer' avoids a copy.",
+            help="The upload is kept in memory until it is saved to the data folder: for a "
+            "night of several GB, 'Files on this computer' is lighter (no copy is made).",
         )
         if st.button("Add and analyse", key="imp_upload_go", type="primary", disabled=not files):
             _import_uploads(files or [], label, day, in_bed)
