@@ -15,9 +15,12 @@ two leg regions, and from the torso keypoints:
 (1-s running mean, minus the quiet baseline of :func:`~pipeline.signal.signal_noise`).
 When the baby moves, whole-frame motion rises with the leg regions' motion by a
 ratio that depends on the camera and the baby's size; that ratio is measured on the
-night itself (median over samples where a leg region is clearly moving) and widened by
-``artifact_coupling_margin``. Whole-frame motion beyond ratio × leg-region motion, by
-more than ``artifact_k`` noise units (at least ``artifact_min_motion``), is unexplained.
+night itself (median over samples where a leg region is clearly moving), widened by
+``artifact_coupling_margin`` and kept at least ``artifact_coupling_min`` (the leg boxes
+cover about a fifth of a typical frame, and the rest of the body moves with the legs;
+a blanket over the legs can make the night's own ratio misleadingly small). Whole-frame
+motion beyond ratio × leg-region motion, by more than ``artifact_k`` noise units (at
+least ``artifact_min_motion``), is unexplained.
 Spans closer than ``artifact_gap_s`` are joined; so are spans up to ``artifact_join_s``
 apart when the whole frame keeps moving between them (an arm reaching over the legs looks
 like leg motion and is unexplained only as it enters and leaves). Spans shorter than
@@ -222,7 +225,8 @@ def artifacts_detect(
     moving = has_box & (leg_max > max(settings.onset_k * leg_noise, settings.min_onset_motion))
     if moving.sum() >= max(3, samples(1.0, fs)):
         ratio = float(np.median(w_exc[moving] / leg_max[moving]))
-        coupling = float(np.clip(settings.artifact_coupling_margin * ratio, 0.0, 1.0))
+        coupling = settings.artifact_coupling_margin * ratio
+        coupling = float(np.clip(coupling, min(settings.artifact_coupling_min, 1.0), 1.0))
     else:
         coupling = 1.0
     explained = np.where(has_box, coupling * leg_max, 0.0)

@@ -88,6 +88,7 @@ class Settings:
     artifact_k: float = 6.0  # [video] unexplained whole-frame motion above rest + k·noise
     artifact_min_motion: float = 0.0005  # [video] floor of that threshold, motion energy
     artifact_coupling_margin: float = 2.0  # [video] × the night's own whole/leg motion ratio
+    artifact_coupling_min: float = 0.25  # [video] ... at least this (leg boxes ~1/5 of frame)
     artifact_min_s: float = 3.0  # [video] shortest caregiver / camera span (a baby's reach ~1 s)
     artifact_gap_s: float = 2.0  # [video] spans closer than this are joined
     artifact_join_s: float = 30.0  # [video] ... and up to this apart with motion all between

@@ -30,8 +30,10 @@ The rule (also written out by :mod:`pipeline.methods` with the values used):
    wake running to the end of the recording is the final waking (``sleep_offset_s`` is the
    end of the last sleep epoch), not an awakening.
 
-Artifact epochs are *bridged*: for the bout rules of steps 4-7 an artifact epoch takes
-the state of its neighbours when both agree, else wake. They never count as sleep time.
+Artifact epochs are *bridged*: for the bout rules of steps 4-7 an artifact epoch is sleep
+when the scored epochs on both sides are sleep, else wake (also at the recording's start
+and end), and a wake-bridged artifact epoch counts towards an awakening's length in
+step 6. They never count as sleep time.
 """
 
 from __future__ import annotations
@@ -96,14 +98,12 @@ def _smooth(activity: np.ndarray, ok: np.ndarray) -> np.ndarray:
 
 
 def _bridge(wake: np.ndarray, art: np.ndarray) -> np.ndarray:
-    """Wake flags with artifact epochs filled: sleep when the nearest scored epochs on both
-    sides are sleep, else wake."""
+    """Wake flags with artifact epochs filled: sleep when the scored epochs on both sides
+    are sleep, else wake (also at the start and end of the recording)."""
     out = wake.copy()
     for a, b in signal_runs(art):
-        before = not wake[a - 1] if a > 0 else None
-        after = not wake[b] if b < len(wake) else None
-        sides = [s for s in (before, after) if s is not None]
-        out[a:b] = not (sides and all(sides))
+        both_asleep = a > 0 and b < len(wake) and not wake[a - 1] and not wake[b]
+        out[a:b] = not both_asleep
     return out
 
 
@@ -154,7 +154,9 @@ def sleep_score(
         filled[:] = True
     else:
         filled[:onset_ep] = True
-        own = (activity > settings.wake_activity_threshold) & ~art
+        # epochs active on their own, and artifact epochs bridged as wake (a caregiver
+        # handling an awake baby)
+        own = ((activity > settings.wake_activity_threshold) & ~art) | (art & filled)
         for a, b in signal_runs(filled):  # 6. brief stirs inside sleep are sleep
             if a > onset_ep and b < n_ep and dur[a:b][own[a:b]].sum() < settings.wake_min_s - 1e-9:
                 filled[a:b] = False

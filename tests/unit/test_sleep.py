@@ -148,6 +148,28 @@ def test_artifact_between_wake_and_sleep_is_wake():
     assert 600 <= _onset(sleep) <= 640 + EPOCH
 
 
+def test_artifact_at_the_start_is_not_sleep():
+    act = _activity(1200, [])
+    excluded = act.t_s < 40.0  # a caregiver putting the baby down
+    sleep = sleep_score(act, Settings(), excluded=excluded)
+    assert _onset(sleep) == 45.0  # the first scored epoch, not the artifact before it
+    assert sleep_state_at(sleep.epochs, np.array([10.0]))[0] == "wake"
+
+
+def test_artifact_inside_a_wake_bout_counts_towards_the_awakening():
+    # awake 300-330 s, a caregiver handles the baby 330-360 s (excluded), awake to 375 s:
+    # 45 s scored awake plus 30 s of artifact between them is one 75-s awakening
+    act = _activity(1800, [(0, 120), (300, 375)])
+    excluded = (act.t_s >= 330.0) & (act.t_s < 360.0)
+    sleep = sleep_score(act, Settings(), excluded=excluded)
+    assert len(sleep.awakenings) == 1
+    a, b = sleep.awakenings[0]
+    assert abs(a - 300) <= EPOCH and abs(b - 375) <= EPOCH
+    # without the caregiver's 30 s the same 45 s awake is a brief stir
+    short = sleep_score(_activity(1800, [(0, 120), (300, 345)]), Settings())
+    assert short.awakenings == []
+
+
 def test_sleep_stats_in_bed_time():
     sleep = sleep_score(_activity(3600, [(0, 900)]), Settings())
     onset = _onset(sleep)
