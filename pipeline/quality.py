@@ -14,7 +14,9 @@ factor              scope  evidence
 ``bones``           leg    hip–knee and knee–ankle lengths (per torso length) agree with
                            the night's typical lengths, with each other, and stay within
                            an infant's proportions (a collapsed thigh is the classic
-                           failure: hips placed on the knees)
+                           failure: hips placed on the knees); a bone *shortened* while the
+                           leg region changes is a limb turned towards the camera and is
+                           not held against the pose, a stretched one always is
 ``geometry``        both   head beyond the shoulders, hips beyond the shoulders along the
                            body axis; knees not far behind the hips
 ``view``            both   shoulder width / torso length: a torso seen edge-on (side-lying,
@@ -218,6 +220,11 @@ def leg_kinematics(
     ran = track.pose_ran
     kp_gap = max(gap, settings.pose_interp_max_s) if not ran.all() else gap
     kp_g = signal_resample(track.t_s[ran], kp[ran] / bl, grid, kp_gap)  # (M,3,2) in bl
+    # ... but not over a longer stretch where the pose is missing or not to be believed
+    for a, b in signal_runs(~keep):
+        if track.t_s[b - 1] - track.t_s[a] >= settings.gap_fill_max_s:
+            i0, i1 = np.searchsorted(grid, (track.t_s[a], track.t_s[b - 1]))
+            kp_g[i0 : i1 + 1] = np.nan
     for j in range(3):
         for c in range(2):
             col = signal_fill_gaps(kp_g[:, j, c], fs, settings.gap_fill_max_s)
@@ -271,38 +278,44 @@ def _check_body(track: NightTrack, body: _Body, settings: Settings) -> dict[str,
     return {"view": view, "geometry": geometry, "left_right": lr}
 
 
-def _bone_factor(
+def _bone_factors(
     length_t: np.ndarray, good: np.ndarray, max_t: float, settings: Settings
-) -> np.ndarray:
-    """Plausibility of one bone's length (in torso lengths): within an infant's proportions
-    and not collapsed or stretched against its typical length this night."""
-    f = _soft(length_t, max_t, max_t * 0.75)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plausibility of one bone's length (in torso lengths): (within an infant's proportions
+    and not stretched against its typical length this night, not collapsed against it)."""
+    fixed = _soft(length_t, max_t, max_t * 0.75)
+    short = np.ones_like(fixed)
     ref = length_t[good & np.isfinite(length_t)]
     if ref.size >= 3 and float(np.median(ref)) > 0:
         r = length_t / float(np.median(ref))
-        f = f * _soft(r, settings.bone_short_ratio, _BONE_SHORT_FULL)
-        f = f * _soft(r, settings.bone_long_ratio, _BONE_LONG_FULL)
-    return f
+        short = _soft(r, settings.bone_short_ratio, _BONE_SHORT_FULL)
+        fixed = fixed * _soft(r, settings.bone_long_ratio, _BONE_LONG_FULL)
+    return fixed, short
 
 
 def _check_leg(
     track: NightTrack, body: _Body, leg: str, bl: float, settings: Settings
 ) -> dict[str, np.ndarray]:
-    """Factors of one leg, each (N,)."""
+    """Factors of one leg, each (N,). ``_shortened`` (collapsed bones, a thigh:shin ratio
+    far off the night's) is kept apart: flexion towards the camera looks the same, so it
+    counts only where the leg region shows no motion (see :func:`quality_score`)."""
     names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
     hip, knee, ank = (track.kp(n).astype(np.float64) for n in names)
     vis = np.stack([track.vis(n) for n in names], axis=1).min(axis=1)
     detected = np.isfinite(np.stack([hip, knee, ank], axis=1)).all(axis=(1, 2))
     good = detected & (vis >= settings.min_visibility)
 
-    thigh = _norm(knee - hip) / body.torso_px
-    shin = _norm(ank - knee) / body.torso_px
-    bones = _bone_factor(thigh, good, _THIGH_MAX_T, settings)
-    bones = bones * _bone_factor(shin, good, _SHIN_MAX_T, settings)
-    ratio = np.log(shin / thigh)
+    thigh_fixed, thigh_short = _bone_factors(
+        _norm(knee - hip) / body.torso_px, good, _THIGH_MAX_T, settings
+    )
+    shin_fixed, shin_short = _bone_factors(
+        _norm(ank - knee) / body.torso_px, good, _SHIN_MAX_T, settings
+    )
+    shortened = thigh_short * shin_short
+    ratio = np.log(_norm(ank - knee) / _norm(knee - hip))
     ref = ratio[good & np.isfinite(ratio)]
     if ref.size >= 3:
-        bones = bones * _soft(np.abs(ratio - np.median(ref)), _RATIO_LIMIT, _RATIO_FULL)
+        shortened = shortened * _soft(np.abs(ratio - np.median(ref)), _RATIO_LIMIT, _RATIO_FULL)
 
     knee_along = np.sum((knee - body.hip) * body.axis, axis=1) / body.torso_px
     geometry = _soft(knee_along, _KNEE_LIMIT_T, _KNEE_LIMIT_T + 0.2)
@@ -310,7 +323,8 @@ def _check_leg(
     return {
         "detected": detected.astype(np.float64),
         "visibility": _soft(vis, settings.min_visibility, settings.min_visibility + 0.2),
-        "bones": bones,
+        "bones": thigh_fixed * shin_fixed,
+        "_shortened": shortened,
         "geometry": geometry,
         "teleport": _teleport(track, np.stack([hip, knee, ank], axis=1), bl, settings),
     }
@@ -342,8 +356,9 @@ def _teleport(track: NightTrack, joints: np.ndarray, bl: float, settings: Settin
     return out
 
 
-def _agreement(track: NightTrack, bl: float, settings: Settings) -> np.ndarray:
-    """(N, 2) 0 where keypoint motion and leg-region image motion disagree, else 1.
+def _agreement(track: NightTrack, bl: float, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 2) 0 where keypoint motion and leg-region image motion disagree, else 1; and
+    (N, 2) True where the leg region changed (within ``confirm_s``).
 
     Works on the analysis grid (keypoints interpolated over frames the gated pose step
     skipped, low-passed, as :mod:`pipeline.activity` does):
@@ -358,6 +373,7 @@ def _agreement(track: NightTrack, bl: float, settings: Settings) -> np.ndarray:
     """
     n = track.n_frames
     out = np.ones((n, 2))
+    moved = np.zeros((n, 2), dtype=bool)
     fs = float(np.clip(round(track.fps), 8, 60))
     grid = signal_grid(track.t_s, fs)
     gap = max(settings.gap_fill_max_s, 1.5 / fs)
@@ -395,7 +411,8 @@ def _agreement(track: NightTrack, bl: float, settings: Settings) -> np.ndarray:
         if pad > 0 and bad.any():
             bad = binary_dilation(bad, iterations=pad)
         out[:, li] = np.where(bad[frame_at], 0.0, 1.0)
-    return out
+        moved[:, li] = seen[frame_at]
+    return out, moved
 
 
 def _drop_short_trusted(trusted: np.ndarray, t_s: np.ndarray, min_s: float) -> np.ndarray:
@@ -445,7 +462,12 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
         body = _body(track)
         whole = _check_body(track, body, settings)
         legs = [_check_leg(track, body, leg, bl, settings) for leg in LEGS]
-    agreement = _agreement(track, bl, settings) if n >= 2 else np.ones((n, 2))
+    if n >= 2:
+        agreement, moved = _agreement(track, bl, settings)
+    else:
+        agreement, moved = np.ones((n, 2)), np.zeros((n, 2), dtype=bool)
+    for li, lg in enumerate(legs):
+        lg["bones"] = lg["bones"] * np.where(moved[:, li], 1.0, lg.pop("_shortened"))
     parts = [{k: np.stack([lg[k] for lg in legs], axis=1) for k in legs[0]}]
     parts.append({k: np.repeat(v[:, None], 2, axis=1) for k, v in whole.items()})
     parts.append({"agreement": agreement})

@@ -51,7 +51,7 @@ class Settings:
     # --- pose quality (pipeline.quality) ---------------------------------------------
     pose_quality_min: float = 0.5  # [video] legs scoring below are untrusted; 0 trusts every pose
     quality_view_min: float = 0.33  # [video] shoulder width/torso below: torso seen edge-on
-    bone_short_ratio: float = 0.3  # [video] bone shorter than this × its night median: collapsed
+    bone_short_ratio: float = 0.3  # [video] bone < this × night median, leg region still: collapsed
     bone_long_ratio: float = 2.0  # [video] bone longer than this × its night median: stretched
     joint_speed_max_bl_s: float = 6.0  # [video] faster joint = teleport (real kicks <= 4.8)
     teleport_return_s: float = 1.0  # [video] a jump back within this: the joint was off between

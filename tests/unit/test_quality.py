@@ -124,6 +124,52 @@ def test_collapsed_hip_knee_is_flagged():
     assert _untrusted_share(q, ~_frames(track, 49.0, 56.0), 0) == 0.0
 
 
+def test_shortened_bone_while_the_leg_moves_is_foreshortening_not_a_fault():
+    """A shin seen end-on (the foot lifted towards the camera) during a movement is plausible;
+    the same shin, collapsed while nothing near the leg changes, is not."""
+    track = _track(15, [Planned(30.0, 3.0, "left")])
+    kp = track.keypoints_px.copy()
+    for a in (30.5, 60.0):  # during the movement, and in a still spell
+        span = _frames(track, a, a + 2.0)
+        kp[span, IDX["left_ankle"]] = kp[span, IDX["left_knee"]] + (0.0, 0.04 * BODY_PX)
+    q = quality_score(_with_keypoints(track, kp))
+    assert q.factors["bones"][_frames(track, 30.5, 32.5), 0].min() == 1.0
+    assert q.factors["bones"][_frames(track, 60.0, 62.0), 0].max() < 0.5
+
+
+def _gated(track: NightTrack, refresh_s: float = 1.0) -> NightTrack:
+    """The track as the gated detector records it: pose runs where the leg regions change
+    (or every ``refresh_s``); other frames carry the last pose forward."""
+    near = track.motion[:, 1:].max(axis=1)
+    ran = near > 3 * np.median(near)
+    last = -np.inf
+    for i, t in enumerate(track.t_s):
+        if ran[i] or t - last >= refresh_s:
+            ran[i], last = True, t
+    idx = np.maximum.accumulate(np.where(ran, np.arange(track.n_frames), 0))
+    return dataclasses.replace(
+        track,
+        keypoints_px=track.keypoints_px[idx],
+        visibility=track.visibility[idx],
+        pose_ran=ran,
+    )
+
+
+def test_untrusted_stretch_inside_a_movement_is_not_bridged_by_gating():
+    """Under gating, keypoints are interpolated over skipped frames (up to
+    ``pose_interp_max_s``); a distrusted stretch longer than ``gap_fill_max_s`` must not be
+    bridged that way, or the movement inside it is lost."""
+    track = _gated(_track(15, [Planned(30.0, 1.5, "left"), Planned(60.0, 1.5, "right")]))
+    assert 0.05 < track.pose_ran.mean() < 0.5  # mostly skipped: the baby is still
+    vis = track.visibility.copy()
+    for a in (30.2, 60.2):  # the model loses the moving leg for 0.8 s
+        vis[_frames(track, a, a + 0.8), IDX["left_knee" if a < 50 else "right_knee"]] = 0.2
+    ev = night_score(dataclasses.replace(track, visibility=vis)).events
+    lms = ev[ev["kind"] == "lm"]
+    assert [round(x) for x in lms["start_s"]] == [30, 60]
+    assert lms["side"].tolist() == ["left", "right"]
+
+
 def test_torso_seen_edge_on_is_flagged():
     """Shoulders 0.1 torso lengths apart (side-lying or a wrong skeleton): both legs suspect."""
     track = _track(15)
