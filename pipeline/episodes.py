@@ -10,7 +10,8 @@ Kinds and the rule that raises each:
   a PLM-associated arousal); an awakening that begins with a long (gross body) movement
   is not flagged;
 - ``restless_settling``: at least ``restless_settling_min_lms`` LMs in the settling window
-  (``settling_window_s`` before sleep onset, clipped to the recording);
+  (``settling_window_s`` before sleep onset, clipped to the recording; without sleep, the
+  last ``settling_window_s`` of the recording);
 - ``rhythmic_movement``: rhythmic kicking/cycling in the settling window or in sleep;
   bouts less than ``rhythmic_merge_s`` apart are one episode.
 
@@ -52,12 +53,16 @@ _SMOOTH_REACH_EPOCHS = 2
 
 
 def settling_window(
-    sleep: SleepResult, settings: Settings, start_s: float
+    sleep: SleepResult, settings: Settings, start_s: float, end_s: float | None = None
 ) -> tuple[float, float] | None:
-    """The settling window (start, end) before sleep onset, clipped to the recording."""
-    if sleep.sleep_onset_s is None:
+    """The settling window (start, end): ``settling_window_s`` before sleep onset, clipped
+    to the recording. Without sleep onset it is the last ``settling_window_s`` of the
+    recording when ``end_s`` (the recording's end) is given (the baby was still trying to
+    settle when it stopped), else None."""
+    end = sleep.sleep_onset_s if sleep.sleep_onset_s is not None else end_s
+    if end is None:
         return None
-    return (max(start_s, sleep.sleep_onset_s - settings.settling_window_s), sleep.sleep_onset_s)
+    return (max(start_s, end - settings.settling_window_s), end)
 
 
 def _clock(t: float) -> str:
@@ -133,7 +138,7 @@ def _awakening_rows(
 
 
 def _settling_rows(
-    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings
+    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings, slept: bool
 ) -> list[dict[str, Any]]:
     if window is None:
         return []
@@ -150,15 +155,19 @@ def _settling_rows(
             "_severity": (len(in_w),),
             "reason": (
                 f"{len(in_w)} leg movements in the {_dur(window[1] - window[0])} before "
-                f"falling asleep at {_clock(window[1])} (flagged from "
-                f"{settings.restless_settling_min_lms})"
+                + (
+                    f"falling asleep at {_clock(window[1])}"
+                    if slept
+                    else "the recording ended, without falling asleep"
+                )
+                + f" (flagged from {settings.restless_settling_min_lms})"
             ),
         }
     ]
 
 
 def _rhythmic_rows(
-    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings
+    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings, slept: bool
 ) -> list[dict[str, Any]]:
     rh = events[events["rhythmic"].astype(bool)]
     in_window = np.zeros(len(rh), dtype=bool)
@@ -176,6 +185,8 @@ def _rhythmic_rows(
         a, b = float(g[0].start_s), float(max(r.end_s for r in g))
         asleep = sum(r.state == "sleep" for r in g) * 2 >= len(g)
         where = "while asleep" if asleep else "while settling to sleep"
+        if not slept:
+            where = "while awake (no sleep found)"
         kinds = sorted({(r.pattern or "kicking") for r in g})
         freqs = [float(r.frequency_hz) for r in g if np.isfinite(r.frequency_hz)]
         rate = f" at {min(freqs):.1f}-{max(freqs):.1f} Hz" if len(freqs) > 1 else ""
@@ -204,19 +215,24 @@ def _rhythmic_rows(
 
 
 def episodes_flag(
-    events: pd.DataFrame, sleep: SleepResult, settings: Settings, start_s: float = 0.0
+    events: pd.DataFrame,
+    sleep: SleepResult,
+    settings: Settings,
+    start_s: float = 0.0,
+    end_s: float | None = None,
 ) -> pd.DataFrame:
     """All flagged episodes (see module doc), in review order; ``priority`` is the rank.
 
-    ``events`` are the night's movements with their ``state``; ``start_s`` is the start of
-    the recording (for the settling window).
+    ``events`` are the night's movements with their ``state``; ``start_s`` and ``end_s``
+    are the start and end of the recording (for the settling window).
     """
-    window = settling_window(sleep, settings, start_s)
+    window = settling_window(sleep, settings, start_s, end_s)
+    slept = sleep.sleep_onset_s is not None
     rows = (
         _plm_rows(events)
         + _awakening_rows(events, sleep, settings)
-        + _settling_rows(events, window, settings)
-        + _rhythmic_rows(events, window, settings)
+        + _settling_rows(events, window, settings, slept)
+        + _rhythmic_rows(events, window, settings, slept)
     )
     rows.sort(
         key=lambda r: (

@@ -63,6 +63,7 @@ def methods_text(summary: Mapping[str, Any]) -> str:
             shown.append("adapted to video")
         return f" [{'; '.join(shown)}]" if shown else ""
 
+    window_min = _num(float(st["settling_window_s"]) / 60)
     model = v.get("pose_model") or "no pose model"
     mp = v.get("mediapipe", "")
     fps = summary.get("fps")
@@ -143,8 +144,9 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + ".",
         f"Episodes flagged for review: each PLM series; an awakening beginning with an LM "
         f"(within {g('awakening_lm_window_s')} s before it); at least "
-        f"{g('restless_settling_min_lms')} LMs in the {_num(float(st['settling_window_s']) / 60)}"
-        " min settling window before sleep onset; rhythmic movement while settling or "
+        f"{g('restless_settling_min_lms')} LMs in the {window_min} min settling window "
+        f"before sleep onset (the last {window_min} min of the recording when no sleep "
+        "was found); rhythmic movement while settling or "
         f"asleep (bouts less than {g('rhythmic_merge_s')} s apart joined); at most "
         f"{g('episodes_max')} listed, most important first"
         + cite("restless_settling_min_lms", "settling_window_s", "episodes_max")

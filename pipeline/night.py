@@ -100,7 +100,8 @@ def night_score(
     events["peak_level"] = events["peak_level"].round(2)
     events["plm_series"] = events["plm_series"].astype("Int64")
 
-    flagged = episodes_flag(events, sleep, settings, start_s=float(track.t_s[0]))
+    t0 = float(track.t_s[0])
+    flagged = episodes_flag(events, sleep, settings, t0, t0 + track.duration_s)
     episodes = episodes_cap(flagged, settings)
     epochs = sleep.epochs.copy()
     ep_idx = (
@@ -114,7 +115,6 @@ def night_score(
         ep_idx[events["plm_series"].notna().to_numpy()], minlength=len(epochs)
     )[: len(epochs)]
 
-    t0 = float(track.t_s[0])
     stats = sleep_stats(sleep, t0, t0 + track.duration_s, in_bed_s)
     summary = _summary(track, settings, events, episodes, sleep, act.body_length_px, stats)
     summary["thresholds"] = {k: round(v, 5) for k, v in act.thresholds.items()}
@@ -133,7 +133,8 @@ def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[s
     in_sleep = events["state"] == "sleep"
     plm = events["plm_series"].notna()
     rhythmic = events["rhythmic"].astype(bool)
-    window = settling_window(sleep, settings, float(track.t_s[0]))
+    t0 = float(track.t_s[0])
+    window = settling_window(sleep, settings, t0, t0 + track.duration_s)
     lms_settling = 0
     if window is not None:
         st = events["start_s"]

@@ -118,14 +118,31 @@ def test_restless_settling_for_and_against():
     # as many, but earlier in the evening (outside the window): not flagged
     early = [_ev(ONSET - 3500 + 150 * k, state="wake") for k in range(n)]
     assert len(episodes_flag(_events(early), _sleep(), ST)) == 0
-    # no sleep: no settling window
+    # no sleep and the recording's end unknown: no settling window
     assert len(episodes_flag(_events(window), _sleep(onset=None), ST)) == 0
+
+
+def test_no_sleep_the_last_30_min_are_settling():
+    """A recording that ends before the baby falls asleep: its last 30 min are the
+    settling window (the baby was still trying to settle)."""
+    n = ST.restless_settling_min_lms
+    rows = [_ev(ONSET - 1700 + 150 * k, state="wake") for k in range(n)]
+    rows.append(_ev(ONSET - 100, 3.0, state="wake", pattern="cycling", freq=1.2))
+    rows.append(_ev(ONSET - 3000, 3.0, state="wake", pattern="cycling", freq=1.2))
+    ep = episodes_flag(_events(rows), _sleep(onset=None), ST, 0.0, ONSET)
+    assert _kinds(ep) == ["restless_settling", "rhythmic_movement"]
+    assert (ep.iloc[0]["start_s"], ep.iloc[0]["end_s"]) == (ONSET - 1800, ONSET)
+    assert "before the recording ended, without falling asleep" in ep.iloc[0]["reason"]
+    assert "while awake (no sleep found)" in ep.iloc[1]["reason"]
+    assert ep.iloc[1]["start_s"] == ONSET - 100
 
 
 def test_settling_window_is_clipped_to_the_recording():
     assert settling_window(_sleep(onset=600.0), ST, 0.0) == (0.0, 600.0)
     assert settling_window(_sleep(), ST, 0.0) == (ONSET - 1800.0, ONSET)
     assert settling_window(_sleep(onset=None), ST, 0.0) is None
+    assert settling_window(_sleep(onset=None), ST, 0.0, 1000.0) == (0.0, 1000.0)
+    assert settling_window(_sleep(onset=None), ST, 0.0, 7200.0) == (5400.0, 7200.0)
 
 
 # --- rhythmic_movement -----------------------------------------------------------------
