@@ -1,0 +1,206 @@
+"""Accuracy of the whole pipeline (video → detector → signal stage) on generated scenes.
+
+Renders each synthetic preset scene once (cached in --cache), analyses the video with
+the real MediaPipe model exactly as ``legmove analyze`` does, compares the result with the
+scene's truth and prints one table:
+
+    python bench/accuracy.py                       # all presets
+    python bench/accuracy.py clean_day blanket     # some
+    python bench/accuracy.py --markdown            # table for docs/BENCHMARKS.md
+
+Columns: LM precision/recall/F1 (onset within ±1 s), share of true twitches counted as
+LMs, PLM count error, sleep-onset error (s), rhythmic bouts found with the right pattern
+and frequency within 0.3 Hz, raw pose coverage, LM recall inside blanket spans, and
+whether the scene meets every target (F1 ≥ 0.9, twitches as LMs ≤ 20 %, PLMs ±1, onset
+within 90 s, every rhythmic bout right).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.analyze import night_analyze  # noqa: E402
+from pipeline.compare import compare_events, compare_onsets  # noqa: E402
+from pipeline.synth import PRESETS, synth_preset, synth_render, truth_dir_for  # noqa: E402
+
+TOL_S = 1.0
+TARGETS = {"f1": 0.9, "twitch_as_lm": 0.2, "plm_err": 1, "onset_err_s": 90.0, "rhythm_freq_hz": 0.3}
+
+
+@dataclass
+class SceneScore:
+    scene: str
+    lm_precision: float
+    lm_recall: float
+    lm_f1: float
+    twitch_as_lm: float | None
+    plm_true: int
+    plm_found: int
+    onset_err_s: float | None
+    rhythmic_ok: int
+    rhythmic_n: int
+    pose_coverage: float
+    blanket_recall: float | None
+    seconds: float
+
+    @property
+    def meets(self) -> bool:
+        ok = self.lm_f1 >= TARGETS["f1"]
+        ok &= self.twitch_as_lm is None or self.twitch_as_lm <= TARGETS["twitch_as_lm"]
+        ok &= abs(self.plm_found - self.plm_true) <= TARGETS["plm_err"]
+        ok &= self.onset_err_s is None or abs(self.onset_err_s) <= TARGETS["onset_err_s"]
+        ok &= self.rhythmic_ok == self.rhythmic_n
+        return bool(ok)
+
+
+def scene_video(name: str, cache: Path) -> Path:
+    """The rendered preset (rendered once, then reused)."""
+    video = cache / f"{name}.mp4"
+    if not (video.is_file() and (truth_dir_for(video) / "summary.json").is_file()):
+        cache.mkdir(parents=True, exist_ok=True)
+        synth_render(synth_preset(name), video)
+    return video
+
+
+def score_scene(truth_dir: Path, out_dir: Path, name: str, seconds: float = 0.0) -> SceneScore:
+    """Compare the analysis in ``out_dir`` with the truth in ``truth_dir``."""
+    truth = pd.read_csv(truth_dir / "events.csv")
+    t_sum = json.loads((truth_dir / "summary.json").read_text())
+    det = pd.read_csv(out_dir / "events.csv")
+    d_sum = json.loads((out_dir / "summary.json").read_text())
+    c = compare_events(truth, det, ("lm",), TOL_S)
+
+    tw = truth[truth["kind"] == "twitch"]
+    ct = compare_onsets(tw["start_s"].to_numpy(), det["start_s"].to_numpy(), 0.5)
+    tw_lm = sum(det.iloc[j]["kind"] == "lm" for _, j in ct.pairs)
+    twitch_as_lm = tw_lm / len(tw) if len(tw) else None
+
+    rt = truth[truth["rhythmic"].astype(str).str.lower() == "true"]
+    cr = compare_onsets(rt["start_s"].to_numpy(), det["start_s"].to_numpy(), 2.0)
+    rh_ok = 0
+    for i, j in cr.pairs:
+        tr, dr = rt.iloc[i], det.iloc[j]
+        same = str(dr["pattern"]) == str(tr["pattern"])
+        if same and abs(float(dr["frequency_hz"]) - float(tr["frequency_hz"])) <= 0.3:
+            rh_ok += 1
+
+    onset_t, onset_d = t_sum.get("sleep_onset_s"), d_sum.get("sleep_onset_s")
+    onset_err = None
+    if onset_t is not None:
+        onset_err = (onset_d - onset_t) if onset_d is not None else float("inf")
+
+    blanket_recall = None
+    spans = pd.read_csv(truth_dir / "spans.csv")
+    blankets = spans[spans["kind"] == "blanket"]
+    if len(blankets):
+        lm = truth[truth["kind"] == "lm"]
+        inside = lm[
+            [
+                any(a <= s < b for a, b in zip(blankets.start_s, blankets.end_s, strict=True))
+                for s in lm["start_s"]
+            ]
+        ]
+        cb = compare_onsets(
+            inside["start_s"].to_numpy(), det[det["kind"] == "lm"]["start_s"].to_numpy(), TOL_S
+        )
+        blanket_recall = cb.recall if len(inside) else None
+
+    plm_true = int(t_sum["counts"]["plm"])
+    return SceneScore(
+        scene=name,
+        lm_precision=c.precision,
+        lm_recall=c.recall,
+        lm_f1=c.f1,
+        twitch_as_lm=twitch_as_lm,
+        plm_true=plm_true,
+        plm_found=int(d_sum["counts"]["plm"]),
+        onset_err_s=onset_err,
+        rhythmic_ok=rh_ok,
+        rhythmic_n=len(rt),
+        pose_coverage=float(d_sum.get("pose_coverage", float("nan"))),
+        blanket_recall=blanket_recall,
+        seconds=seconds,
+    )
+
+
+def _fmt(v: float | None, spec: str = ".2f") -> str:
+    return "–" if v is None else format(v, spec)
+
+
+def table(scores: list[SceneScore], markdown: bool = False) -> str:
+    head = [
+        "scene",
+        "LM P",
+        "LM R",
+        "LM F1",
+        "twitch→LM",
+        "PLM true/found",
+        "onset err s",
+        "rhythmic ok",
+        "pose cov",
+        "blanket R",
+        "meets targets",
+        "analysis s",
+    ]
+    rows = [
+        [
+            s.scene,
+            _fmt(s.lm_precision),
+            _fmt(s.lm_recall),
+            _fmt(s.lm_f1),
+            _fmt(s.twitch_as_lm),
+            f"{s.plm_true}/{s.plm_found}",
+            _fmt(s.onset_err_s, ".0f"),
+            f"{s.rhythmic_ok}/{s.rhythmic_n}",
+            _fmt(s.pose_coverage),
+            _fmt(s.blanket_recall),
+            "yes" if s.meets else "NO",
+            f"{s.seconds:.0f}",
+        ]
+        for s in scores
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*head)] + [fmt.format(*r) for r in rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("scenes", nargs="*", help="preset names (default: all but demo_night)")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/legmove-bench/scenes"))
+    ap.add_argument("--out", type=Path, default=Path("/tmp/legmove-bench/results"))
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = ap.parse_args(argv)
+    names = args.scenes or [n for n in PRESETS if n != "demo_night"]
+    unknown = [n for n in names if n not in PRESETS]
+    if unknown:
+        ap.error(f"unknown scene(s): {', '.join(unknown)}; known: {', '.join(PRESETS)}")
+    scores = []
+    for name in names:
+        video = scene_video(name, args.cache)
+        out = args.out / name
+        t0 = time.perf_counter()
+        night_analyze([video], out)
+        secs = time.perf_counter() - t0
+        scores.append(score_scene(truth_dir_for(video), out, name, secs))
+        print(f"{name}: done in {secs:.0f} s", file=sys.stderr, flush=True)
+    print(table(scores, args.markdown))
+    return 0 if all(s.meets for s in scores) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
