@@ -26,9 +26,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from detector.atomic import atomic_write
 from detector.errors import LegmoveError, VideoError
 from detector.track import NightTrack, track_load
-from detector.video import night_plan, video_probe
+from detector.video import video_probe
+from pipeline.analyze import night_plan_checked
 from pipeline.clips import ClipOptions, clip_cached, clip_name
 from pipeline.export import (
     REVIEW_COLUMNS,
@@ -238,7 +240,8 @@ def save_upload(uploaded: Any, folder: Path) -> Path:
         target = target.with_name(f"{target.stem}-{n}{target.suffix}")
         n += 1
     uploaded.seek(0)
-    with open(target, "wb") as fh:
+    # a crash mid-upload must not leave a truncated video under the real name
+    with atomic_write(target) as fh:
         while chunk := uploaded.read(_CHUNK):
             fh.write(chunk)
     return target
@@ -294,7 +297,7 @@ def add_night_from(paths: Sequence[Path], label: str, day: dt.date, in_bed: dt.t
             )
     if problems:
         raise ValueError("\n\n".join(problems))
-    segments = night_plan(list(paths))
+    segments = night_plan_checked(list(paths))
     return store().add_night(label.strip(), day, segments, in_bed=in_bed)
 
 

@@ -13,12 +13,12 @@ from detector.atomic import dir_sync
 from detector.errors import StoreError, TooShortError
 from detector.extract import ExtractOptions, Progress, track_extract
 from detector.pose import PoseEstimator, pose_default
-from detector.track import NightTrack, track_load
+from detector.track import NightTrack, Segment, track_load
 from detector.video import night_plan
 from pipeline.night import MIN_DURATION_S, NightResult, night_score, night_write
 from pipeline.settings import Settings
 
-__all__ = ["TRACKS_FILE", "night_analyze", "night_rescore_dir"]
+__all__ = ["TRACKS_FILE", "night_analyze", "night_plan_checked", "night_rescore_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,23 @@ TRACKS_FILE = "tracks.npz"
 #: prefix of the hidden folder inside an output folder where a result is written before it is
 #: renamed into place
 _PARTIAL = ".legmove-partial-"
+
+
+def night_plan_checked(videos: Sequence[str | Path]) -> list[Segment]:
+    """:func:`~detector.video.night_plan`, refusing a recording too short to score.
+
+    Every way into legmove (``analyze``, ``night add``, the dashboard) calls this, so a
+    too-short recording is refused before the slow decode, never as "no baby found".
+    """
+    segments = night_plan(videos)
+    span_s = max(s.end_s for s in segments) - min(s.start_s for s in segments)
+    if span_s < MIN_DURATION_S:
+        names = ", ".join(s.path for s in segments)
+        raise TooShortError(
+            f"{names}: {span_s:.1f} s of video is too short to score (at least "
+            f"{MIN_DURATION_S:.0f} s needed; a night is hours) — give the whole recording"
+        )
+    return segments
 
 
 def night_analyze(
@@ -49,14 +66,7 @@ def night_analyze(
     """
     out = Path(out_dir)
     _out_check(out)
-    segments = night_plan(videos)
-    span_s = max(s.end_s for s in segments) - min(s.start_s for s in segments)
-    if span_s < MIN_DURATION_S:  # say so before the (slow) decode, not "no baby found"
-        names = ", ".join(s.path for s in segments)
-        raise TooShortError(
-            f"{names}: {span_s:.1f} s of video is too short to score (at least "
-            f"{MIN_DURATION_S:.0f} s needed; a night is hours) — give the whole recording"
-        )
+    segments = night_plan_checked(videos)
     own = estimator is None
     est = estimator if estimator is not None else pose_default()
     try:

@@ -214,7 +214,7 @@ def night_add(
     data: Path | None = _data_option(),
 ) -> None:
     """Add a night to the store and analyse it (resumable: see `night analyse`)."""
-    from detector.video import night_plan
+    from pipeline.analyze import night_plan_checked
 
     day = _date(night_date, "--date")
     settings = Settings.from_dict(_settings_dict(settings_file))
@@ -222,7 +222,7 @@ def night_add(
         bed = parse_clock(in_bed) if in_bed is not None else None
         store = Store(data)
         night_id = store.add_night(
-            label, day or date.today(), night_plan(videos), in_bed=bed, settings=settings
+            label, day or date.today(), night_plan_checked(videos), in_bed=bed, settings=settings
         )
         err.print(f"added night {night_id} ({escape(store.get_night(night_id).title)})")
         if no_analyse:

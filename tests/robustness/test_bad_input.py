@@ -291,13 +291,6 @@ def test_cli_night_add_refuses_and_leaves_the_store_untouched(bad_cases, cli_run
     assert untouched, "the store changed"
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="open defect (pipeline/cli_nights.py, dashboard.py add_night_from): a recording "
-    "shorter than MIN_DURATION_S is added to the store and decoded before it fails (with the "
-    "real model as 'no baby found', not 'too short'); night_analyze refuses it up front",
-)
 def test_night_add_of_a_two_second_video_leaves_the_store_untouched(
     bad_cases, tmp_path, monkeypatch
 ):
