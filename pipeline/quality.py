@@ -367,7 +367,9 @@ def _agreement(track: NightTrack, bl: float, settings: Settings) -> tuple[np.nda
       :mod:`pipeline.activity` sets it) while the leg region shows no change above rest +
       ``agree_motion_k`` × noise (at least ``agree_motion_floor``) within ``confirm_s``;
     - *frozen*: over ``agree_frozen_s`` the leg region changes above its movement-onset
-      level most of the time while the keypoints never reach their onset speed.
+      level most of the time while the keypoints of both legs stay still (mean speed below
+      ``min_onset_bl_s``; the two leg regions overlap, so either leg's movement explains
+      the change).
 
     Either marks the leg untrusted, ``confirm_s`` either side.
     """
@@ -379,7 +381,9 @@ def _agreement(track: NightTrack, bl: float, settings: Settings) -> tuple[np.nda
     gap = max(settings.gap_fill_max_s, 1.5 / fs)
     pad = samples(settings.confirm_s, fs)
     frame_at = np.clip(np.round((track.t_s - grid[0]) * fs).astype(int), 0, len(grid) - 1)
-    for li, leg in enumerate(LEGS):
+    edge = max(1, samples(1.0 / settings.lowpass_hz, fs))
+    speeds, knowns, moving = [], [], []
+    for leg in LEGS:
         names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
         kp = np.stack([track.kp(nm) for nm in names], axis=1).astype(np.float64)
         vis_ok = np.stack([track.vis(nm) for nm in names], axis=1).min(axis=1) >= (
@@ -390,23 +394,31 @@ def _agreement(track: NightTrack, bl: float, settings: Settings) -> tuple[np.nda
         sbase, snoise = signal_noise(speed[known], fs) if known.any() else (0.0, 0.0)
         moving_level = level_thresholds(sbase, snoise, settings.min_onset_bl_s, settings)[0]
         # the filter and the derivative ring at the ends of each stretch of known pose
-        edge = max(1, samples(1.0 / settings.lowpass_hz, fs))
         for ra, rb in signal_runs(known):
             known[ra : min(rb, ra + edge)] = False
             known[max(ra, rb - edge) : rb] = False
+        speeds.append(speed)
+        knowns.append(known)
+        moving.append(known & (speed >= moving_level))
+    # keypoints "still": both legs known and on average below the lowest onset speed over
+    # the window (either leg moving explains image change in both leg regions: they overlap)
+    win = max(1, samples(settings.agree_frozen_s, fs))
+    still = np.ones(len(grid), dtype=bool)
+    for speed, known in zip(speeds, knowns, strict=True):
+        mean_speed = uniform_filter1d(np.where(known, speed, 0.0), size=win)
+        still &= (mean_speed < settings.min_onset_bl_s) & ~maximum_filter1d(~known, size=win)
+    for li, leg in enumerate(LEGS):
         mot = signal_resample(track.t_s, track.motion_of(f"{leg}_leg"), grid, gap)
         mot = np.nan_to_num(mot, nan=0.0)
         base, noise = signal_noise(mot, fs)
         seen_level = max(base + settings.agree_motion_k * noise, settings.agree_motion_floor)
         seen = maximum_filter1d(mot >= seen_level, size=2 * pad + 1)
-        unsupported = known & (speed >= moving_level) & ~seen
+        unsupported = moving[li] & ~seen
         # frozen: over agree_frozen_s the leg region mostly changes strongly while the
-        # keypoints are known throughout and never reach their onset speed
+        # keypoints stay still
         strong_level = max(base + settings.onset_k * noise, settings.min_onset_motion)
-        win = max(1, samples(settings.agree_frozen_s, fs))
         strong = uniform_filter1d((mot >= strong_level).astype(np.float64), size=win) >= 0.5
-        stirring = ~known | (speed >= moving_level)
-        frozen = strong & ~maximum_filter1d(stirring, size=win)
+        frozen = strong & still
         bad = unsupported | frozen
         if pad > 0 and bad.any():
             bad = binary_dilation(bad, iterations=pad)
