@@ -48,7 +48,8 @@ def _print_summary(summary: dict, out: Path) -> None:
         f"[bold]{summary['duration_s'] / 60:.1f} min[/] analysed · sleep onset "
         f"{'none' if onset is None else f'{onset / 60:.1f} min'} · "
         f"LMs {c['lm']} · PLMs {c['plm']} · rhythmic {c['rhythmic']} · twitches {c['twitch']} · "
-        f"pose in {summary['pose_coverage']:.0%} of frames"
+        f"pose found in {summary['pose_coverage']:.0%} of frames, "
+        f"trusted {summary.get('trusted_pose_coverage', summary['pose_coverage']):.0%} of the time"
     )
     for issue in summary.get("issues", []):
         err.print(f"[yellow]note:[/] {escape(str(issue))}", soft_wrap=True)
