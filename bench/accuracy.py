@@ -96,6 +96,10 @@ def score_scene(truth_dir: Path, out_dir: Path, name: str, seconds: float = 0.0)
 
     onset_t, onset_d = t_sum.get("sleep_onset_s"), d_sum.get("sleep_onset_s")
     onset_err = None
+    # a scene whose first sleep is shorter than the onset rule has no onset to find
+    rule_s = float(d_sum.get("settings", {}).get("sleep_onset_min_s", 0.0))
+    if t_sum.get("first_sleep_s") is not None and t_sum["first_sleep_s"] < rule_s:
+        onset_t = None
     if onset_t is not None:
         onset_err = (onset_d - onset_t) if onset_d is not None else float("inf")
 
