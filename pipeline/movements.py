@@ -84,6 +84,52 @@ def _crossing(level: np.ndarray, i: int, thr: float, rising: bool = True) -> flo
     return float(np.clip((lo - thr) / (lo - hi), 0, 1)) if lo > hi else 0.0
 
 
+def _join_held(
+    spans: list[tuple[int, int]], act: LegActivity, li: int, settings: Settings
+) -> list[tuple[int, int]]:
+    """Join a leg's consecutive movements when the leg was held away from rest in between.
+
+    On video a leg held flexed shows no motion although it has not come back: a flexion,
+    a hold and an extension look like two movements. EMG would show the hold as ongoing
+    activity ([AASM] movement = muscle activity), so when the keypoints show the leg still
+    displaced from its rest position by at least ``held_fraction`` of the movement's peak
+    displacement through a pause of at most ``held_max_s``, the two are one movement
+    ([video] adaptation; keypoint-based spans only).
+    """
+    if len(spans) < 2 or settings.held_max_s <= 0:
+        return spans
+    fs = act.fs_hz
+    ext = act.extension_bl[li]
+    pre = max(1, samples(1.0, fs))
+    out = [spans[0]]
+
+    def rest_before(i: int) -> float:
+        w = ext[max(0, i - pre) : i + 1]
+        return float(np.median(w[np.isfinite(w)])) if np.isfinite(w).any() else float("nan")
+
+    rest = rest_before(spans[0][0])
+    for a, b in spans[1:]:
+        a0, b0 = out[-1]
+        gap = ext[b0:a]
+        moved = np.abs(ext[a0:b0] - rest)
+        ok = (
+            (a - b0) / fs <= settings.held_max_s
+            and np.isfinite(rest)
+            and gap.size > 0
+            and np.isfinite(gap).all()
+            and np.isfinite(moved).any()
+        )
+        if ok:
+            peak = float(np.nanmax(moved))
+            ok = peak > 0 and bool(np.all(np.abs(gap - rest) >= settings.held_fraction * peak))
+        if ok:
+            out[-1] = (a0, b)
+        else:
+            out.append((a, b))
+            rest = rest_before(a)
+    return out
+
+
 def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
     """Monolateral movements of each leg as a table (one row per movement, times in seconds)."""
     rows = []
@@ -91,7 +137,10 @@ def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
     min_below = max(1, samples(settings.offset_min_s, fs))
     for li, leg in enumerate(LEGS):
         lvl = act.level[li]
-        for a, b in _hysteresis(lvl, 1.0, act.offset_level[li], min_below):
+        spans = _join_held(
+            _hysteresis(lvl, 1.0, act.offset_level[li], min_below), act, li, settings
+        )
+        for a, b in spans:
             src = "pose" if act.from_pose[li, a:b].mean() >= 0.5 else "motion"
             start = act.t_s[a] - _crossing(lvl, a, 1.0) / fs
             off = float(act.offset_level[li, min(b, len(lvl) - 1)])

@@ -59,6 +59,8 @@ class Settings:
     agree_motion_floor: float = 0.002  # [video] ... and above this motion energy
     agree_frozen_s: float = 1.0  # [video] strong leg-region change this long, keypoints still
     trusted_min_s: float = 0.5  # [video] shorter trusted runs between untrusted ones are dropped
+    held_max_s: float = 3.0  # [video] a held flexion up to this long keeps a movement going
+    held_fraction: float = 0.5  # [video] ... while the leg stays this far (of its peak) from rest
     # --- classification --------------------------------------------------------------
     lm_min_s: float = 0.5  # [AASM][WASM] shorter is a twitch
     lm_max_s: float = 10.0  # [AASM][WASM] single-leg LM upper limit
@@ -117,7 +119,6 @@ class Settings:
             raise ValueError("plm_min_interval_s must be below plm_max_interval_s")
         if self.analysis_rate_hz <= 2 * self.rhythm_fmax_hz:
             raise ValueError("analysis_rate_hz must exceed twice rhythm_fmax_hz")
-
         if self.pose_quality_min > 1:
             raise ValueError("pose_quality_min must lie in 0..1 (0 trusts every detected pose)")
         if not (self.bone_short_ratio < 0.55 and self.bone_long_ratio > 1.5):

@@ -121,3 +121,41 @@ def test_plm_series_broken_by_long_movement_not_by_twitch():
 def test_plm_interval_limits(interval, expected):
     ev = _lms([k * interval for k in range(4)])
     assert plm_series(ev, S)["plm_series"].notna().all() == expected
+
+
+def _activity(level, extension, fs=10.0):
+    from pipeline.activity import LegActivity
+
+    m = len(level)
+    lv = np.vstack([level, np.zeros(m)])
+    ext = np.vstack([extension, np.full(m, 0.9)])
+    return LegActivity(
+        t_s=np.arange(m) / fs,
+        fs_hz=fs,
+        level=lv,
+        offset_level=np.full((2, m), 0.5),
+        from_pose=np.ones((2, m), bool),
+        extension_bl=ext,
+        speed_bl_s=lv,
+        motion=np.zeros((2, m)),
+        whole_motion=np.zeros(m),
+        body_length_px=100.0,
+        thresholds={},
+    )
+
+
+@pytest.mark.parametrize("returns,expected", [(False, 1), (True, 2)])
+def test_held_flexion_keeps_one_movement(returns, expected):
+    from pipeline.movements import movements_detect
+
+    # flex (1-2 s), hold still for 1.5 s, extend (3.5-4.5 s); rest extension 0.9 bl
+    level = np.zeros(80)
+    level[10:20] = 3.0
+    level[35:45] = 3.0
+    ext = np.full(80, 0.9)
+    ext[10:20] = np.linspace(0.9, 0.6, 10)
+    ext[20:35] = 0.6 if not returns else 0.9  # held flexed, or back at rest
+    ext[35:45] = np.linspace(0.6, 0.9, 10)
+    moves = movements_detect(_activity(level, ext), S)
+    left = moves[moves["side"] == "left"]
+    assert len(left) == expected
