@@ -20,8 +20,8 @@ from pipeline.signal import samples
 
 __all__ = ["EVENT_COLUMNS", "movements_detect", "movements_classify", "movements_merge"]
 
-#: Columns of the movement table (events.csv), in order.
-EVENT_COLUMNS: list[str] = [
+#: Columns of events.csv that DESIGN.md's output contract names, in order.
+CONTRACT_EVENT_COLUMNS: list[str] = [
     "start_s",
     "end_s",
     "duration_s",
@@ -33,9 +33,9 @@ EVENT_COLUMNS: list[str] = [
     "plm_series",
     "state",
     "source",
-    "peak_level",
-    "n_legs",
 ]
+#: Columns of the movement table (events.csv), in order: the contract's, then legmove's own.
+EVENT_COLUMNS: list[str] = [*CONTRACT_EVENT_COLUMNS, "peak_level", "n_legs"]
 
 
 def _hysteresis(

@@ -17,20 +17,12 @@ import pandas as pd
 from scipy import signal as sps
 
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack
+from pipeline.movements import CONTRACT_EVENT_COLUMNS
 
 __all__ = ["Planned", "simulate_plan", "simulate_track", "TRUTH_COLUMNS"]
 
-TRUTH_COLUMNS = [
-    "start_s",
-    "end_s",
-    "duration_s",
-    "kind",
-    "side",
-    "rhythmic",
-    "pattern",
-    "frequency_hz",
-    "plm_series",
-]
+#: the truth table: the contract's event columns up to the PLM series (no state or source)
+TRUTH_COLUMNS = CONTRACT_EVENT_COLUMNS[: CONTRACT_EVENT_COLUMNS.index("plm_series") + 1]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.movements import CONTRACT_EVENT_COLUMNS
+
 __all__ = [
     "CORE_COLUMNS",
     "SQL_TABLES",
@@ -37,19 +39,7 @@ logger = logging.getLogger(__name__)
 #: Columns of each result table kept as SQL columns (queryable); any other column of the
 #: DataFrame goes into the row's ``extra`` JSON.
 CORE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "events": (
-        "start_s",
-        "end_s",
-        "duration_s",
-        "kind",
-        "side",
-        "rhythmic",
-        "pattern",
-        "frequency_hz",
-        "plm_series",
-        "state",
-        "source",
-    ),
+    "events": tuple(CONTRACT_EVENT_COLUMNS),
     "epochs": ("start_s", "end_s", "activity", "state"),
     "episodes": ("start_s", "end_s", "kind", "priority", "n_movements", "reason"),
     "artifacts": ("start_s", "end_s", "kind"),

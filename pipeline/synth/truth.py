@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.movements import CONTRACT_EVENT_COLUMNS
 from pipeline.settings import Settings
 from pipeline.synth.motion import Planted
 from pipeline.synth.program import Span
@@ -44,21 +45,7 @@ __all__ = [
     "truth_summary",
 ]
 
-EVENT_COLUMNS = [
-    "start_s",
-    "end_s",
-    "duration_s",
-    "kind",
-    "side",
-    "rhythmic",
-    "pattern",
-    "frequency_hz",
-    "plm_series",
-    "state",
-    "source",
-    "origin",
-    "n_planted",
-]
+EVENT_COLUMNS = [*CONTRACT_EVENT_COLUMNS, "origin", "n_planted"]
 EPISODE_COLUMNS = ["start_s", "end_s", "kind", "reason"]
 SPAN_COLUMNS = ["start_s", "end_s", "kind", "artifact", "note"]
 
