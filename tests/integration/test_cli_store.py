@@ -56,7 +56,7 @@ def legmove(tmp_path, monkeypatch):
 
 def _simulated_night(tmp_path: Path, legmove) -> tuple[Store, int]:  # type: ignore[no-untyped-def]
     """A night added with --no-analyse whose tracks are a simulated night with PLM series."""
-    video = make_video(tmp_path / "sim.mp4", n_frames=30)
+    video = make_video(tmp_path / "sim.mp4", n_frames=90)  # 6 s: long enough to score
     legmove("night", "add", video, "--label", "Mila", "--date", "2024-05-01", "--no-analyse")
     store = Store(tmp_path / "data")
     plan, dur = simulate_plan(2)
@@ -166,7 +166,7 @@ def test_export_csv_and_pdf(tmp_path, legmove):
 
 
 def test_errors_are_one_line_with_exit_code_2(tmp_path, legmove):
-    video = make_video(tmp_path / "v.mp4", n_frames=30)
+    video = make_video(tmp_path / "v.mp4", n_frames=90)
     for args, says in [
         (("night", "show", "7"), "no night 7"),
         (("night", "show", "seven"), "night number"),

@@ -107,7 +107,7 @@ def test_page_count_and_sections(report, nights):
     for png in pngs:  # every page really renders, and is not blank
         img = mpimg.imread(png)
         assert img.shape[0] > img.shape[1] > 300  # A4 portrait at 50 dpi
-        assert (img[..., :3] < 0.9).any(axis=-1).mean() > 0.01
+        assert (img[..., :3] < 0.9).any(axis=-1).mean() > 0.002  # a short last page has ~0.8 % ink
 
 
 def _expected(night: NightRecord) -> dict[str, str]:
