@@ -1,9 +1,10 @@
 """One chunk of a night's analysis: plan the chunks, extract one, join them.
 
 :func:`chunk_extract` is a plain top-level function of simple, picklable arguments (segment
-dicts, times, an output path, an options dict) that writes its result to a file, so the
-chunks of a night can run in this process (:func:`pipeline.jobs.job_run`), in a process
-pool or on a Dask cluster, and be joined with :func:`chunk_join`.
+dicts, times, an output path, an options dict) that writes its result to a file;
+:func:`chunk_track` is the same work returning the compact track instead, for a process
+pool or a Dask cluster whose workers cannot see the store (:mod:`pipeline.batch`). Chunks
+are joined with :func:`chunk_join`.
 
 Each chunk is decoded from ``warmup_s`` (:data:`WARMUP_S`) before its start, so motion
 energy and pose tracking are settled at the boundary, and the warm-up frames are dropped.
@@ -14,8 +15,13 @@ runs them, and in whatever order.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import math
-from collections.abc import Sequence
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +31,21 @@ from detector.extract import ExtractOptions, Progress, track_extract
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_concat, track_load
 
-__all__ = ["WARMUP_S", "chunk_plan", "chunk_extract", "chunk_join"]
+__all__ = [
+    "WARMUP_S",
+    "chunk_plan",
+    "chunk_track",
+    "chunk_extract",
+    "chunk_info",
+    "chunk_join",
+    "chunk_task",
+    "chunk_worker_init",
+]
 
 #: each chunk is decoded from this long before its start (motion and pose settle)
 WARMUP_S = 1.0
+#: a chunk running in a pool worker reports its progress at most this often (seconds)
+_PROGRESS_EVERY_S = 0.5
 
 
 def chunk_plan(segments: Sequence[Segment], chunk_s: float) -> list[tuple[float, float | None]]:
@@ -43,25 +60,21 @@ def chunk_plan(segments: Sequence[Segment], chunk_s: float) -> list[tuple[float,
     return [(i * chunk_s, (i + 1) * chunk_s if i < n - 1 else None) for i in range(n)]
 
 
-def chunk_extract(
+def chunk_track(
     segments: Sequence[dict[str, Any]],
     start_s: float,
     end_s: float | None,
-    out_path: str,
     *,
     options: dict[str, Any] | None = None,
     warmup_s: float = WARMUP_S,
     estimator: PoseEstimator | None = None,
     progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Extract the tracks of frames ``start_s <= t_s < end_s`` of a night and save them.
+) -> NightTrack:
+    """The tracks of frames ``start_s <= t_s < end_s`` of a night (see :func:`chunk_extract`).
 
-    ``segments`` are :meth:`Segment.to_dict` dicts, ``options`` :class:`ExtractOptions`
-    fields, ``out_path`` the ``.npz`` file to write (atomically). Decoding starts
-    ``warmup_s`` early; the warm-up frames are dropped. With ``estimator`` None a fresh
-    :func:`pose_default` model is made and closed. ``progress(done_s, total_s)`` reports the
-    seconds of this chunk done. Returns ``{"path", "n_frames", "pose_frames", "issues"}``.
-    Only simple, picklable arguments: this can run in another process or on a cluster.
+    The task a process pool or a Dask worker runs: simple, picklable arguments in, a
+    compact picklable :class:`NightTrack` out (about 130 bytes a frame), so a worker needs
+    the videos but not the store.
     """
     segs = [Segment.from_dict(d) for d in segments]
     lo = max(0.0, float(start_s) - max(0.0, warmup_s))
@@ -89,13 +102,52 @@ def chunk_extract(
     first = int(np.searchsorted(track.t_s, start_s, side="left"))
     if first:
         track = track.slice(first, track.n_frames)
-    track.save(out_path)
+    return track
+
+
+def chunk_info(track: NightTrack, path: str | Path) -> dict[str, Any]:
+    """What :func:`chunk_extract` returns about a chunk saved at ``path``."""
     return {
-        "path": str(out_path),
+        "path": str(path),
         "n_frames": track.n_frames,
         "pose_frames": int(track.pose_detected.sum()),
+        "pose_calls": int(track.pose_ran.sum()),
         "issues": list(track.issues),
     }
+
+
+def chunk_extract(
+    segments: Sequence[dict[str, Any]],
+    start_s: float,
+    end_s: float | None,
+    out_path: str,
+    *,
+    options: dict[str, Any] | None = None,
+    warmup_s: float = WARMUP_S,
+    estimator: PoseEstimator | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Extract the tracks of frames ``start_s <= t_s < end_s`` of a night and save them.
+
+    ``segments`` are :meth:`Segment.to_dict` dicts, ``options`` :class:`ExtractOptions`
+    fields, ``out_path`` the ``.npz`` file to write (atomically). Decoding starts
+    ``warmup_s`` early; the warm-up frames are dropped. With ``estimator`` None a fresh
+    :func:`pose_default` model is made and closed. ``progress(done_s, total_s)`` reports the
+    seconds of this chunk done. Returns ``{"path", "n_frames", "pose_frames", "pose_calls",
+    "issues"}``. Only simple, picklable arguments: this can run in another process or on a
+    cluster.
+    """
+    track = chunk_track(
+        segments,
+        start_s,
+        end_s,
+        options=options,
+        warmup_s=warmup_s,
+        estimator=estimator,
+        progress=progress,
+    )
+    track.save(out_path)
+    return chunk_info(track, out_path)
 
 
 def chunk_join(paths: Sequence[str | Path]) -> NightTrack:
@@ -103,3 +155,69 @@ def chunk_join(paths: Sequence[str | Path]) -> NightTrack:
     tracks = [track_load(p) for p in paths]
     full = [t for t in tracks if t.n_frames]
     return track_concat(full or tracks[:1])
+
+
+# --- in a worker process (kept free of the store and signal stage: a worker imports only the
+# detector, so each of them holds little more than its pose model) ----------------------------
+_progress_queue: Any = None  # in a pool worker: where chunk progress goes
+
+
+def chunk_task(
+    key: tuple[int, int],
+    segments: Sequence[dict[str, Any]],
+    start_s: float,
+    end_s: float | None,
+    options: dict[str, Any],
+) -> NightTrack:
+    """The track of one chunk (``key`` = night id, chunk index) with a fresh default pose
+    model: what a pool or cluster worker runs (:mod:`pipeline.batch`). In a worker set up by
+    :func:`chunk_worker_init` it reports the chunk's progress, ``(key, done_s)``, back."""
+    queue = _progress_queue
+    last = -math.inf
+
+    def progress(done_s: float, _total_s: float) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _PROGRESS_EVERY_S:
+            last = now
+            queue.put((key, done_s))
+
+    try:
+        return chunk_track(
+            segments, start_s, end_s, options=options, progress=None if queue is None else progress
+        )
+    finally:
+        _memory_return()
+
+
+def _memory_return() -> None:
+    """Give the memory a chunk freed back to the system. A pose model per chunk leaves the
+    C heap fragmented: without this a worker grows by ~50 MB a chunk (Linux, glibc)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def chunk_worker_init(
+    parent_pid: int,
+    queue: Any,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> None:
+    """Set up a pool worker: progress goes to ``queue``; the worker exits when its parent
+    (``parent_pid``) dies, even by ``kill -9``; then ``initializer(*initargs)`` runs."""
+    global _progress_queue
+    _progress_queue = queue
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """A pool worker whose parent was killed would otherwise wait for work forever."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(1)

@@ -2,9 +2,10 @@
 
 A job splits the night's timeline into chunks of ``chunk_s`` seconds and extracts each
 chunk's per-frame tracks with :func:`pipeline.chunks.chunk_extract`, a plain top-level
-function of simple arguments (so chunks can later be sent to a process pool or a Dask
-cluster). Each finished
-chunk is written atomically to ``<data>/chunks/<night_id>/<idx>.npz`` and marked done in
+function of simple arguments: one after another in this process, or several at once in a
+pool of processes (``workers``; :mod:`pipeline.batch`, which also runs chunks on a Dask
+cluster). :class:`NightJob` is the bookkeeping either way. Each finished chunk is written
+atomically to ``<data>/chunks/<night_id>/<idx>.npz`` and marked done in
 the store, so a job killed at any moment (even ``kill -9``) and started again reuses the
 finished chunks and decodes only the others. When every chunk is done the chunk tracks are
 joined (:func:`detector.track.track_concat`), saved as the night's tracks file, scored
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -55,6 +57,8 @@ from pipeline.store import Night, Store
 __all__ = [
     "DEFAULT_CHUNK_S",
     "JobStatus",
+    "NightJob",
+    "default_workers",
     "job_run",
     "job_rescore",
     "job_start_background",
@@ -324,6 +328,175 @@ def _done_s(chunks: Sequence[_Chunk], total_s: float) -> float:
     return sum(_chunk_len(c, total_s) for c in chunks if c.done)
 
 
+class NightJob:
+    """One night's job while it runs, for whoever runs its chunks (this process,
+    :func:`job_run`, or a pool or cluster, :func:`pipeline.batch.batch_run`).
+
+    Made (with :meth:`open`) under the night's job lock, which it holds until :meth:`close`.
+    It plans the chunks (or takes the stored plan of an interrupted job), records each
+    chunk's start (:meth:`started`) and checkpoint (:meth:`finished`) in the store, persists
+    progress, and joins, scores and saves the night (:meth:`finish`) or marks it failed
+    (:meth:`fail`). ``progress(done_s, total_s)`` gets seconds of video processed.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        night_id: int,
+        *,
+        chunk_s: float = DEFAULT_CHUNK_S,
+        options: ExtractOptions | None = None,
+        settings: Settings | None = None,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store, self.night_id = store, int(night_id)
+        self._lock = contextlib.ExitStack()
+        self._lock.enter_context(_job_lock(store, night_id))
+        try:
+            if settings is not None:
+                store.set_settings(night_id, settings)
+            self.night = store.get_night(night_id)
+            self.segments = self.night.segments
+            self.seg_dicts = [s.to_dict() for s in self.segments]
+            self.total_s = max(s.end_s for s in self.segments)
+            asked = dataclasses.asdict(options or ExtractOptions())
+            self.chunks, self.options = _prepare(
+                store, night_id, chunk_s, self.total_s, force, self.segments, asked
+            )
+        except BaseException:
+            self._lock.close()
+            raise
+        self._progress = progress
+        self._partial: dict[int, float] = {}  # chunk idx -> seconds done, while it runs
+        self._last_persist = -math.inf
+        if progress is not None:
+            progress(self.done_s, self.total_s)
+
+    @classmethod
+    def open(cls, store: Store, night_id: int, **kwargs: Any) -> NightJob:
+        """The night's job, locked (StoreError if another process runs it); see the class."""
+        return cls(store, night_id, **kwargs)
+
+    def close(self) -> None:
+        """Release the night's job lock."""
+        self._lock.close()
+
+    @property
+    def todo(self) -> list[_Chunk]:
+        """Chunks without a checkpoint yet."""
+        return [c for c in self.chunks if not c.done]
+
+    @property
+    def done_s(self) -> float:
+        """Seconds of video processed: checkpointed chunks and the running ones' progress."""
+        return _done_s(self.chunks, self.total_s) + sum(self._partial.values())
+
+    def started(self, c: _Chunk) -> int:
+        """Log that chunk ``c`` starts decoding (by this process); return the log row."""
+        with self.store.transaction() as con:
+            return int(
+                con.execute(
+                    "INSERT INTO chunk_log (night_id, idx, pid, started) VALUES (?, ?, ?, ?)",
+                    (self.night_id, c.idx, os.getpid(), _now()),
+                ).lastrowid
+                or 0
+            )
+
+    def partial(self, idx: int, chunk_done_s: float) -> None:
+        """Progress of a running chunk: ``chunk_done_s`` seconds of it processed."""
+        self._partial[idx] = max(0.0, float(chunk_done_s))
+        done_s = self.done_s
+        if self._progress is not None:
+            self._progress(done_s, self.total_s)
+        now = time.monotonic()
+        if now - self._last_persist >= _PROGRESS_EVERY_S:
+            self._last_persist = now
+            with self.store.transaction() as con:
+                con.execute(
+                    "UPDATE jobs SET done_s = ?, updated = ? WHERE night_id = ?",
+                    (done_s, _now(), self.night_id),
+                )
+
+    def finished(
+        self, c: _Chunk, log_id: int, *, track: NightTrack | None = None, n_frames: int = 0
+    ) -> None:
+        """Chunk ``c`` is done: its checkpoint of ``n_frames`` frames is at ``c.path`` (or is
+        ``track``, saved there now); mark it done in the store."""
+        if track is not None:
+            track.save(c.path)
+            n_frames = track.n_frames
+        i = self.chunks.index(c)
+        self.chunks[i] = dataclasses.replace(c, done=True)
+        self._partial.pop(c.idx, None)
+        done_s = self.done_s
+        with self.store.transaction() as con:
+            con.execute(
+                "UPDATE chunks SET done = 1, path = ?, n_frames = ?, finished = ? "
+                "WHERE night_id = ? AND idx = ?",
+                (
+                    str(c.path.relative_to(self.store.data_dir)),
+                    n_frames,
+                    _now(),
+                    self.night_id,
+                    c.idx,
+                ),
+            )
+            con.execute("UPDATE chunk_log SET finished = ? WHERE id = ?", (_now(), log_id))
+            con.execute(
+                "UPDATE jobs SET chunks_done = chunks_done + 1, done_s = ?, updated = ? "
+                "WHERE night_id = ?",
+                (done_s, _now(), self.night_id),
+            )
+        if self._progress is not None:
+            self._progress(done_s, self.total_s)
+
+    def finish(self) -> NightResult:
+        """Join the chunks, score the night, save the result; return it."""
+        store, night_id, total_s = self.store, self.night_id, self.total_s
+        with store.transaction() as con:
+            con.execute(
+                "UPDATE jobs SET stage = 'score', done_s = ?, updated = ? WHERE night_id = ?",
+                (total_s, _now(), night_id),
+            )
+        track = chunk_join([c.path for c in self.chunks])
+        if not track.pose_detected.any():
+            names = ", ".join(s.path for s in self.segments)
+            raise NoPersonError(
+                f"{names}: no baby (pose) was found in any frame — check that the camera shows "
+                "the baby and that the video is not black"
+            )
+        tracks_path = store.tracks_file(night_id)
+        track.save(tracks_path)
+        result = _score(track, store.settings(night_id), self.night)
+        store.save_result(night_id, result, tracks_path=tracks_path)
+        with store.transaction() as con:
+            con.execute(
+                "UPDATE jobs SET stage = 'done', updated = ? WHERE night_id = ?",
+                (_now(), night_id),
+            )
+        shutil.rmtree(_chunk_dir(store, night_id), ignore_errors=True)
+        if self._progress is not None:
+            self._progress(total_s, total_s)
+        return result
+
+    def fail(self, exc: BaseException) -> None:
+        """Mark the night failed with ``exc``'s message (finished chunks are kept)."""
+        logger.error("%s: analysis failed: %s", self.night.title, exc)
+        self.store.set_status(self.night_id, "failed", str(exc))
+        with self.store.transaction() as con:
+            con.execute(
+                "UPDATE jobs SET error = ?, updated = ? WHERE night_id = ?",
+                (str(exc), _now(), self.night_id),
+            )
+
+
+def default_workers() -> int:
+    """Processes a night's chunks run on by default: one per CPU core, at most 4 (each
+    holds a pose model, a few hundred MB)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def job_run(
     store: Store,
     night_id: int,
@@ -334,161 +507,110 @@ def job_run(
     options: ExtractOptions | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    workers: int | None = None,
 ) -> NightResult:
     """Analyse night ``night_id`` of ``store``, resuming from its finished chunks; return
     (and save) its result.
 
-    ``estimator`` None makes a fresh :func:`pose_default` model per chunk (a resumed job
-    then ends exactly like an uninterrupted one); a given estimator is reused for every
-    chunk (reset at each). ``chunk_s`` applies to a new plan; a resumed job keeps its plan.
-    ``settings`` (stored on the night) default to the night's. ``progress(done_s, total_s)``
-    reports seconds of video processed. A night already ``done`` is returned as stored
-    unless ``force``, which re-analyses it from scratch (its reviews are kept).
-    Raises StoreError if another process is analysing the night; any error marks the night
-    ``failed`` with the message and keeps the finished chunks for the next attempt.
+    ``workers`` > 1 extracts that many chunks at once in a pool of processes
+    (:class:`pipeline.batch.LocalPool`), each with a fresh :func:`pose_default` model per
+    chunk; ``estimator`` must then be None. ``workers`` None means :func:`default_workers`
+    without an ``estimator``, else 1. A night of one chunk runs in this process (starting
+    a pool costs several seconds). With ``workers`` 1 the chunks run one after another in
+    this process: ``estimator`` None makes a fresh :func:`pose_default` model per
+    chunk (a resumed job then ends exactly like an uninterrupted one); a given estimator is
+    reused for every chunk (reset at each). ``chunk_s`` applies to a new plan; a resumed job
+    keeps its plan. ``settings`` (stored on the night) default to the night's.
+    ``progress(done_s, total_s)`` reports seconds of video processed. A night already
+    ``done`` is returned as stored unless ``force``, which re-analyses it from scratch (its
+    reviews are kept). Raises StoreError if another process is analysing the night; any
+    error marks the night ``failed`` with the message and keeps the finished chunks for the
+    next attempt.
     """
     night = store.get_night(night_id)
     if night.status == "done" and not force:
         logger.info("%s is already analysed (force=True re-analyses it)", night.title)
         return store.result(night_id)
-    with _job_lock(store, night_id):
-        if settings is not None:
-            store.set_settings(night_id, settings)
-        try:
-            return _run_locked(store, night_id, estimator, chunk_s, options, progress, force)
-        except Exception as exc:
-            logger.error("%s: analysis failed: %s", night.title, exc)
-            store.set_status(night_id, "failed", str(exc))
-            with store.transaction() as con:
-                con.execute(
-                    "UPDATE jobs SET error = ?, updated = ? WHERE night_id = ?",
-                    (str(exc), _now(), int(night_id)),
-                )
-            raise
+    if workers is None:
+        workers = 1 if estimator is not None else default_workers()
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > 1 and len(chunk_plan(night.segments, chunk_s)) > 1:
+        if estimator is not None:
+            raise ValueError("an estimator object cannot be shared by worker processes")
+        from pipeline.batch import LocalPool, batch_run
 
+        def night_progress(_night_id: int, done_s: float, total_s: float) -> None:
+            if progress is not None:
+                progress(done_s, total_s)
 
-def _run_locked(
-    store: Store,
-    night_id: int,
-    estimator: PoseEstimator | None,
-    chunk_s: float,
-    options: ExtractOptions | None,
-    progress: Progress | None,
-    force: bool,
-) -> NightResult:
-    night = store.get_night(night_id)
-    segments = night.segments
-    total_s = max(s.end_s for s in segments)
-    asked = dataclasses.asdict(options or ExtractOptions())
-    chunks, opts = _prepare(store, night_id, chunk_s, total_s, force, segments, asked)
-    seg_dicts = [s.to_dict() for s in segments]
-    done_s = _done_s(chunks, total_s)
-    if progress is not None:
-        progress(done_s, total_s)
-    for c in chunks:
-        if c.done:
-            continue  # checkpointed: not decoded again
-
-        report = _Reporter(store, night_id, done_s, total_s, progress)
-        with store.transaction() as con:
-            log_id = con.execute(
-                "INSERT INTO chunk_log (night_id, idx, pid, started) VALUES (?, ?, ?, ?)",
-                (int(night_id), c.idx, os.getpid(), _now()),
-            ).lastrowid
-        t0 = time.monotonic()
-        info = chunk_extract(
-            seg_dicts,
-            c.start_s,
-            c.end_s,
-            str(c.path),
-            options=opts,
-            estimator=estimator,
-            progress=report,
-        )
-        done_s += _chunk_len(c, total_s)
-        with store.transaction() as con:
-            con.execute(
-                "UPDATE chunks SET done = 1, path = ?, n_frames = ?, finished = ? "
-                "WHERE night_id = ? AND idx = ?",
-                (
-                    str(c.path.relative_to(store.data_dir)),
-                    info["n_frames"],
-                    _now(),
-                    int(night_id),
-                    c.idx,
-                ),
+        with LocalPool(workers) as pool:
+            outcome = batch_run(
+                store,
+                [night_id],
+                pool,
+                chunk_s=chunk_s,
+                settings=settings,
+                options=options,
+                force=force,
+                progress=night_progress,
             )
-            con.execute("UPDATE chunk_log SET finished = ? WHERE id = ?", (_now(), log_id))
-            con.execute(
-                "UPDATE jobs SET chunks_done = chunks_done + 1, done_s = ?, updated = ? "
-                "WHERE night_id = ?",
-                (done_s, _now(), int(night_id)),
+        error = outcome[night_id]
+        if error is not None:
+            raise error
+        return store.result(night_id)
+    job = NightJob.open(
+        store,
+        night_id,
+        chunk_s=chunk_s,
+        options=options,
+        settings=settings,
+        force=force,
+        progress=progress,
+    )
+    try:
+        for c in job.todo:
+            log_id = job.started(c)
+            t0 = time.monotonic()
+            info = chunk_extract(
+                job.seg_dicts,
+                c.start_s,
+                c.end_s,
+                str(c.path),
+                options=job.options,
+                estimator=estimator,
+                progress=functools.partial(_chunk_progress, job, c.idx),
             )
-        logger.info(
-            "night %s: chunk %d/%d (%.0f-%s s) done in %.1f s, %d frames",
-            night_id,
-            c.idx + 1,
-            len(chunks),
-            c.start_s,
-            "end" if c.end_s is None else f"{c.end_s:.0f}",
-            time.monotonic() - t0,
-            info["n_frames"],
-        )
-    with store.transaction() as con:
-        con.execute(
-            "UPDATE jobs SET stage = 'score', done_s = ?, updated = ? WHERE night_id = ?",
-            (total_s, _now(), int(night_id)),
-        )
-    track = chunk_join([c.path for c in chunks])
-    if not track.pose_detected.any():
-        names = ", ".join(s.path for s in segments)
-        raise NoPersonError(
-            f"{names}: no baby (pose) was found in any frame — check that the camera shows the "
-            "baby and that the video is not black"
-        )
-    tracks_path = store.tracks_file(night_id)
-    track.save(tracks_path)
-    result = _score(track, store.settings(night_id), night)
-    store.save_result(night_id, result, tracks_path=tracks_path)
-    with store.transaction() as con:
-        con.execute(
-            "UPDATE jobs SET stage = 'done', updated = ? WHERE night_id = ?",
-            (_now(), int(night_id)),
-        )
-    shutil.rmtree(_chunk_dir(store, night_id), ignore_errors=True)
-    if progress is not None:
-        progress(total_s, total_s)
-    return result
+            job.finished(c, log_id, n_frames=info["n_frames"])
+            _log_chunk(job, c, time.monotonic() - t0, info["n_frames"])
+        return job.finish()
+    except Exception as exc:
+        job.fail(exc)
+        raise
+    finally:
+        job.close()
+
+
+def _chunk_progress(job: NightJob, idx: int, done_s: float, _total_s: float) -> None:
+    job.partial(idx, done_s)
+
+
+def _log_chunk(job: NightJob, c: _Chunk, seconds: float, n_frames: int) -> None:
+    logger.info(
+        "night %s: chunk %d/%d (%.0f-%s s) done in %.1f s, %d frames",
+        job.night_id,
+        c.idx + 1,
+        len(job.chunks),
+        c.start_s,
+        "end" if c.end_s is None else f"{c.end_s:.0f}",
+        seconds,
+        n_frames,
+    )
 
 
 def _score(track: NightTrack, settings: Settings, night: Night) -> NightResult:
     """The signal stage on ``track``, told when the baby went to bed if the night says."""
     return night_score(track, settings, in_bed_s=night.in_bed_s)
-
-
-class _Reporter:
-    """Progress of one chunk: to the caller's callback, and (throttled) into the store."""
-
-    def __init__(
-        self, store: Store, night_id: int, base_s: float, total_s: float, progress: Progress | None
-    ) -> None:
-        self.store, self.night_id = store, int(night_id)
-        self.base_s, self.total_s = base_s, total_s
-        self.progress = progress
-        self.last = -math.inf
-
-    def __call__(self, chunk_done_s: float, _chunk_len_s: float) -> None:
-        done_s = self.base_s + chunk_done_s
-        if self.progress is not None:
-            self.progress(done_s, self.total_s)
-        now = time.monotonic()
-        if now - self.last >= _PROGRESS_EVERY_S:
-            self.last = now
-            with self.store.transaction() as con:
-                con.execute(
-                    "UPDATE jobs SET done_s = ?, updated = ? WHERE night_id = ?",
-                    (done_s, _now(), self.night_id),
-                )
 
 
 def job_rescore(store: Store, night_id: int, settings: Settings | None = None) -> NightResult:
@@ -529,11 +651,13 @@ def job_start_background(
     chunk_s: float = DEFAULT_CHUNK_S,
     force: bool = False,
     every_frame: bool = False,
+    workers: int | None = None,
 ) -> int:
     """Start the night's job in a detached process (``python -m pipeline.jobs``) and return
     its process id at once. Its output goes to ``<data>/logs/<night_id>.log``; follow it
     with :func:`job_status`. The process outlives the caller (e.g. a dashboard restart).
-    ``every_frame`` runs pose on every frame (no motion gating)."""
+    ``every_frame`` runs pose on every frame (no motion gating); ``workers`` processes
+    extract chunks at once (default :func:`default_workers`)."""
     store.get_night(night_id)  # unknown night: fail here, not in the background
     if _lock_held(store, night_id):
         raise StoreError(f"night {night_id} is already being analysed by another process")
@@ -553,6 +677,8 @@ def job_start_background(
         cmd.append("--force")
     if every_frame:
         cmd.append("--every-frame")
+    if workers is not None:
+        cmd += ["--workers", str(int(workers))]
     # a short-lived launcher starts the job and exits: the job is nobody's child to reap
     out = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, str(log), *cmd],
@@ -566,7 +692,7 @@ def job_start_background(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m pipeline.jobs [--data DIR] [--chunk-s S] [--force] NIGHT_ID``."""
+    """``python -m pipeline.jobs [--data DIR] [--chunk-s S] [--force] [--workers N] NIGHT_ID``."""
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.jobs", description="Run (or resume) a night's analysis job."
     )
@@ -575,6 +701,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chunk-s", type=float, default=DEFAULT_CHUNK_S)
     parser.add_argument("--force", action="store_true", help="re-analyse a finished night")
     parser.add_argument("--every-frame", action="store_true", help="pose on every frame")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes (default: one per core, max 4)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
@@ -587,6 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             chunk_s=args.chunk_s,
             options=ExtractOptions(gate=not args.every_frame),
             force=args.force,
+            workers=args.workers,
         )
     except LegmoveError as exc:
         logger.error("%s", exc)

@@ -1,0 +1,136 @@
+"""``legmove batch`` machinery: the chunk tasks of a night on a Dask LocalCluster with two
+worker processes give the same tracks and events as the local run, into the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector.track import track_load
+from detector.video import night_plan
+from pipeline.batch import DaskRunner, LocalPool, batch_add, batch_inputs, batch_run
+from pipeline.jobs import job_decode_log, job_run
+from pipeline.store import Store
+
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+KICKING = REAL / "infant_supine_kicking.mp4"
+CHUNK_S = 3.0  # 10 s of video: four chunks, so both workers get some
+
+pytestmark = [pytest.mark.real, pytest.mark.slow]
+
+
+def _first_seconds(src: Path, dst: Path, seconds: float) -> Path:
+    """The first ``seconds`` of ``src``, remuxed (not re-encoded)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        s_in = inp.streams.video[0]
+        out.metadata.update(inp.metadata)
+        s_out = out.add_stream_from_template(s_in)
+        tb = s_in.time_base
+        assert tb is not None
+        for pkt in inp.demux(s_in):
+            if pkt.dts is None:
+                continue
+            if pkt.dts * tb > seconds + 1:
+                break
+            if pkt.pts is not None and pkt.pts * tb >= seconds:
+                continue
+            pkt.stream = s_out
+            out.mux(pkt)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not KICKING.is_file():
+        pytest.skip(f"real video {KICKING} is not on this machine (shared data set not mounted)")
+    folder = tmp_path_factory.mktemp("clip")
+    return _first_seconds(KICKING, folder / "kicking_10s.mp4", 10.0)
+
+
+@pytest.fixture(scope="module")
+def local_run(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, int]:
+    """The reference: the same night analysed chunk after chunk in this process."""
+    store = Store(tmp_path_factory.mktemp("local"))
+    nid = store.add_night("Baby", "2024-10-07", night_plan([clip]))
+    job_run(store, nid, chunk_s=CHUNK_S, workers=1)
+    return store, nid
+
+
+def test_dask_cluster_gives_the_local_result(clip, local_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    ref_store, ref_id = local_run
+    store = Store(tmp_path / "data")
+    (nid,) = batch_add(store, batch_inputs([clip]), label="Baby")
+    assert store.get_night(nid).label == "Baby"
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        seen: list[tuple[int, float, float]] = []
+        with distributed.get_task_stream(client) as tasks:
+            outcome = batch_run(
+                store,
+                [nid],
+                DaskRunner(client),
+                chunk_s=CHUNK_S,
+                progress=lambda n, d, t: seen.append((n, d, t)),
+            )
+    assert outcome == {nid: None}
+    assert len({t["worker"] for t in tasks.data}) == 2, "both workers ran chunks"
+    assert store.get_night(nid).status == "done"
+    assert seen[-1] == (nid, pytest.approx(10.0, abs=0.1), pytest.approx(10.0, abs=0.1))
+
+    reference, result = ref_store.result(ref_id), store.result(nid)
+    assert len(reference.events) > 0
+    pd.testing.assert_frame_equal(result.events, reference.events)
+    pd.testing.assert_frame_equal(result.episodes, reference.episodes)
+    assert result.summary["counts"] == reference.summary["counts"]
+    track, ref_track = track_load(store.tracks_file(nid)), track_load(ref_store.tracks_file(ref_id))
+    np.testing.assert_array_equal(track.t_s, ref_track.t_s)
+    np.testing.assert_array_equal(track.keypoints_px, ref_track.keypoints_px)
+    np.testing.assert_array_equal(track.pose_ran, ref_track.pose_ran)
+    # every chunk decoded once, logged by this (the coordinating) process
+    assert sorted(e["idx"] for e in job_decode_log(store, nid)) == [0, 1, 2, 3]
+    assert store.integrity_check() == "ok"
+
+
+def test_local_pool_gives_the_local_result_and_a_second_batch_finds_the_night(
+    clip, local_run, tmp_path
+):
+    ref_store, ref_id = local_run
+    store = Store(tmp_path / "data")
+    (nid,) = batch_add(store, batch_inputs([clip]))
+    assert store.get_night(nid).label == clip.stem
+    with LocalPool(2) as pool:
+        assert batch_run(store, [nid], pool, chunk_s=CHUNK_S) == {nid: None}
+    pd.testing.assert_frame_equal(store.result(nid).events, ref_store.result(ref_id).events)
+    # the same file again: the same night, already done, nothing decoded again
+    assert batch_add(store, batch_inputs([clip.parent])) == [nid]
+    with LocalPool(1) as pool:
+        assert batch_run(store, [nid], pool, chunk_s=CHUNK_S) == {nid: None}
+    assert len(job_decode_log(store, nid)) == 4
+
+
+def test_a_night_that_fails_does_not_stop_the_others(clip, tmp_path):
+    store = Store(tmp_path / "data")
+    (good,) = batch_add(store, [("clip", [clip])], label="Baby")
+    black = tmp_path / "black" / "black.mp4"
+    black.parent.mkdir()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from conftest_video_helpers import make_video
+
+    make_video(black, n_frames=120, fps=15)  # 8 s, no baby in it
+    (bad,) = batch_add(store, batch_inputs([black.parent]))
+    assert store.get_night(bad).label == "black"
+    with LocalPool(2) as pool:
+        outcome = batch_run(store, [bad, good], pool, chunk_s=CHUNK_S)
+    assert outcome[good] is None and store.get_night(good).status == "done"
+    assert "no baby" in str(outcome[bad]) and store.get_night(bad).status == "failed"
