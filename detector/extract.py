@@ -1,49 +1,244 @@
 """Video in, per-frame tracks out: decode, motion energy and pose for one night (or a chunk).
 
-Pose is the expensive step. It runs on a frame when something near the baby moved,
-when the last pose is older than ``refresh_s``, or while no pose has been found yet
-(every ``search_every_s``); on the other frames the last pose is carried forward
-(``pose_ran`` False), which is right because nothing moved there.
+Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 frames of
+720p video), so it runs only where it adds information (:class:`PosePolicy`):
+
+- while something near the baby's legs moves, on every frame (full rate);
+- while nothing moves, as a refresh: ``refresh_s`` after the last movement, then at
+  intervals that double up to ``refresh_max_s`` while the legs stay quiet (motion below
+  ``gate_floor`` since the last pose: nothing moved, so the last pose holds). Motion
+  between the gate's adaptive level and the floor — a long movement, to which the gate's
+  rest level has adapted — keeps the refresh at ``refresh_s``;
+- while no baby has been found, as a search: ``search_every_s`` apart, the interval
+  doubling up to ``search_max_s`` while the searches fail, and back to ``search_every_s``
+  when something starts to move (a baby put into the cot);
+- an estimator that retries other frame rotations when a pose is weak (``weak_score``, as
+  :class:`detector.pose.MediaPipePose`) may do so at most every ``retry_every_s``: a weak pose
+  that stays weak (legs under a blanket) otherwise costs four model runs on every call.
+
+On the other frames the last pose is carried forward (``pose_ran`` False), which is right
+because nothing moved there. Motion is measured on every frame, on a frame downscaled
+once (area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a
+large frame).
+Per-frame results go into compact growable arrays, so memory grows only by the track
+itself (about 130 bytes a frame).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from detector.errors import NoPersonError
 from detector.motion import MotionMeter, leg_boxes
-from detector.pose import PoseEstimator
+from detector.pose import PoseEstimator, PoseResult
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
 from detector.video import night_frames
 
-__all__ = ["ExtractOptions", "Progress", "track_extract"]
+__all__ = ["ExtractOptions", "PosePolicy", "Progress", "track_extract"]
 
 logger = logging.getLogger(__name__)
 
 #: progress(done_s, total_s): seconds of the night processed so far, of the total.
 Progress = Callable[[float, float], None]
 
+Box = tuple[float, float, float, float]
+#: frame times are multiples of 1/fps in floating point: intervals are met within this
+_TIME_EPS_S = 1e-3
+
 
 @dataclass(frozen=True)
 class ExtractOptions:
-    """How the detector spends its time. ``gate=False`` runs pose on every frame."""
+    """How the detector spends its time. ``gate=False`` runs pose on every frame.
+
+    Stored with a job's chunks (``dataclasses.asdict``); fields added later need defaults.
+    """
 
     gate: bool = True
     gate_k: float = 3.0  # motion above (running rest level x gate_k) triggers pose
     gate_floor: float = 0.002  # ... and above this absolute motion energy
-    refresh_s: float = 1.0  # pose at least this often even when nothing moves
-    search_every_s: float = 0.5  # while no baby has been found yet
+    refresh_s: float = 1.0  # first pose this long after the last movement ...
+    refresh_max_s: float = 4.0  # ... then at doubling intervals up to this while still
+    search_every_s: float = 0.5  # while no baby is found: first search interval ...
+    search_max_s: float = 8.0  # ... doubling up to this while the searches fail
+    move_every: int = 1  # while moving, pose on every n-th frame (1: full frame rate)
+    retry_every_s: float = 10.0  # a weak pose may trigger other rotations this often
     motion_width_px: int = 160
+    motion_row_step: int = 2  # motion reads every n-th row of a frame shrunk 8x or more
     min_visibility: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("refresh_s", "refresh_max_s", "search_every_s", "search_max_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number of seconds, got {value}")
+        if self.refresh_max_s < self.refresh_s:
+            raise ValueError("refresh_max_s must not be below refresh_s")
+        if self.search_max_s < self.search_every_s:
+            raise ValueError("search_max_s must not be below search_every_s")
+        if self.retry_every_s < 0:
+            raise ValueError("retry_every_s must not be negative")
+        if self.motion_row_step < 1:
+            raise ValueError("motion_row_step must be at least 1")
+        if self.move_every < 1:
+            raise ValueError("move_every must be at least 1")
+
+
+class PosePolicy:
+    """Decides, frame by frame, whether pose runs (see the module doc).
+
+    Call :meth:`decide` with each frame's time and near-leg motion, then :meth:`ran` after
+    a pose call with whether a pose was found. Pure bookkeeping: no video, no model.
+    """
+
+    def __init__(self, opts: ExtractOptions) -> None:
+        self.opts = opts
+        self.rest: float | None = None  # running rest level of near-baby motion
+        self.have_pose = False  # the last call found a pose
+        self.moving = False  # the current frame moves (set by decide)
+        self._moving_run = 0  # frames in a row that moved, up to this one
+        self._stirred = False  # motion above gate_floor since the last pose
+        self._last_try_t = -math.inf
+        self._last_pose_t = -math.inf
+        self._still_every = opts.refresh_s
+        self._failures = 0  # searches in a row that found nobody
+        self._reset_t = -math.inf  # when motion last shortened the search interval
+
+    def decide(self, t_s: float, near_motion: float) -> bool:
+        """Whether pose should run on the frame at ``t_s`` with this near-leg motion."""
+        o = self.opts
+        rest = self.rest
+        self.rest = (
+            near_motion if rest is None else 0.99 * rest + 0.01 * min(near_motion, 3 * rest + 1e-4)
+        )
+        was = self.moving
+        self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
+        self._moving_run = self._moving_run + 1 if self.moving else 0
+        if not o.gate:
+            return True
+        if not self.have_pose:
+            if self.moving and not was and t_s - self._reset_t >= o.search_max_s:
+                self._failures = min(self._failures, 1)  # something moves: look again soon
+                self._reset_t = t_s
+            every = min(o.search_every_s * 2.0 ** max(self._failures - 1, 0), o.search_max_s)
+            return t_s - self._last_try_t >= every - _TIME_EPS_S
+        if near_motion > o.gate_floor:  # not quiet, even if below the adaptive gate
+            self._stirred = True
+        if self.moving:
+            self._still_every = o.refresh_s
+            return (self._moving_run - 1) % o.move_every == 0
+        return t_s - self._last_pose_t >= self._still_every - _TIME_EPS_S
+
+    def ran(self, t_s: float, found: bool) -> None:
+        """Record a pose call at ``t_s`` and whether it found a pose."""
+        o = self.opts
+        if found:
+            if self.have_pose and not self.moving:  # a still refresh: the next one later ...
+                quiet = not self._stirred  # ... if nothing stirred since the last pose
+                self._still_every = (
+                    min(2 * self._still_every, o.refresh_max_s) if quiet else o.refresh_s
+                )
+            self._last_pose_t = t_s
+            self._stirred = False
+            self._failures = 0
+        else:  # the next search after search_every_s, then at doubling intervals
+            self._failures += 1
+        self.have_pose = found
+        self._last_try_t = t_s
+
+
+class _RetryLimit:
+    """Lets an estimator with a ``weak_score`` retry rotations at most every ``every_s``."""
+
+    def __init__(self, estimator: PoseEstimator, every_s: float) -> None:
+        self.estimator = estimator
+        self.every_s = every_s
+        self.weak = getattr(estimator, "weak_score", None)
+        self._last_t = -math.inf
+
+    def estimate(self, rgb: np.ndarray, t_s: float) -> PoseResult | None:
+        est, weak = self.estimator, self.weak
+        if not isinstance(weak, float) or t_s - self._last_t >= self.every_s:
+            res = est.estimate(rgb)
+            if isinstance(weak, float) and (res is None or res.score < weak):
+                self._last_t = t_s  # the other rotations were tried just now
+            return res
+        est.weak_score = 0.0  # type: ignore[attr-defined]  # accept the first pose found
+        try:
+            return est.estimate(rgb)
+        finally:
+            est.weak_score = weak  # type: ignore[attr-defined]
+
+
+class _Columns:
+    """Per-frame values appended into preallocated blocks (compact; no object per frame)."""
+
+    _BLOCK = 8192
+
+    def __init__(self, k: int, r: int) -> None:
+        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,)}
+        self._dtypes = {
+            "t": np.float64,
+            "kp": np.float32,
+            "vis": np.float32,
+            "ran": np.bool_,
+            "mot": np.float32,
+        }
+        self._done: dict[str, list[np.ndarray]] = {key: [] for key in self._shapes}
+        self._cur: dict[str, np.ndarray] = {}
+        self._i = self._BLOCK
+        self.n = 0
+
+    def append(self, t: float, kp: np.ndarray, vis: np.ndarray, ran: bool, mot: np.ndarray) -> None:
+        if self._i == self._BLOCK:
+            for key, shape in self._shapes.items():
+                if key in self._cur:
+                    self._done[key].append(self._cur[key])
+                self._cur[key] = np.empty((self._BLOCK, *shape), self._dtypes[key])
+            self._i = 0
+        i = self._i
+        c = self._cur
+        c["t"][i], c["kp"][i], c["vis"][i], c["ran"][i], c["mot"][i] = t, kp, vis, ran, mot
+        self._i += 1
+        self.n += 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {}
+        for key, shape in self._shapes.items():
+            parts = [*self._done[key]]
+            if key in self._cur:
+                parts.append(self._cur[key][: self._i])
+            out[key] = np.concatenate(parts) if parts else np.empty((0, *shape), self._dtypes[key])
+        return out
 
 
 def _empty_pose() -> tuple[np.ndarray, np.ndarray]:
     k = len(KEYPOINT_NAMES)
     return np.full((k, 2), np.nan, dtype=np.float32), np.zeros(k, dtype=np.float32)
+
+
+def _motion_input(gray: np.ndarray, width_px: int, row_step: int) -> tuple[np.ndarray, float]:
+    """``gray`` downscaled once for motion, area-averaged to ``width_px`` wide, and the scale
+    factor. A frame scaled down 8 times or more (720p and up at 160 px) is read on every
+    ``row_step``-th row only (a view, no copy): each motion pixel still averages
+    ``8 / row_step`` rows x 8 columns or more, at half the cost of the full area average."""
+    h, w = gray.shape[:2]
+    if w <= width_px:
+        return gray, 1.0
+    scale = width_px / w
+    out_h = max(1, round(h * scale))
+    rows = gray[::row_step] if h >= 4 * row_step * out_h else gray
+    small = cv2.resize(rows, (width_px, out_h), interpolation=cv2.INTER_AREA)
+    return small, scale
+
+
+def _scaled(boxes: Sequence[Box | None], s: float) -> list[Box | None]:
+    return [None if b is None else (b[0] * s, b[1] * s, b[2] * s, b[3] * s) for b in boxes]
 
 
 def track_extract(
@@ -64,17 +259,12 @@ def track_extract(
     total_s = (end_s if end_s is not None else max(s.end_s for s in segments)) - start_s
     issues: list[str] = []
     meter = MotionMeter(opts.motion_width_px)
-    t_list: list[float] = []
-    kp_list: list[np.ndarray] = []
-    vis_list: list[np.ndarray] = []
-    ran_list: list[bool] = []
-    mot_list: list[np.ndarray] = []
+    policy = PosePolicy(opts)
+    pose = _RetryLimit(estimator, opts.retry_every_s)
+    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS))
     last_kp, last_vis = _empty_pose()
-    boxes: list = [None, None]
-    last_pose_t = -np.inf
-    last_try_t = -np.inf
+    boxes: list[Box | None] = [None, None]
     found_any = False
-    rest = None  # running rest level of near-baby motion
     segment = -1
     frame_size = (0, 0)
     last_report = -np.inf
@@ -84,35 +274,23 @@ def track_extract(
             meter.reset()
             estimator.reset()
             frame_size = (frame.gray.shape[1], frame.gray.shape[0])
-        m = meter.update(frame.gray, boxes)
-        near = float(max(m[1], m[2]))
-        rest = near if rest is None else (0.99 * rest + 0.01 * min(near, 3 * rest + 1e-4))
+        small, scale = _motion_input(frame.gray, opts.motion_width_px, opts.motion_row_step)
+        m = meter.update(small, _scaled(boxes, scale))
         t = frame.t_s
-        if not opts.gate:
-            run = True
-        elif not found_any or not np.isfinite(last_kp).any():
-            run = t - last_try_t >= opts.search_every_s
-        else:
-            moving = near > max(opts.gate_floor, opts.gate_k * rest)
-            run = moving or (t - last_pose_t >= opts.refresh_s)
+        run = policy.decide(t, float(max(m[1], m[2])))
         if run:
-            last_try_t = t
-            res = estimator.estimate(frame.rgb())
+            res = pose.estimate(frame.rgb(), t)
+            policy.ran(t, res is not None)
             if res is None:
                 last_kp, last_vis = _empty_pose()
             else:
                 last_kp, last_vis = res.keypoints_px, res.visibility
                 found_any = True
-                last_pose_t = t
                 new_boxes = leg_boxes(last_kp, last_vis, opts.min_visibility)
                 boxes = [
                     nb if nb is not None else ob for nb, ob in zip(new_boxes, boxes, strict=True)
                 ]
-        t_list.append(t)
-        kp_list.append(last_kp)
-        vis_list.append(last_vis)
-        ran_list.append(run)
-        mot_list.append(m)
+        cols.append(t, last_kp, last_vis, run, m)
         if progress is not None and t - last_report >= 1.0:
             last_report = t
             progress(min(t - start_s, total_s), total_s)
@@ -124,15 +302,14 @@ def track_extract(
             f"{names}: no baby (pose) was found in any frame — check that the camera shows the "
             "baby and that the video is not black"
         )
-    n = len(t_list)
-    k = len(KEYPOINT_NAMES)
+    a = cols.arrays()
     return NightTrack(
-        t_s=np.asarray(t_list, dtype=np.float64),
-        keypoints_px=np.asarray(kp_list, dtype=np.float32).reshape(n, k, 2),
-        visibility=np.asarray(vis_list, dtype=np.float32).reshape(n, k),
-        pose_ran=np.asarray(ran_list, dtype=bool),
-        motion=np.asarray(mot_list, dtype=np.float32).reshape(n, len(MOTION_REGIONS)),
-        frame_size=frame_size if n else (1, 1),
+        t_s=a["t"],
+        keypoints_px=a["kp"],
+        visibility=a["vis"],
+        pose_ran=a["ran"],
+        motion=a["mot"],
+        frame_size=frame_size if cols.n else (1, 1),
         segments=tuple(segments),
         model=getattr(estimator, "name", type(estimator).__name__),
         versions={"pose_model": getattr(estimator, "version", "")},

@@ -1,0 +1,275 @@
+"""The pose gating policy of detector.extract: where pose runs, and how often, with a fake
+estimator. Counts and times are worked out from the rules, never timed."""
+
+import sys
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from detector import extract
+from detector.extract import ExtractOptions, PosePolicy, track_extract
+from detector.pose import FakePose, PoseResult
+from detector.track import KEYPOINT_NAMES
+from detector.video import night_plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest_video_helpers import make_video  # noqa: E402
+
+FPS = 15
+
+
+def _calls(
+    opts: ExtractOptions,
+    motion: np.ndarray,
+    found: bool | np.ndarray = True,
+) -> np.ndarray:
+    """Times at which the policy runs pose, frame by frame at 15 fps."""
+    policy = PosePolicy(opts)
+    found_at = np.broadcast_to(np.asarray(found, dtype=bool), motion.shape)
+    out = []
+    for i, m in enumerate(motion):
+        t = i / FPS
+        if policy.decide(t, float(m)):
+            policy.ran(t, bool(found_at[i]))
+            out.append(t)
+    return np.round(np.asarray(out), 6)
+
+
+def _frames(t_s: float) -> float:
+    """``t_s`` rounded up to the next frame time (the policy acts on frames)."""
+    return float(np.round(np.ceil(np.round(t_s * FPS, 3)) / FPS, 6))
+
+
+def _after(start_s: float, gaps: list[float]) -> list[float]:
+    """Frame times reached from ``start_s`` by waiting ``gaps`` one after another."""
+    out = [start_s]
+    for gap in gaps:
+        out.append(_frames(out[-1] + gap))
+    return out[1:]
+
+
+def test_still_refresh_intervals_double_up_to_the_maximum():
+    opts = ExtractOptions(refresh_s=0.5, refresh_max_s=4.0)
+    t = _calls(opts, np.zeros(40 * FPS))
+    # found at once (a search on the first frame), then still: 0.5, 1, 2, 4, 4, ... s apart
+    expected = [0.0]
+    gap = 0.5
+    while True:
+        nxt = _frames(expected[-1] + gap)
+        if nxt >= 40:
+            break
+        expected.append(nxt)
+        gap = min(2 * gap, 4.0)
+    np.testing.assert_allclose(t, expected)
+    assert len(t) == 1 + 4 + 8  # 0, 0.5, 1.5, 3.5, 7.5 then every 4 s up to 39.5
+
+
+def test_full_rate_while_moving_then_refresh_restarts_short():
+    opts = ExtractOptions(refresh_s=0.5, refresh_max_s=4.0)
+    motion = np.full(30 * FPS, 0.0005)  # quiet rest level, below the absolute floor
+    moving = slice(20 * FPS, 22 * FPS)  # 2 s of movement near the legs
+    motion[moving] = 0.05
+    t = _calls(opts, motion)
+    during = t[(t >= 20) & (t < 22)]
+    assert len(during) == 2 * FPS, "every frame of a movement gets a pose"
+    after = t[t >= 22]
+    last = 22 - 1 / FPS
+    np.testing.assert_allclose(
+        after[:3], [_frames(last + 0.5), _frames(last + 1.5), _frames(last + 3.5)]
+    )
+    before = t[(t > 8) & (t < 20)]
+    assert np.all(np.diff(before) == pytest.approx(4.0, abs=1e-6)), "still: every 4 s"
+
+
+def test_motion_the_gate_has_adapted_to_keeps_the_refresh_short():
+    opts = ExtractOptions(refresh_s=1.0, refresh_max_s=4.0)
+    motion = np.full(40 * FPS, 0.01)  # a long movement: well above gate_floor throughout
+    policy, t = PosePolicy(opts), []
+    closed_at = None
+    for i, m in enumerate(motion):
+        ts = i / FPS
+        if policy.decide(ts, float(m)):
+            policy.ran(ts, True)
+            t.append(ts)
+        if closed_at is None and i > 0 and not policy.moving:
+            closed_at = ts
+    assert closed_at is not None and closed_at < 10, "the gate's rest level adapts to it"
+    later = np.asarray([x for x in t if x > closed_at + 1])
+    assert len(later) >= 25 and np.allclose(np.diff(later), 1.0, atol=0.07), "every 1 s"
+
+
+def test_search_backs_off_while_nobody_is_found_and_motion_restarts_it():
+    opts = ExtractOptions(search_every_s=0.5, search_max_s=8.0)
+    motion = np.zeros(60 * FPS)
+    t = _calls(opts, motion, found=False)
+    np.testing.assert_allclose(t[:7], [0.0, *_after(0.0, [0.5, 1, 2, 4, 8, 8])])
+    assert np.allclose(np.diff(t[5:]), 8.0), "the interval stops doubling at search_max_s"
+    motion[40 * FPS] = 0.05  # something moves (a baby put into the cot)
+    t2 = _calls(opts, motion, found=False)
+    last = t2[t2 < 40].max()
+    np.testing.assert_allclose(t2[t2 >= 40][:3], _after(last, [0.5, 1, 2]))
+
+
+def test_flickering_motion_cannot_keep_the_search_at_its_fastest():
+    opts = ExtractOptions(search_every_s=0.5, search_max_s=8.0)
+    motion = np.tile([0.0, 0.05], 30 * FPS // 2)  # moves on every other frame for 30 s
+    t = _calls(opts, motion, found=False)
+    # one shortening per 8 s: at most 4 quick searches (0.5, 1, 2, 4 s apart) per 8 s
+    assert len(t) <= 4 * (30 // 8 + 1)
+
+
+def test_a_lost_pose_is_searched_for_from_the_shortest_interval():
+    opts = ExtractOptions(refresh_s=0.5, refresh_max_s=4.0, search_every_s=0.5)
+    n = 20 * FPS
+    found = np.ones(n, dtype=bool)
+    found[7 * FPS :] = False  # from 7 s on nobody is found: the refresh at 7.5 s fails
+    t = _calls(opts, np.zeros(n), found)
+    refreshes = _after(0.0, [0.5, 1, 2, 4])
+    np.testing.assert_allclose(t[:5], [0.0, *refreshes])
+    np.testing.assert_allclose(t[5:8], _after(refreshes[-1], [0.5, 1, 2]))
+
+
+def test_gate_off_runs_pose_on_every_frame():
+    t = _calls(ExtractOptions(gate=False), np.zeros(5 * FPS))
+    assert len(t) == 5 * FPS
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"refresh_s": 0},
+        {"refresh_s": 2.0, "refresh_max_s": 1.0},
+        {"search_every_s": float("nan")},
+        {"search_every_s": 4.0, "search_max_s": 1.0},
+        {"retry_every_s": -1},
+        {"motion_row_step": 0},
+    ],
+)
+def test_bad_options_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        ExtractOptions(**kwargs)
+
+
+# --- rotation retries ------------------------------------------------------------------------
+def _result(score: float) -> PoseResult:
+    k = len(KEYPOINT_NAMES)
+    kp = np.array([[20.0 + 3 * i, 30.0 + 2 * i] for i in range(k)], np.float32)
+    return PoseResult(kp, np.full(k, score, np.float32), score)
+
+
+class _WeakPose(FakePose):
+    """A fake with MediaPipePose's ``weak_score`` knob: records it at every call."""
+
+    def __init__(self, score: float) -> None:
+        super().__init__(lambda _rgb: _result(score))
+        self.weak_score = 0.5
+        self.seen: list[float] = []
+
+    def estimate(self, rgb):
+        self.seen.append(self.weak_score)
+        return super().estimate(rgb)
+
+
+def test_a_pose_that_stays_weak_retries_rotations_once_per_interval():
+    fake = _WeakPose(score=0.2)  # legs under a blanket: weak at every call
+    limit = extract._RetryLimit(fake, every_s=10.0)
+    times = np.arange(0.0, 25.0, 0.5)
+    for t in times:
+        limit.estimate(np.zeros((8, 8, 3), np.uint8), float(t))
+    allowed = times[np.asarray(fake.seen) == 0.5]
+    np.testing.assert_allclose(allowed, [0.0, 10.0, 20.0])
+    assert set(fake.seen) == {0.5, 0.0} and fake.weak_score == 0.5, "knob restored"
+
+
+def test_a_strong_pose_never_limits_retries():
+    fake = _WeakPose(score=0.9)
+    limit = extract._RetryLimit(fake, every_s=10.0)
+    for t in np.arange(0.0, 5.0, 0.5):
+        limit.estimate(np.zeros((8, 8, 3), np.uint8), float(t))
+    assert fake.seen == [0.5] * 10
+
+
+def test_an_estimator_without_the_knob_is_called_as_is():
+    fake = FakePose(lambda _rgb: _result(0.1))
+    limit = extract._RetryLimit(fake, every_s=10.0)
+    for t in range(3):
+        assert limit.estimate(np.zeros((8, 8, 3), np.uint8), float(t)) is not None
+    assert fake.calls == 3
+
+
+# --- the whole loop on video -----------------------------------------------------------------
+def _square_video(path: Path, size: tuple[int, int], seconds: float, move: tuple[float, float]):
+    """Grey frames; a bright square moves (lower-left quarter) only between ``move`` times."""
+    w, h = size
+    n = int(FPS * seconds)
+    with av.open(str(path), "w") as out:
+        st = out.add_stream("libx264", rate=FPS)
+        st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+        st.options = {"crf": "10", "g": "15"}
+        for i in range(n):
+            img = np.full((h, w, 3), 90, np.uint8)
+            t = i / FPS
+            x = w // 10 + (int(w / 5 * (t - move[0])) if move[0] <= t < move[1] else 0)
+            y = int(h * 0.65)
+            img[y : y + h // 6, x : x + w // 8] = 230
+            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(pkt)
+        for pkt in st.encode():
+            out.mux(pkt)
+    return path
+
+
+def _legs_pose(w: int, h: int):
+    """Left leg over the lower-left quarter (where the square moves), right leg far right."""
+    k = len(KEYPOINT_NAMES)
+    kp = np.zeros((k, 2), np.float32)
+    joints = {"hip": (0.1, 0.62), "knee": (0.2, 0.7), "ankle": (0.3, 0.78)}
+    for i, name in enumerate(KEYPOINT_NAMES):
+        side, _, joint = name.partition("_")
+        x, y = joints.get(joint, (0.2, 0.3))
+        kp[i] = ((x if side == "left" else 1.0 - x) * w, y * h)
+    return lambda _rgb: PoseResult(kp, np.full(k, 0.9, np.float32), 0.9)
+
+
+def test_large_frames_measure_motion_on_every_other_row_with_boxes_in_place(tmp_path):
+    w, h = 1280, 720  # shrunk 8x to 160 px: motion reads every other row
+    video = _square_video(tmp_path / "v.mp4", (w, h), 12.0, (3.0, 4.0))
+    fake = FakePose(_legs_pose(w, h))
+    track = track_extract(night_plan([video]), fake)
+    t, ran = track.t_s, track.pose_ran
+    moving = (t >= 3.1) & (t < 3.95)
+    assert ran[moving].all(), "pose on every frame while the left leg region moves"
+    left, right = track.motion_of("left_leg"), track.motion_of("right_leg")
+    assert left[moving].mean() > 5 * right[moving].mean()
+    still = t >= 6.0  # 6 s with nothing moving: 4-s refreshes at most
+    assert 1 <= ran[still].sum() <= 3
+    assert fake.calls == ran.sum()
+    # every frame measured; pose carried forward between runs
+    assert track.n_frames == 12 * FPS and np.isfinite(track.keypoints_px).all()
+
+
+def test_motion_of_a_large_frame_matches_the_full_area_downscale():
+    rng = np.random.default_rng(3)
+    base = rng.integers(60, 200, size=(90, 80)).astype(np.uint8)
+    gray = np.kron(base, np.ones((8, 16), np.uint8))  # 720 x 1280, smooth blocks
+    small, scale = extract._motion_input(gray, 160, 2)
+    assert small.shape == (90, 160) and scale == pytest.approx(0.125)
+    full = cv2.resize(gray, (160, 90), interpolation=cv2.INTER_AREA)
+    assert np.abs(small.astype(int) - full.astype(int)).max() <= 1
+    # a frame shrunk less than 8x is averaged over every row, as before
+    mid = np.kron(base[:60], np.ones((8, 8), np.uint8))  # 480 x 640
+    small, _ = extract._motion_input(mid, 160, 2)
+    np.testing.assert_array_equal(small, cv2.resize(mid, (160, 120), interpolation=cv2.INTER_AREA))
+
+
+def test_tracks_longer_than_one_buffer_block_are_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(extract._Columns, "_BLOCK", 16)  # 50 frames: four blocks
+    video = make_video(tmp_path / "v.mp4", n_frames=50)
+    fake = FakePose(_legs_pose(64, 48))
+    track = track_extract(night_plan([video]), fake, options=ExtractOptions(gate=False))
+    assert track.n_frames == 50 and track.pose_ran.all()
+    assert np.all(np.diff(track.t_s) > 0)
+    assert track.motion.shape == (50, 3) and np.isfinite(track.keypoints_px).all()
