@@ -39,6 +39,8 @@ def legmove(tmp_path, monkeypatch):
     monkeypatch.setenv("LEGMOVE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: no wrapping inside words
     monkeypatch.setattr(pipeline.chunks, "pose_default", _fake_pose)  # no MediaPipe here
+    # chunks in this process, where the fake pose applies (a worker pool would load MediaPipe)
+    monkeypatch.setattr(pipeline.jobs, "default_workers", lambda: 1)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0):  # type: ignore[no-untyped-def]
