@@ -584,6 +584,13 @@ def job_run(
             job.finished(c, log_id, n_frames=info["n_frames"])
             _log_chunk(job, c, time.monotonic() - t0, info["n_frames"])
         return job.finish()
+    except OSError as exc:  # disk full, folder gone, no permission: say which file, what to do
+        job.fail(exc)
+        raise StoreError(
+            f"{exc.filename or store.data_dir}: could not write the analysis "
+            f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
+            f"`legmove night analyse {night_id}` to resume from the finished chunks"
+        ) from exc
     except Exception as exc:
         job.fail(exc)
         raise

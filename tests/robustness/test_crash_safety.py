@@ -583,13 +583,6 @@ def test_store_on_a_full_disk_keeps_earlier_nights(night, tmp_path, leave_bytes)
         assert store.get_night(second).status == "done"
 
 
-@pytest.mark.xfail(
-    raises=OSError,
-    strict=True,
-    reason="open defect (pipeline/jobs.py): an OSError while writing a chunk or the tracks "
-    "file (disk full) escapes job_run as OSError, so `legmove night analyse` prints a "
-    "traceback instead of one line naming the file and saying to free space",
-)
 def test_job_disk_full_on_a_tracks_file_is_a_store_error(night, tmp_path, monkeypatch):
     from pipeline.jobs import job_run
     from pipeline.store import Store
