@@ -8,7 +8,12 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   intervals that double up to ``refresh_max_s`` while the legs stay quiet (motion below
   ``gate_floor`` since the last pose: nothing moved, so the last pose holds). Motion
   between the gate's adaptive level and the floor — a long movement, to which the gate's
-  rest level has adapted — keeps the refresh at ``refresh_s``;
+  rest level has adapted — keeps the refresh at ``refresh_s``. When a movement starts
+  after a longer gap, pose also runs, in hindsight, on the one frame kept back where a
+  refresh every ``refresh_s`` would have run last (``look_back``): the keypoints before an
+  onset are then exactly as with a refresh every ``refresh_s`` (the signal stage
+  interpolates keypoints from the last pose into a movement, so that pose sets where the
+  movement seems to start), at the cost of one more pose per movement;
 - while no baby has been found, as a search: ``search_every_s`` apart, the interval
   doubling up to ``search_max_s`` while the searches fail, and back to ``search_every_s``
   when something starts to move (a baby put into the cot);
@@ -38,7 +43,7 @@ from detector.errors import NoPersonError
 from detector.motion import MotionMeter, leg_boxes
 from detector.pose import PoseEstimator, PoseResult
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
-from detector.video import night_frames
+from detector.video import Frame, night_frames
 
 __all__ = ["ExtractOptions", "PosePolicy", "Progress", "track_extract"]
 
@@ -67,6 +72,7 @@ class ExtractOptions:
     search_every_s: float = 0.5  # while no baby is found: first search interval ...
     search_max_s: float = 8.0  # ... doubling up to this while the searches fail
     move_every: int = 1  # while moving, pose on every n-th frame (1: full frame rate)
+    look_back: bool = True  # at an onset, pose the frame a refresh_s refresh would have
     retry_every_s: float = 10.0  # a weak pose may trigger other rotations this often
     motion_width_px: int = 160
     motion_row_step: int = 2  # motion reads every n-th row of a frame shrunk 8x or more
@@ -103,6 +109,9 @@ class PosePolicy:
         self.moving = False  # the current frame moves (set by decide)
         self._moving_run = 0  # frames in a row that moved, up to this one
         self._stirred = False  # motion above gate_floor since the last pose
+        self._grid_t = -math.inf  # last frame a refresh every refresh_s would have posed
+        self.grid_point = False  # set by decide: keep this frame back (see look_back)
+        self.look_back = False  # set by decide: pose the frame kept back first
         self._last_try_t = -math.inf
         self._last_pose_t = -math.inf
         self._still_every = opts.refresh_s
@@ -119,6 +128,7 @@ class PosePolicy:
         was = self.moving
         self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
         self._moving_run = self._moving_run + 1 if self.moving else 0
+        self.grid_point = self.look_back = False
         if not o.gate:
             return True
         if not self.have_pose:
@@ -131,8 +141,15 @@ class PosePolicy:
             self._stirred = True
         if self.moving:
             self._still_every = o.refresh_s
+            self.look_back = (
+                o.look_back and self._moving_run == 1 and self._grid_t > self._last_pose_t
+            )
             return (self._moving_run - 1) % o.move_every == 0
-        return t_s - self._last_pose_t >= self._still_every - _TIME_EPS_S
+        run = t_s - self._last_pose_t >= self._still_every - _TIME_EPS_S
+        if not run and t_s - max(self._grid_t, self._last_pose_t) >= o.refresh_s - _TIME_EPS_S:
+            self._grid_t = t_s
+            self.grid_point = o.look_back
+        return run
 
     def ran(self, t_s: float, found: bool) -> None:
         """Record a pose call at ``t_s`` and whether it found a pose."""
@@ -207,6 +224,18 @@ class _Columns:
         self._i += 1
         self.n += 1
 
+    def set_pose(self, start: int, kp: np.ndarray, vis: np.ndarray) -> None:
+        """Frame ``start`` gets a pose of its own (``ran``), carried to the frames after it."""
+        for i in range(start, self.n):
+            k, j = divmod(i, self._BLOCK)
+            self._block("kp", k)[j], self._block("vis", k)[j] = kp, vis
+        k, j = divmod(start, self._BLOCK)
+        self._block("ran", k)[j] = True
+
+    def _block(self, key: str, k: int) -> np.ndarray:
+        done = self._done[key]
+        return done[k] if k < len(done) else self._cur[key]
+
     def arrays(self) -> dict[str, np.ndarray]:
         out = {}
         for key, shape in self._shapes.items():
@@ -268,6 +297,7 @@ def track_extract(
     segment = -1
     frame_size = (0, 0)
     last_report = -np.inf
+    kept: tuple[Frame, int] | None = None  # a frame kept back for look_back, and its index
     for frame in night_frames(segments, start_s=start_s, end_s=end_s, on_issue=issues.append):
         if frame.segment != segment:
             segment = frame.segment
@@ -278,7 +308,19 @@ def track_extract(
         m = meter.update(small, _scaled(boxes, scale))
         t = frame.t_s
         run = policy.decide(t, float(max(m[1], m[2])))
-        if run:
+        if policy.look_back and kept is not None and kept[0].segment == frame.segment:
+            back, at = kept
+            found = pose.estimate(back.rgb(), back.t_s)
+            policy.ran(back.t_s, found is not None)
+            if found is None:
+                cols.set_pose(at, *_empty_pose())
+            else:
+                cols.set_pose(at, found.keypoints_px, found.visibility)
+            kept = None
+        if policy.grid_point:
+            kept = (frame, cols.n)  # this frame's entry is appended below
+        elif run:
+            kept = None
             res = pose.estimate(frame.rgb(), t)
             policy.ran(t, res is not None)
             if res is None:

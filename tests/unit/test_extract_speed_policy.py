@@ -84,6 +84,43 @@ def test_full_rate_while_moving_then_refresh_restarts_short():
     assert np.all(np.diff(before) == pytest.approx(4.0, abs=1e-6)), "still: every 4 s"
 
 
+def _schedule(opts: ExtractOptions, motion: np.ndarray) -> set[int]:
+    """Frames given a pose, as track_extract does it (a pose is always found), look back
+    included: the policy alone, no video."""
+    policy, posed, kept = PosePolicy(opts), set(), None
+    for i, m in enumerate(motion):
+        t = i / FPS
+        run = policy.decide(t, float(m))
+        if policy.look_back and kept is not None:
+            policy.ran(kept / FPS, True)
+            posed.add(kept)
+            kept = None
+        if policy.grid_point:
+            kept = i
+        elif run:
+            kept = None
+        if run:
+            policy.ran(t, True)
+            posed.add(i)
+    return posed
+
+
+def test_before_a_movement_the_poses_are_those_of_a_refresh_every_second():
+    motion = np.zeros(60 * FPS)
+    onsets = [10 * FPS + 7, 30 * FPS, 47 * FPS + 11]
+    for start in onsets:
+        motion[start : start + 20] = 0.05
+    every_second = _schedule(ExtractOptions(refresh_s=1.0, refresh_max_s=1.0), motion)
+    sparse = _schedule(ExtractOptions(refresh_s=1.0, refresh_max_s=4.0), motion)
+    assert sparse <= every_second, "no pose a refresh every second would not have"
+    assert len(sparse) < len(every_second) - 15, "but far fewer of them while still"
+    for start in onsets:
+        last = max(i for i in every_second if i < start)
+        assert last in sparse, f"the last pose before the movement at {start / FPS:.2f} s"
+    no_look = _schedule(ExtractOptions(refresh_max_s=4.0, look_back=False), motion)
+    assert len(no_look) == len(sparse) - 3, "one more pose per movement"
+
+
 def test_motion_the_gate_has_adapted_to_keeps_the_refresh_short():
     opts = ExtractOptions(refresh_s=1.0, refresh_max_s=4.0)
     motion = np.full(40 * FPS, 0.01)  # a long movement: well above gate_floor throughout
@@ -273,3 +310,27 @@ def test_tracks_longer_than_one_buffer_block_are_whole(tmp_path, monkeypatch):
     assert track.n_frames == 50 and track.pose_ran.all()
     assert np.all(np.diff(track.t_s) > 0)
     assert track.motion.shape == (50, 3) and np.isfinite(track.keypoints_px).all()
+
+
+def test_the_frame_kept_back_gets_its_pose_in_the_track(tmp_path, monkeypatch):
+    monkeypatch.setattr(extract._Columns, "_BLOCK", 16)  # the kept frame in an older block
+    video = _square_video(tmp_path / "v.mp4", (128, 96), 10.0, (6.5, 7.5))
+    k = len(KEYPOINT_NAMES)
+    legs = _legs_pose(128, 96)(None)
+
+    def numbered(_rgb):  # the n-th call's pose is shifted by n pixels: calls can be told apart
+        numbered.n += 1
+        return PoseResult(legs.keypoints_px + numbered.n, np.full(k, 0.9, np.float32), 0.9)
+
+    numbered.n = 0
+    track = track_extract(night_plan([video]), FakePose(numbered))
+    t, ran = track.t_s, track.pose_ran
+    onset = int(np.flatnonzero(track.motion_of("left_leg") > 0.01)[0])
+    # a refresh every second from the first frame would have posed at 6.0 s; the sparse
+    # schedule (0, 1, 3 s, then 7 s) had not, so 6.0 s is posed at the onset, in hindsight
+    back = int(np.flatnonzero(np.isclose(t, 6.0))[0])
+    assert ran[back] and not ran[back + 1 : onset].any()
+    shift = track.keypoints_px[back:onset, 0, 0] - legs.keypoints_px[0, 0]
+    assert np.all(shift == shift[0]), "the frames after it carry its pose"
+    assert track.keypoints_px[onset, 0, 0] - legs.keypoints_px[0, 0] == shift[0] + 1
+    assert not ran[(t > 3.01) & (t < 5.99)].any(), "nothing posed between 3 s and 6 s"
