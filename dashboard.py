@@ -59,37 +59,6 @@ _PLAYABLE = {"h264", "vp8", "vp9", "av1"}
 _TEXT_CODECS = {"ansi", "bintext", "xbin", "idf"}
 
 
-# --- a fix for this Streamlit/Starlette pair ----------------------------------------------------
-def _fix_media_serving() -> None:
-    """Let ``st.video`` play with Starlette >= 1.5 under Streamlit 1.60.
-
-    Streamlit 1.60's gzip middleware overrides Starlette's response-start handling in a way
-    Starlette >= 1.5 no longer expects: every video/audio response fails with HTTP 500
-    ("Expected ASGI message 'http.response.start'"), so no video plays. Starlette >= 1.5
-    itself keeps media and partial (range) responses uncompressed, which is what later
-    Streamlit releases switched to (streamlit PR #16462); use Starlette's handling. Does
-    nothing on other versions. Remove once constraints.txt pins a pair that works.
-    """
-    try:
-        import starlette
-        from streamlit.web.server.starlette import starlette_gzip_middleware as gz
-    except ImportError:
-        return
-    try:
-        major, minor = (int(v) for v in starlette.__version__.split(".")[:2])
-    except ValueError:
-        return
-    if (major, minor) < (1, 5):
-        return
-    for name in ("_MediaAwareGZipResponder", "_MediaAwareIdentityResponder"):
-        cls = getattr(gz, name, None)
-        if cls is not None and "send_with_compression" in vars(cls):
-            delattr(cls, "send_with_compression")
-
-
-_fix_media_serving()
-
-
 # --- modules imported on first use (pipeline.jobs brings the pose model code) --------------------
 def _optional(name: str) -> ModuleType | None:
     try:

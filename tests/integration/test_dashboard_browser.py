@@ -9,8 +9,11 @@ Streamlit already brings), so nothing is downloaded at test time. Screenshots ar
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +63,36 @@ def _page_errors(b: Chromium) -> list[str]:
     )
 
 
+def _fetch(b: Chromium, url: str, headers: dict[str, str]) -> dict[str, object]:
+    """GET ``url`` from the page (its origin and cookies); status, a few headers, body size."""
+    script = (
+        f"fetch({json.dumps(url)}, {{headers: {json.dumps(headers)}, cache: 'no-store'}})"
+        ".then(async r => ({status: r.status, type: r.headers.get('content-type') || '',"
+        " encoding: r.headers.get('content-encoding'),"
+        " length: (await r.arrayBuffer()).byteLength}))"
+    )
+    res = b.call("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
+    if "exceptionDetails" in res:
+        raise RuntimeError(f"fetch {url}: {res['exceptionDetails']}")
+    return dict(res["result"]["value"])
+
+
+def _get(url: str, headers: dict[str, str]) -> dict[str, object]:
+    """The same from Python (no Accept-Encoding: Starlette's identity responder)."""
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, body, h = r.status, r.read(), r.headers
+    except urllib.error.HTTPError as exc:
+        status, body, h = exc.code, exc.read(), exc.headers
+    return {
+        "status": status,
+        "type": h.get("content-type", ""),
+        "encoding": h.get("content-encoding"),
+        "length": len(body),
+    }
+
+
 def test_night_page_draws_the_timeline_without_errors(
     app: tuple[str, Path], browser: Chromium
 ) -> None:
@@ -90,9 +123,27 @@ def test_review_page_plays_the_episode_and_a_skeleton_clip(
     browser.goto(f"{app[0]}/?page=review")
     browser.wait_for("document.querySelector('video') !== null", timeout_s=90)
     browser.wait_for("document.body.innerText.includes('Looks right')", timeout_s=30)
-    assert "/media/" in browser.js("document.querySelector('video').currentSrc")
+    src = browser.js("document.querySelector('video').currentSrc")
+    assert "/media/" in src
+    # Streamlit serves the video whole (200) and by byte range (206), to the page (which
+    # accepts gzip) and to a client that does not: Streamlit 1.60 with Starlette >= 1.8
+    # answered every media request with HTTP 500
+    for got in (
+        _fetch(browser, src, {"Range": "bytes=0-1023"}),
+        _get(src, {"Range": "bytes=0-1023"}),
+    ):
+        assert got["status"] == 206, got
+        assert str(got["type"]).startswith("video/") and got["length"] == 1024, got
+        assert got["encoding"] in (None, "identity"), got  # media is never compressed
+    for got in (_fetch(browser, src, {}), _get(src, {})):
+        assert got["status"] == 200 and int(str(got["length"])) > 1024, got
     # the browser loads the video (served by Streamlit) and starts it before the episode
     browser.wait_for("document.querySelector('video').readyState >= 1", timeout_s=30)
+    statuses = browser.js(
+        "performance.getEntriesByType('resource').filter(e => e.name.includes('/media/'))"
+        ".map(e => e.responseStatus)"
+    )
+    assert statuses and set(statuses) <= {200, 206}, statuses
     now = float(browser.js("document.querySelector('video').currentTime"))
     assert now == pytest.approx(max(0, int(first_start - 5)), abs=1.0)
     assert now < first_start
