@@ -334,3 +334,38 @@ def test_the_frame_kept_back_gets_its_pose_in_the_track(tmp_path, monkeypatch):
     assert np.all(shift == shift[0]), "the frames after it carry its pose"
     assert track.keypoints_px[onset, 0, 0] - legs.keypoints_px[0, 0] == shift[0] + 1
     assert not ran[(t > 3.01) & (t < 5.99)].any(), "nothing posed between 3 s and 6 s"
+
+
+def test_a_long_kicking_bout_is_posed_at_full_rate_throughout():
+    # 60 s of kicking at 1 Hz: motion high for 0.6 s, low (but above the floor) in between.
+    # A quiet minute before sets the rest level; the bout must not teach the gate its level.
+    t = np.arange(120 * FPS) / FPS
+    motion = np.full(t.shape, 0.0003)
+    kicking = t >= 60
+    motion[kicking] = np.where((t[kicking] % 1.0) < 0.6, 0.03, 0.004)
+    opts = ExtractOptions()
+    calls = _calls(opts, motion)
+    last_30 = calls[calls >= 90]
+    kicks = np.sum((t >= 90) & ((t % 1.0) < 0.6))
+    assert len(last_30) >= kicks, "every kicking frame of the bout's last 30 s gets a pose"
+
+
+def test_a_bout_at_the_start_of_a_chunk_cannot_raise_the_gate_above_its_cap():
+    motion = np.full(30 * FPS, 0.02)  # a chunk that begins inside a steady bout
+    policy = PosePolicy(ExtractOptions())
+    for i, m in enumerate(motion):
+        policy.decide(i / FPS, float(m))
+    assert policy.rest == pytest.approx(ExtractOptions().gate_rest_max)
+    assert policy.moving, "0.02 is above gate_k x the capped rest level"
+
+
+def test_steady_camera_noise_sets_the_rest_level_within_seconds():
+    rng = np.random.default_rng(3)
+    motion = np.abs(rng.normal(0.003, 0.0005, 20 * FPS))  # infrared grain above the floor
+    policy = PosePolicy(ExtractOptions())
+    moving = []
+    for i, m in enumerate(motion):
+        policy.decide(i / FPS, float(m))
+        moving.append(policy.moving)
+    assert 0.002 < policy.rest < 0.003
+    assert not any(moving[2 * FPS :]), "noise alone does not hold pose at full rate"
