@@ -556,6 +556,8 @@ def job_run(
                 progress=night_progress,
             )
         error = outcome[night_id]
+        if isinstance(error, OSError):
+            raise _write_error(store, night_id, error) from error
         if error is not None:
             raise error
         return store.result(night_id)
@@ -586,16 +588,20 @@ def job_run(
         return job.finish()
     except OSError as exc:  # disk full, folder gone, no permission: say which file, what to do
         job.fail(exc)
-        raise StoreError(
-            f"{exc.filename or store.data_dir}: could not write the analysis "
-            f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
-            f"`legmove night analyse {night_id}` to resume from the finished chunks"
-        ) from exc
+        raise _write_error(store, night_id, exc) from exc
     except Exception as exc:
         job.fail(exc)
         raise
     finally:
         job.close()
+
+
+def _write_error(store: Store, night_id: int, exc: OSError) -> StoreError:
+    return StoreError(
+        f"{exc.filename or store.data_dir}: could not write the analysis "
+        f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
+        f"`legmove night analyse {night_id}` to resume from the finished chunks"
+    )
 
 
 def _chunk_progress(job: NightJob, idx: int, done_s: float, _total_s: float) -> None:
