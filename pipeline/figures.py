@@ -39,12 +39,15 @@ __all__ = [
     "EPISODE_LABELS",
     "KIND_COLORS",
     "KIND_LABELS",
+    "UNTRUSTED_LABEL",
+    "UNTRUSTED_REASONS",
     "figure_timeline",
     "figure_timeline_plotly",
     "figure_trend",
     "figure_png",
     "movement_kind",
     "plm_reference_per_h",
+    "untrusted_spans",
 ]
 
 #: Colour of each movement kind on the timelines (``rhythmic`` wins over the kind).
@@ -66,6 +69,20 @@ EPISODE_LABELS = {
     "rhythmic_movement": "rhythmic movement",
     "restless_settling": "restless settling",
 }
+#: what a leg lane says where its keypoints were not trusted (``pose_untrusted_spans``)
+UNTRUSTED_LABEL = "legs not reliably seen — scored from motion"
+#: the pose-quality check that failed most (``pipeline.quality.QUALITY_FACTORS``), in words
+UNTRUSTED_REASONS = {
+    "detected": "no pose found in the picture",
+    "visibility": "the pose model was unsure where the leg is (low visibility)",
+    "view": "the body seen from the side or at a slant (one leg hides the other)",
+    "geometry": "the skeleton did not look like a body lying down",
+    "left_right": "left and right legs swapped or crossed",
+    "bones": "leg bone lengths implausible (a wrong skeleton)",
+    "teleport": "keypoints jumping faster than a baby can kick",
+    "agreement": "keypoints moving where the picture did not (or still where it did)",
+}
+UNTRUSTED_COLOR = "#7f7f7f"
 SLEEP_COLOR = "#a6cee3"
 WAKE_COLOR = "#fdbf6f"
 SETTLING_COLOR = "#F0E442"
@@ -130,6 +147,17 @@ def _plm_spans(events: pd.DataFrame) -> list[tuple[float, float, int]]:
         (float(a), float(b), int(n))
         for a, b, n in zip(g["start_s"].min(), g["end_s"].max(), g.size(), strict=True)
     ]
+
+
+def untrusted_spans(summary: dict[str, Any]) -> pd.DataFrame:
+    """The summary's ``pose_untrusted_spans`` as a table (start_s, end_s, leg, reason): where
+    a leg's keypoints were not trusted and the leg was scored from motion; empty when none."""
+    cols = ["start_s", "end_s", "leg", "reason"]
+    rows = summary.get("pose_untrusted_spans") or []
+    df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+    df["start_s"] = df["start_s"].astype(float)
+    df["end_s"] = df["end_s"].astype(float)
+    return df[df["end_s"] > df["start_s"]].reset_index(drop=True)
 
 
 def _leg_events(events: pd.DataFrame, leg: str) -> pd.DataFrame:
@@ -419,6 +447,10 @@ def figure_png(fig: Figure, dpi: int = 200) -> bytes:
 # --- Plotly --------------------------------------------------------------------------
 
 
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 def figure_timeline_plotly(
     result: NightResult, wall_clock_start: dt.datetime | None = None
 ) -> PlotlyFigure:
@@ -508,6 +540,47 @@ def figure_timeline_plotly(
             annotation_text=label,
             annotation_position="inside bottom left",
             annotation_font_size=9,
+        )
+
+    # untrusted pose: a hatched band behind the movements of the leg's lane, one trace per
+    # leg and reason (the band's hover names the reason)
+    untrusted = untrusted_spans(result.summary)
+    for i, ((leg, reason), grp) in enumerate(untrusted.groupby(["leg", "reason"], sort=True)):
+        lane = "Left leg" if leg == "left" else "Right leg"
+        spans = list(zip(grp["start_s"], grp["end_s"], strict=True))
+        px, py = rects(spans, _Y[lane], 0.42)
+        total = float((grp["end_s"] - grp["start_s"]).sum())
+        when = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in spans[:3])
+        if len(spans) > 3:
+            when += f" and {len(spans) - 3} more"
+        fig.add_trace(
+            go.Scatter(
+                x=px,
+                y=py,
+                fill="toself",
+                fillcolor="rgba(127,127,127,0.18)",
+                fillpattern={
+                    "shape": "/",
+                    "fgcolor": UNTRUSTED_COLOR,
+                    "bgcolor": "rgba(127,127,127,0.18)",
+                    "size": 7,
+                    "solidity": 0.15,
+                },
+                mode="lines",
+                line={"width": 0},
+                name=UNTRUSTED_LABEL,
+                legendgroup="untrusted",
+                showlegend=i == 0,
+                hoveron="fills",
+                text=(
+                    f"{leg.capitalize()} leg not reliably seen — scored from motion<br>"
+                    f"why: {UNTRUSTED_REASONS.get(str(reason), str(reason))}<br>"
+                    f"{when} ({_minutes(total)} in all)"
+                ),
+                hoverinfo="text",
+            ),
+            row=1,
+            col=1,
         )
 
     shown: set[str] = set()
