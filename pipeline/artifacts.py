@@ -1,7 +1,7 @@
 """Artifacts: spans of video where image motion is not the baby's own movement.
 
-Three kinds, each found from the per-frame motion energy of the whole frame and of the
-two leg regions, and from the torso keypoints:
+Four kinds, each found from the per-frame motion energy of the whole frame and of the
+two leg regions, and from the keypoints:
 
 - ``caregiver``: whole-frame motion that the baby's legs do not explain (a caregiver's
   arm or body in view, motion away from the baby), or the torso keypoints jumping (the
@@ -9,7 +9,15 @@ two leg regions, and from the torso keypoints:
 - ``camera_move``: the same unexplained motion, but spread evenly over the picture (the
   leg regions change as much as the whole frame): the camera was moved or bumped;
 - ``lighting_change``: a one-frame change of the whole picture far above anything around
-  it (lights switched, day/infrared mode).
+  it (lights switched, day/infrared mode);
+- ``cover``: leg-region motion in both leg regions across which both legs go out of the
+  pose model's view *for good*, or come into it: their keypoints visible (the model's own
+  visibility at least ``min_visibility``) over ``cover_window_s`` on one side and not
+  visible on the other. A blanket or sleep sack put over the legs or taken off does that
+  (and so may the baby turning over); a leg movement does not — the legs are as visible
+  after it as before. The motion is the cover's, not a leg movement. (Visibility, not
+  pose *trust*: a real movement can end in a pose the model gets wrong for a while — left
+  and right swapped — which quality distrusts but which stays visible.)
 
 *Unexplained* motion: every motion signal is taken as its excess over its resting level
 (1-s running mean, minus the quiet baseline of :func:`~pipeline.signal.signal_noise`).
@@ -60,6 +68,8 @@ ARTIFACT_REASONS = {
     "camera_move": "the whole picture moved at once (camera moved or bumped)",
     "lighting_change": "the whole picture changed in one frame (light switched or "
     "day/night mode changed)",
+    "cover": "the legs went out of (or came into) the pose model's view for good during "
+    "this motion (a blanket or cover put on or taken off, or the baby turned over)",
 }
 
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
@@ -187,6 +197,54 @@ def _spans(mask: np.ndarray, t: np.ndarray, fs: float, gap_s: float) -> list[tup
     return out
 
 
+def _legs_visible(track: NightTrack, min_visibility: float) -> np.ndarray:
+    """(N, 2) True where a leg's hip, knee and ankle are all found with the visibility."""
+    out = np.zeros((track.n_frames, 2), dtype=bool)
+    for li, leg in enumerate(("left", "right")):
+        names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
+        vis = np.stack([track.vis(nm) for nm in names], axis=1).min(axis=1)
+        pts = np.stack([track.kp(nm) for nm in names], axis=1)
+        out[:, li] = np.isfinite(pts).all(axis=(1, 2)) & (np.nan_to_num(vis) >= min_visibility)
+    return out
+
+
+def _cover_changes(
+    visible: np.ndarray,
+    t: np.ndarray,
+    l_exc: np.ndarray,
+    leg_level: float,
+    fs: float,
+    settings: Settings,
+) -> list[tuple[int, int]]:
+    """Index spans of leg-region motion across which both legs go out of view for good (or
+    come into view).
+
+    A burst is a run of leg-region motion above ``leg_level`` (runs closer than
+    ``artifact_gap_s`` joined) that shows in both leg regions. Across it, the share of
+    frames with each leg ``visible`` over ``cover_window_s`` before and after must change
+    by at least ``cover_visible_change``, both legs in the same direction; each window must
+    hold at least half its length of frames (not at the recording's ends).
+    """
+    window = settings.cover_window_s
+    change = settings.cover_visible_change
+    if window <= 0 or change <= 0:
+        return []
+    moving = l_exc > leg_level  # (2, N)
+    need = max(1, samples(window / 2, fs))
+    out = []
+    for a, b in _spans(moving.any(axis=0), t, fs, settings.artifact_gap_s):
+        if not moving[:, a:b].any(axis=1).all():
+            continue
+        before = (t >= t[a] - window) & (t < t[a])
+        after = (t > t[b - 1]) & (t <= t[b - 1] + window)
+        if before.sum() < need or after.sum() < need:
+            continue
+        d = visible[after].mean(axis=0) - visible[before].mean(axis=0)  # (2,)
+        if (d >= change).all() or (d <= -change).all():
+            out.append((a, b))
+    return out
+
+
 def artifacts_detect(
     track: NightTrack, settings: Settings, body_px: float | None = None
 ) -> pd.DataFrame:
@@ -222,7 +280,8 @@ def artifacts_detect(
     leg_max = l_exc.max(axis=0)
 
     # the night's own whole-to-leg motion ratio while a leg region clearly moves
-    moving = has_box & (leg_max > max(settings.onset_k * leg_noise, settings.min_onset_motion))
+    leg_level = max(settings.onset_k * leg_noise, settings.min_onset_motion)
+    moving = has_box & (leg_max > leg_level)
     if moving.sum() >= max(3, samples(1.0, fs)):
         ratio = float(np.median(w_exc[moving] / leg_max[moving]))
         coupling = settings.artifact_coupling_margin * ratio
@@ -256,6 +315,10 @@ def artifacts_detect(
 
     for a, b in _spans(spike, t, fs, settings.artifact_gap_s):
         rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "lighting_change"})
+
+    visible = _legs_visible(track, settings.min_visibility)
+    for a, b in _cover_changes(visible, t, l_exc, leg_level, fs, settings):
+        rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "cover"})
 
     df = pd.DataFrame(rows, columns=["start_s", "end_s", "kind"])
     if len(df) == 0:

@@ -98,6 +98,12 @@ class Settings:
     artifact_uniform: float = 0.5  # [video] legs move >= this share of the whole: camera moved
     artifact_torso_jump_bl: float = 0.1  # [video] torso keypoints jumping this far in 0.25 s
     artifact_light_motion: float = 0.02  # [video] one-frame whole-frame change of a light switch
+    cover_window_s: float = 10.0  # [video] legs in/out of view this long each side: cover on/off
+    # (a one-leg LM lasts at most 10 s [AASM]; the legs are as visible after a movement as
+    # before it, so a change of visibility that outlasts the motion by this long is a cover's,
+    # not a leg movement's); 0 turns the cover check off
+    cover_visible_change: float = 0.8  # [video] each leg's visible share changes this much
+    # (mostly visible on one side, mostly hidden on the other; both legs, same direction)
     # --- episodes --------------------------------------------------------------------
     restless_settling_min_lms: int = 10  # [video] LMs in the settling window to flag it
     awakening_lm_window_s: float = 10.0  # [video] LM starting this soon before an awakening

@@ -177,3 +177,92 @@ def test_night_excludes_artifacts(tmp_path):
     assert len(night_read(tmp_path).artifacts) == 0
     night_write(clean, tmp_path / "clean")
     assert len(night_read(tmp_path / "clean").artifacts) == 0
+
+
+# --- a cover (blanket) put on or taken off ---------------------------------------------
+_LEG_KPS = [f"{s}_{j}" for s in ("left", "right") for j in ("hip", "knee", "ankle")]
+
+
+def _cover(
+    track: NightTrack, at_s: float, *, put_on: bool = True, legs: tuple[int, ...] = (0, 1)
+) -> NightTrack:
+    """A blanket drawn over the legs (or pulled off) over 1.5 s from ``at_s``: both leg
+    regions and the frame change strongly while it moves, and from then on (or until then)
+    the legs' keypoints are found only with low visibility."""
+    from detector.track import KEYPOINT_NAMES
+
+    rng = np.random.default_rng(5)
+    t = track.t_s
+    motion = track.motion.copy()
+    moving = (t >= at_s) & (t < at_s + 1.5)
+    bump = np.sin(np.pi * (t[moving] - at_s) / 1.5) ** 2
+    motion[moving, 1:] += 0.02 * bump[:, None] * (1 + 0.2 * rng.standard_normal((moving.sum(), 2)))
+    motion[moving, 0] += 0.006 * bump
+    vis = track.visibility.copy()
+    hidden = t >= at_s + 0.75 if put_on else t < at_s + 0.75
+    cols = [KEYPOINT_NAMES.index(n) for n in _LEG_KPS if _LEG_KPS.index(n) // 3 in legs]
+    vis[np.ix_(hidden, cols)] = rng.uniform(0.1, 0.35, (hidden.sum(), len(cols)))
+    return _with(track, motion=np.clip(motion, 0, 1), visibility=vis)
+
+
+@pytest.mark.parametrize("fps", [15, 25, 30])
+@pytest.mark.parametrize("put_on", [True, False])
+def test_cover_put_on_or_taken_off_is_flagged(fps, put_on):
+    track, _ = _sleeping(fps)
+    arts = artifacts_detect(_cover(track, 200.0, put_on=put_on), Settings(), body_px=160.0)
+    assert list(arts["kind"]) == ["cover"]
+    row = arts.iloc[0]
+    # the 1-s smoothing widens the motion by up to half a second on each side
+    assert 200.0 - PAD - 0.75 <= row["start_s"] <= 200.0 - PAD + 0.25
+    assert 201.5 + PAD - 0.25 <= row["end_s"] <= 201.5 + PAD + 0.75
+    assert "blanket" in row["reason"]
+    # with the check turned off it is not flagged
+    off = Settings(cover_window_s=0.0)
+    assert len(artifacts_detect(_cover(track, 200.0, put_on=put_on), off, body_px=160.0)) == 0
+
+
+def test_cover_over_one_leg_or_without_motion_is_not_flagged():
+    track, _ = _sleeping(25)
+    one_leg = _cover(track, 200.0, legs=(0,))
+    assert len(artifacts_detect(one_leg, Settings(), body_px=160.0)) == 0
+    # the legs go out of view with no motion at all (the model lost them): nothing moved
+    hidden = _cover(track, 200.0)
+    still = _with(hidden, motion=track.motion)
+    assert len(artifacts_detect(still, Settings(), body_px=160.0)) == 0
+
+
+@pytest.mark.parametrize("fps", [15, 25, 30])
+def test_real_bilateral_lm_is_not_a_cover_even_when_the_pose_goes_wrong_after_it(fps):
+    """A bilateral LM after which the model swaps left and right for a minute (quality
+    distrusts both legs, but they stay visible) is a leg movement, not a cover change."""
+    from detector.track import KEYPOINT_NAMES
+
+    plan = [Planned(200.0, 2.0, "bilateral")]
+    track, _ = simulate_track(plan, 320.0, fps, seed=1, noise_px=0.3)
+    kp = track.keypoints_px.copy()
+    after = track.t_s >= 202.0
+    for j in ("hip", "knee", "ankle"):
+        li, ri = KEYPOINT_NAMES.index(f"left_{j}"), KEYPOINT_NAMES.index(f"right_{j}")
+        kp[np.ix_(after, [li, ri])] = kp[np.ix_(after, [ri, li])]
+    swapped = _with(track, keypoints_px=kp)
+    assert len(artifacts_detect(swapped, Settings(), body_px=160.0)) == 0
+    res = night_score(swapped)
+    lm = res.events[res.events["kind"] == "lm"]
+    assert len(res.artifacts) == 0
+    assert len(lm) == 1 and abs(lm.iloc[0]["start_s"] - 200.0) <= 0.5
+
+
+def test_night_does_not_count_a_cover_put_on_as_a_leg_movement():
+    """The same bilateral burst of leg-region motion is an LM when the legs stay in view,
+    and a cover artifact (dropped, listed in artifacts.csv) when they go out of view."""
+    track, _ = _sleeping(25)
+    burst = _cover(track, 200.0)
+    seen = _with(burst, visibility=track.visibility)  # same motion, legs stay in view
+    kept = night_score(seen)
+    near = (kept.events["start_s"] > 198.0) & (kept.events["start_s"] < 203.0)
+    assert list(kept.events[near]["kind"]) == ["lm"]
+    covered = night_score(burst)
+    near = (covered.events["start_s"] > 198.0) & (covered.events["start_s"] < 203.0)
+    assert not near.any()
+    assert covered.summary["artifacts"] == {"cover": 1}
+    assert covered.summary["counts"]["dropped_in_artifacts"] == 1
