@@ -130,6 +130,39 @@ def _join_held(
     return out
 
 
+def _join_unseen_holds(
+    spans: list[tuple[int, int]], act: LegActivity, li: int, settings: Settings
+) -> list[tuple[int, int]]:
+    """Join a leg's consecutive movements across a short pause the keypoints cannot show.
+
+    Frame differencing sees a leg held at the top of a flexion exactly as a leg at rest:
+    a flexion, a brief hold and the return are two bursts of leg-region motion. Where the
+    pause has no trusted keypoints (scored from motion, so :func:`_join_held` cannot check
+    that the leg stayed away from rest), two movements that would each be an LM
+    (``lm_min_s``) with a pause shorter than ``held_motion_max_s`` are one movement
+    ([video] adaptation: EMG would show the hold as ongoing activity). Twitches are never
+    joined, so a train of twitches does not become an LM.
+    """
+    if len(spans) < 2 or settings.held_motion_max_s <= 0:
+        return spans
+    fs = act.fs_hz
+    out = [spans[0]]
+    for a, b in spans[1:]:
+        a0, b0 = out[-1]
+        ok = (
+            (a - b0) / fs < settings.held_motion_max_s
+            and (b0 - a0) / fs >= settings.lm_min_s
+            and (b - a) / fs >= settings.lm_min_s
+            and a > b0
+            and act.from_pose[li, b0:a].mean() < 0.5
+        )
+        if ok:
+            out[-1] = (a0, b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
     """Monolateral movements of each leg as a table (one row per movement, times in seconds)."""
     rows = []
@@ -140,6 +173,7 @@ def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
         spans = _join_held(
             _hysteresis(lvl, 1.0, act.offset_level[li], min_below), act, li, settings
         )
+        spans = _join_unseen_holds(spans, act, li, settings)
         for a, b in spans:
             src = "pose" if act.from_pose[li, a:b].mean() >= 0.5 else "motion"
             start = act.t_s[a] - _crossing(lvl, a, 1.0) / fs

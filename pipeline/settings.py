@@ -61,6 +61,10 @@ class Settings:
     trusted_min_s: float = 0.5  # [video] shorter trusted runs between untrusted ones are dropped
     held_max_s: float = 3.0  # [video] a held flexion up to this long keeps a movement going
     held_fraction: float = 0.5  # [video] ... while the leg stays this far (of its peak) from rest
+    held_motion_max_s: float = 1.0  # [video] pause between two LM-long motion bursts = a hold
+    # (frame differencing cannot see a held leg; twice the 0.5-s offset period [AASM]; measured
+    # pauses at the top of 1.5-2.5 s LMs scored from motion on the generated blanket, prone and
+    # infrared scenes: 0.5-0.8 s); 0 turns it off
     # --- classification --------------------------------------------------------------
     lm_min_s: float = 0.5  # [AASM][WASM] shorter is a twitch
     lm_max_s: float = 10.0  # [AASM][WASM] single-leg LM upper limit

@@ -159,3 +159,63 @@ def test_held_flexion_keeps_one_movement(returns, expected):
     moves = movements_detect(_activity(level, ext), S)
     left = moves[moves["side"] == "left"]
     assert len(left) == expected
+
+
+def _motion_activity(level, fs):
+    """Leg activity scored from leg-region motion only (no trusted keypoints)."""
+    act = _activity(level, np.full(len(level), np.nan), fs)
+    from_pose = np.zeros_like(act.from_pose)
+    return _replace(act, from_pose=from_pose)
+
+
+def _replace(act, **changes):
+    import dataclasses
+
+    return dataclasses.replace(act, **changes)
+
+
+def _bursts(fs, pieces):
+    """Activity level 3 over the (start_s, end_s) pieces, rest elsewhere, 6 s long."""
+    t = np.arange(int(6 * fs)) / fs
+    level = np.zeros(len(t))
+    for a, b in pieces:
+        level[(t >= a) & (t < b)] = 3.0
+    return level
+
+
+@pytest.mark.parametrize("fs", [15.0, 25.0, 30.0])
+@pytest.mark.parametrize(
+    "pieces,expected",
+    [
+        # flexion, 0.7 s held out of sight, return: one LM
+        ([(1.0, 1.8), (2.5, 3.3)], [(1.0, 3.3)]),
+        # the same bursts 1.5 s apart: two LMs
+        ([(1.0, 1.8), (3.3, 4.1)], [(1.0, 1.8), (3.3, 4.1)]),
+        # two twitches 0.7 s apart stay twitches (a twitch train is not an LM)
+        ([(1.0, 1.3), (2.0, 2.3)], [(1.0, 1.3), (2.0, 2.3)]),
+    ],
+)
+def test_motion_pause_between_two_lm_bursts_is_a_hold(fs, pieces, expected):
+    from pipeline.movements import movements_detect
+
+    moves = movements_detect(_motion_activity(_bursts(fs, pieces), fs), S)
+    left = moves[moves["side"] == "left"]
+    got = [(r.start_s, r.end_s) for r in left.itertuples()]
+    assert len(got) == len(expected)
+    for (a, b), (ea, eb) in zip(got, expected, strict=True):
+        assert a == pytest.approx(ea, abs=1.5 / fs) and b == pytest.approx(eb, abs=1.5 / fs)
+    assert set(left["source"]) == {"motion"}
+
+
+def test_pause_with_trusted_keypoints_is_left_to_the_keypoints():
+    """Where the keypoints are trusted through the pause and show the leg back at rest,
+    the two bursts stay two movements (the unseen-hold rule is for motion only)."""
+    from pipeline.movements import movements_detect
+
+    fs = 10.0
+    level = _bursts(fs, [(1.0, 1.8), (2.5, 3.3)])
+    moves = movements_detect(_activity(level, np.full(len(level), 0.9), fs), S)
+    assert len(moves[moves["side"] == "left"]) == 2
+    off = S.replace(held_motion_max_s=0.0)
+    moves = movements_detect(_motion_activity(level, fs), off)
+    assert len(moves[moves["side"] == "left"]) == 2
