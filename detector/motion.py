@@ -9,7 +9,6 @@ trusted (blanket, darkness, odd posture).
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 
 import cv2

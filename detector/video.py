@@ -33,7 +33,15 @@ import numpy as np
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
 from detector.track import Segment
 
-__all__ = ["MAX_FRAME_PIXELS", "VideoInfo", "Frame", "video_probe", "night_plan", "night_frames"]
+__all__ = [
+    "MAX_FRAME_PIXELS",
+    "VideoInfo",
+    "Frame",
+    "video_probe",
+    "night_plan",
+    "night_frames",
+    "video_decode_threads",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -357,6 +365,22 @@ def night_plan(paths: Sequence[str | Path]) -> list[Segment]:
     ]
 
 
+_DECODE_THREADS = 0  # FFmpeg decoder threads per file; 0: FFmpeg picks (about one per core)
+
+
+def video_decode_threads(n: int) -> None:
+    """Decode with ``n`` threads in this process from now on (0: FFmpeg picks).
+
+    A pool running one process per core sets 1: FFmpeg's frame threads then only contend
+    with the other processes, and one thread spends about 15 % less CPU on the same frames
+    (measured on 720p H.264 on this project's 2-core machine). The frames are the same.
+    """
+    global _DECODE_THREADS
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"decode threads must be an integer >= 0, got {n!r}")
+    _DECODE_THREADS = n
+
+
 # --- streaming frames ---------------------------------------------------------------------
 def _luma(frame: Any) -> np.ndarray:
     """The Y plane as uint8 (H, W), read without colour conversion where the format allows."""
@@ -406,7 +430,11 @@ def _segment_frames(
     name = path.name
     container, stream = _open(path)
     with container:
-        stream.thread_type = "AUTO"
+        if _DECODE_THREADS == 1:
+            stream.thread_count = 1  # one thread: see video_decode_threads
+        else:
+            stream.thread_type = "AUTO"
+            stream.thread_count = _DECODE_THREADS
         tb = stream.time_base
         t0 = int(stream.start_time or 0)
         fps, expected_s = _fps(stream), _duration_s(container, stream)

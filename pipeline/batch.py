@@ -109,11 +109,13 @@ class LocalPool:
             raise ValueError(f"workers must be at least 1, got {workers}")
         ctx = mp.get_context("spawn")
         self._queue = ctx.Queue()
+        # a process per core: each decodes on one thread (frame threads would only contend)
+        threads = 1 if n >= (os.cpu_count() or 1) else 0
         self._pool = cf.ProcessPoolExecutor(
             n,
             mp_context=ctx,
             initializer=chunk_worker_init,
-            initargs=(os.getpid(), self._queue, initializer, initargs),
+            initargs=(os.getpid(), self._queue, initializer, initargs, threads),
         )
         self.workers = n
         self.slots = n + 1  # one queued: a worker never waits for this process

@@ -30,6 +30,7 @@ import numpy as np
 from detector.extract import ExtractOptions, Progress, track_extract
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_concat, track_load
+from detector.video import video_decode_threads
 
 __all__ = [
     "WARMUP_S",
@@ -205,11 +206,14 @@ def chunk_worker_init(
     queue: Any,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    decode_threads: int = 0,
 ) -> None:
     """Set up a pool worker: progress goes to ``queue``; the worker exits when its parent
-    (``parent_pid``) dies, even by ``kill -9``; then ``initializer(*initargs)`` runs."""
+    (``parent_pid``) dies, even by ``kill -9``; it decodes on ``decode_threads`` threads
+    (:func:`detector.video.video_decode_threads`); then ``initializer(*initargs)`` runs."""
     global _progress_queue
     _progress_queue = queue
+    video_decode_threads(decode_threads)
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
 from detector.track import Segment
-from detector.video import Frame, night_frames, night_plan, video_probe
+from detector.video import Frame, night_frames, night_plan, video_decode_threads, video_probe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest_video_helpers import (  # noqa: E402
@@ -357,3 +357,23 @@ def test_chunk_without_full_sample_index_agrees_with_full_pass(tmp_path, name, m
     full = _key(night_frames(plan))
     assert len(full) == 60
     assert _key(night_frames(plan, start_s=2.5)) == [k for k in full if k[1] >= 2.5]
+
+
+def test_one_decode_thread_gives_the_same_frames(tmp_path):
+    path = make_video(tmp_path / "t.mp4", n_frames=40, fps=15, colour=True)
+    plan = night_plan([path])
+    try:
+        video_decode_threads(1)
+        one = [(f.t_s, f.gray.copy()) for f in night_frames(plan)]
+    finally:
+        video_decode_threads(0)
+    auto = [(f.t_s, f.gray.copy()) for f in night_frames(plan)]
+    assert len(one) == len(auto) == 40
+    for (ta, ga), (tb, gb) in zip(one, auto, strict=True):
+        assert ta == tb and np.array_equal(ga, gb)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
+def test_decode_threads_must_be_a_count(bad):
+    with pytest.raises(ValueError, match="decode threads"):
+        video_decode_threads(bad)
