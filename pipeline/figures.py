@@ -168,19 +168,37 @@ def _leg_events(events: pd.DataFrame, leg: str) -> pd.DataFrame:
 # --- matplotlib ----------------------------------------------------------------------
 
 
-def _hours_axis(ax: Any, first: float, n_hours: int, start_time: dt.datetime | None) -> None:
+def _tick_step_min(span_h: float) -> int:
+    """Minutes between time ticks: whole hours on a night, finer on a short recording."""
+    return next((m for m in (1, 2, 5, 10, 15, 30, 60, 120) if span_h * 60 / m <= 12), 180)
+
+
+def _hours_axis(ax: Any, first: float, span_h: float, start_time: dt.datetime | None) -> None:
+    """Time ticks on an axis in hours from the first frame: clock times on whole minutes of
+    the step (whole hours on a night) when the start is known, else time since the start."""
     from matplotlib.ticker import FixedLocator, FuncFormatter
 
+    step = _tick_step_min(span_h)
     if start_time is None:
-        ticks = np.arange(n_hours + 1, dtype=float)
+        ticks = np.arange(0.0, span_h + 1e-9, step / 60)
         ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f} h"))
-        ax.set_xlabel("hours since the recording started")
+        if step >= 60:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f} h"))
+        else:
+            ax.xaxis.set_major_formatter(
+                FuncFormatter(lambda x, _: f"{round(x * 60) // 60}:{round(x * 60) % 60:02d}")
+            )
+        ax.set_xlabel(
+            "time since the recording started (h:min)"
+            if step < 60
+            else "hours since the recording started"
+        )
         return
     begin = start_time + dt.timedelta(seconds=first)
-    # ticks on whole clock hours
-    offset_h = (60 - begin.minute - begin.second / 60) / 60 % 1.0
-    ticks = np.arange(offset_h, n_hours + 1e-9, 1.0)
+    # ticks on whole multiples of the step on the clock
+    minute = begin.hour * 60 + begin.minute + begin.second / 60
+    offset_h = (math.ceil(minute / step - 1e-9) * step - minute) / 60
+    ticks = np.arange(offset_h, span_h + 1e-9, step / 60)
     ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
 
     def fmt(x: float, _: Any) -> str:
@@ -280,7 +298,8 @@ def figure_timeline(
         )
     top.set_yticks([_Y[n] for n in _LANES], list(_LANES), fontsize=8)
     top.set_ylim(-0.6, len(_LANES) - 0.35)
-    top.set_xlim(0, max(span_h, n_hours if n_hours - span_h < 0.25 else span_h))
+    xmax = max(span_h, n_hours if n_hours - span_h < 0.25 else span_h)
+    top.set_xlim(0, xmax)
     top.tick_params(axis="x", labelbottom=False, length=0)
     for sp in ("top", "right", "left"):
         top.spines[sp].set_visible(False)
@@ -300,7 +319,7 @@ def figure_timeline(
     bottom.tick_params(labelsize=7)
     for sp in ("top", "right"):
         bottom.spines[sp].set_visible(False)
-    _hours_axis(bottom, first, n_hours, start_time)
+    _hours_axis(bottom, first, xmax, start_time)
     bottom.xaxis.label.set_size(8)
     bottom.tick_params(axis="x", labelsize=8)
 
@@ -328,6 +347,17 @@ def figure_timeline(
     return fig
 
 
+#: a white patch behind a value written on a chart (a note's line may pass behind it)
+_LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"}
+
+
+def _day_num(day: dt.date) -> float:
+    """Matplotlib's date number of a calendar day (its midnight, no time zone)."""
+    import matplotlib.dates as mdates
+
+    return float(mdates.date2num(dt.datetime(day.year, day.month, day.day)))
+
+
 def figure_trend(
     nights: Sequence[NightRecord],
     notes: Sequence[Note] = (),
@@ -339,6 +369,7 @@ def figure_trend(
     in date order — the report lists the numbered notes under the figure."""
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     ns = nights_sorted(nights)
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
@@ -346,8 +377,7 @@ def figure_trend(
     if not ns:
         return fig
     ref = plm_reference_per_h(ns[0].result.summary)
-    dates = np.array([np.datetime64(n.date) for n in ns])
-    x = mdates.date2num(dates)
+    x = np.array([_day_num(n.date) for n in ns])
     idx = [n.result.summary.get("plm_index_per_h") for n in ns]
     vals = np.array([np.nan if v is None else float(v) for v in idx])
     colors = [EPISODE_COLOR if (v == v and v > ref) else KIND_COLORS["lm"] for v in vals]
@@ -374,6 +404,7 @@ def figure_trend(
             ha="center",
             va="bottom",
             fontsize=7,
+            bbox=_LABEL_BOX,  # over a note's dotted line
         )
     top.set_ylim(0, ymax)
     top.set_ylabel("PLMS index\n(per hour of sleep)", fontsize=8)
@@ -391,8 +422,16 @@ def figure_trend(
     )
     lmax = max(1, int(max(lm_sleep.max(), lm_settle.max())))
     for xi, a, b in zip(x, lm_sleep, lm_settle, strict=True):
-        bottom.text(xi - 0.16, a + lmax * 0.03, str(int(a)), ha="center", va="bottom", fontsize=6)
-        bottom.text(xi + 0.16, b + lmax * 0.03, str(int(b)), ha="center", va="bottom", fontsize=6)
+        for dx, n in ((-0.16, a), (0.16, b)):
+            bottom.text(
+                xi + dx,
+                n + lmax * 0.03,
+                str(int(n)),
+                ha="center",
+                va="bottom",
+                fontsize=6,
+                bbox=_LABEL_BOX,
+            )
     bottom.set_ylim(0, lmax * 1.3)
     bottom.set_ylabel("leg movements\n(count)", fontsize=8)
     fig.legend(
@@ -402,10 +441,11 @@ def figure_trend(
         fontsize=7,
         frameon=False,
     )
+    # a note marks the night of its date (a night is named by its evening), under the bars
     for i, note in enumerate(sorted(notes, key=lambda n: n.date), start=1):
-        xn = mdates.date2num(np.datetime64(note.date)) - 0.5  # the evening before the night
+        xn = _day_num(note.date)
         for ax in (top, bottom):
-            ax.axvline(xn, color=PLM_COLOR, lw=1.0, ls=":")
+            ax.axvline(xn, color=PLM_COLOR, lw=1.0, ls=":", zorder=0.5)
         top.annotate(
             str(i),
             (xn, 1.0),
@@ -417,16 +457,15 @@ def figure_trend(
             bbox={"boxstyle": "circle,pad=0.2", "fc": PLM_COLOR, "ec": "none"},
             annotation_clip=False,
         )
-    lo = (
-        min(x.min(), *(mdates.date2num(np.datetime64(n.date)) for n in notes)) if notes else x.min()
-    )
-    hi = (
-        max(x.max(), *(mdates.date2num(np.datetime64(n.date)) for n in notes)) if notes else x.max()
-    )
+    days = [float(v) for v in x] + [_day_num(n.date) for n in notes]
+    lo, hi = min(days), max(days)
     bottom.set_xlim(lo - 0.8, hi + 0.8)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-    locator.intervald[mdates.DAILY] = [1, 2, 7]
-    bottom.xaxis.set_major_locator(locator)
+    # one tick per night (whole days: never hours, which repeat the date), sparser over weeks
+    span = hi - lo
+    step = next((s for s in (1, 2, 7, 14) if span / s <= 10), math.ceil(span / 70) * 7)
+    ticks = np.arange(lo, hi + 0.5, step)
+    bottom.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
+    bottom.xaxis.set_minor_locator(NullLocator())
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b"))
     for ax in (top, bottom):
         ax.tick_params(labelsize=7)
