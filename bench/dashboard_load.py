@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detector.track import Segment  # noqa: E402
-from pipeline.figures import figure_timeline_plotly  # noqa: E402
 from pipeline.night import night_score  # noqa: E402
+from pipeline.plotly_figures import figure_timeline_plotly  # noqa: E402
 from pipeline.simulate import simulate_plan, simulate_track  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 

@@ -1,11 +1,14 @@
-"""Figures of one night and of several nights: matplotlib for the PDF, Plotly for the dashboard.
+"""Figures of one night and of several nights for the PDF report (matplotlib), and what the
+dashboard's Plotly figures (:mod:`pipeline.plotly_figures`) share with them.
 
-- :func:`figure_timeline` (matplotlib) and :func:`figure_timeline_plotly` draw one night on
-  one time axis: the sleep/wake band, the settling window, artifacts (when the result has
-  them), each movement per leg coloured by kind, PLM series spans and flagged episodes,
-  with LMs and PLMs per hour beneath.
-- :func:`figure_trend` (matplotlib) draws the PLMS index and LM counts across nights, with
-  dated notes (interventions) marked.
+- :func:`figure_timeline` draws one night on one time axis: the sleep/wake band, the
+  settling window, artifacts (when the result has them), each movement per leg coloured
+  by kind, PLM series spans and flagged episodes, with LMs and PLMs per hour beneath.
+- :func:`figure_trend` draws the PLMS index and LM counts across nights, with dated notes
+  (interventions) marked.
+- shared by both backends: the colours, labels and lanes, and the spans to draw read from
+  a result (:func:`state_runs`, :func:`artifact_spans`, :func:`plm_spans`,
+  :func:`leg_events`, :func:`untrusted_spans`).
 
 Both timelines read the same :class:`~pipeline.night.NightResult`; neither recomputes
 anything the signal stage decided. Colours are the Okabe-Ito colour-blind-safe palette.
@@ -33,20 +36,26 @@ from pipeline.night import NightResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-    from plotly.graph_objects import Figure as PlotlyFigure
 
 __all__ = [
     "EPISODE_LABELS",
     "KIND_COLORS",
     "KIND_LABELS",
+    "LANES",
+    "LANE_Y",
+    "STATE_COLORS",
+    "STATE_NAMES",
     "UNTRUSTED_LABEL",
     "UNTRUSTED_REASONS",
-    "figure_timeline",
-    "figure_timeline_plotly",
-    "figure_trend",
+    "artifact_spans",
     "figure_png",
+    "figure_timeline",
+    "figure_trend",
+    "leg_events",
     "movement_kind",
     "plm_reference_per_h",
+    "plm_spans",
+    "state_runs",
     "untrusted_spans",
 ]
 
@@ -90,13 +99,13 @@ ARTIFACT_COLOR = "#4d4d4d"
 PLM_COLOR = "#009E73"
 EPISODE_COLOR = "#D55E00"
 
-# epoch states on the sleep/wake band ("artifact": not scored, see pipeline.artifacts)
-_STATE_COLORS = {"sleep": SLEEP_COLOR, "wake": WAKE_COLOR, "artifact": "#bdbdbd"}
-_STATE_NAMES = {"sleep": "asleep", "wake": "awake", "artifact": "not scored (artifact)"}
+#: epoch states on the sleep/wake band ("artifact": not scored, see pipeline.artifacts)
+STATE_COLORS = {"sleep": SLEEP_COLOR, "wake": WAKE_COLOR, "artifact": "#bdbdbd"}
+STATE_NAMES = {"sleep": "asleep", "wake": "awake", "artifact": "not scored (artifact)"}
 
-# lanes of the timeline, top to bottom
-_LANES = ("Sleep / wake", "Left leg", "Right leg", "PLM series", "Flagged")
-_Y = {name: len(_LANES) - 1 - i for i, name in enumerate(_LANES)}
+#: lanes of the night timelines, top to bottom, and their y positions
+LANES = ("Sleep / wake", "Left leg", "Right leg", "PLM series", "Flagged")
+LANE_Y = {name: len(LANES) - 1 - i for i, name in enumerate(LANES)}
 
 
 def plm_reference_per_h(summary: dict[str, Any]) -> float:
@@ -111,7 +120,7 @@ def movement_kind(events: pd.DataFrame) -> np.ndarray:
     return kind
 
 
-def _state_runs(epochs: pd.DataFrame, state: str) -> list[tuple[float, float]]:
+def state_runs(epochs: pd.DataFrame, state: str) -> list[tuple[float, float]]:
     """Contiguous runs of epochs in ``state`` as (start_s, end_s)."""
     if len(epochs) == 0:
         return []
@@ -122,7 +131,7 @@ def _state_runs(epochs: pd.DataFrame, state: str) -> list[tuple[float, float]]:
     return [(float(st[a]), float(en[b - 1])) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def _artifact_spans(result: NightResult) -> list[tuple[float, float, str]]:
+def artifact_spans(result: NightResult) -> list[tuple[float, float, str]]:
     """Artifact periods of the result, if it carries any (``result.artifacts``)."""
     arts = getattr(result, "artifacts", None)
     if arts is None:
@@ -138,7 +147,7 @@ def _artifact_spans(result: NightResult) -> list[tuple[float, float, str]]:
     return out
 
 
-def _plm_spans(events: pd.DataFrame) -> list[tuple[float, float, int]]:
+def plm_spans(events: pd.DataFrame) -> list[tuple[float, float, int]]:
     plm = events.dropna(subset=["plm_series"])
     if len(plm) == 0:
         return []
@@ -160,7 +169,7 @@ def untrusted_spans(summary: dict[str, Any]) -> pd.DataFrame:
     return df[df["end_s"] > df["start_s"]].reset_index(drop=True)
 
 
-def _leg_events(events: pd.DataFrame, leg: str) -> pd.DataFrame:
+def leg_events(events: pd.DataFrame, leg: str) -> pd.DataFrame:
     side = events["side"].astype(str)
     return events[(side == leg) | (side == "bilateral")]
 
@@ -232,10 +241,10 @@ def figure_timeline(
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3.2, 1.4])
     bar_h = 0.62
-    for state, color in _STATE_COLORS.items():
-        runs = [(h(a), h(b) - h(a)) for a, b in _state_runs(result.epochs, state)]
+    for state, color in STATE_COLORS.items():
+        runs = [(h(a), h(b) - h(a)) for a, b in state_runs(result.epochs, state)]
         if runs:
-            top.broken_barh(runs, (_Y["Sleep / wake"] - 0.35, 0.7), color=color, lw=0)
+            top.broken_barh(runs, (LANE_Y["Sleep / wake"] - 0.35, 0.7), color=color, lw=0)
     window = settling_window_of(result)
     if window is not None and window[1] > window[0]:
         for ax in (top, bottom):
@@ -246,7 +255,7 @@ def figure_timeline(
             ax.axvline(h(onset), color="#333333", lw=0.8, ls="--")
         top.annotate(
             "asleep",
-            (h(onset), _Y["Sleep / wake"] + 0.42),
+            (h(onset), LANE_Y["Sleep / wake"] + 0.42),
             xytext=(3, 0),
             textcoords="offset points",
             fontsize=7,
@@ -254,7 +263,7 @@ def figure_timeline(
             color="#333333",
             annotation_clip=False,
         )
-    for a, b, _label in _artifact_spans(result):
+    for a, b, _label in artifact_spans(result):
         for ax in (top, bottom):
             ax.axvspan(
                 h(a),
@@ -266,7 +275,7 @@ def figure_timeline(
                 alpha=0.6,
             )
     for lane, leg in (("Left leg", "left"), ("Right leg", "right")):
-        le = _leg_events(ev, leg)
+        le = leg_events(ev, leg)
         kinds = movement_kind(le)
         for kind in ("twitch", "lm", "long_movement", "rhythmic"):
             sel = le[kinds == kind]
@@ -277,13 +286,13 @@ def figure_timeline(
             height = bar_h * (0.55 if kind == "twitch" else 1.0)
             top.broken_barh(
                 list(zip(x0, w, strict=True)),
-                (_Y[lane] - height / 2, height),
+                (LANE_Y[lane] - height / 2, height),
                 color=KIND_COLORS[kind],
                 lw=0,
             )
-    for a, b, _n in _plm_spans(ev):
+    for a, b, _n in plm_spans(ev):
         top.broken_barh(
-            [(h(a), max(h(b) - h(a), min_w))], (_Y["PLM series"] - 0.25, 0.5), color=PLM_COLOR
+            [(h(a), max(h(b) - h(a), min_w))], (LANE_Y["PLM series"] - 0.25, 0.5), color=PLM_COLOR
         )
     eps = result.episodes
     if len(eps):
@@ -291,13 +300,13 @@ def figure_timeline(
         w = np.maximum(h(eps["end_s"]) - x0, min_w * 2)
         top.broken_barh(
             list(zip(x0, w, strict=True)),
-            (_Y["Flagged"] - 0.25, 0.5),
+            (LANE_Y["Flagged"] - 0.25, 0.5),
             facecolor=EPISODE_COLOR,
             edgecolor="white",
             lw=0.3,
         )
-    top.set_yticks([_Y[n] for n in _LANES], list(_LANES), fontsize=8)
-    top.set_ylim(-0.6, len(_LANES) - 0.35)
+    top.set_yticks([LANE_Y[n] for n in LANES], list(LANES), fontsize=8)
+    top.set_ylim(-0.6, len(LANES) - 0.35)
     xmax = max(span_h, n_hours if n_hours - span_h < 0.25 else span_h)
     top.set_xlim(0, xmax)
     top.tick_params(axis="x", labelbottom=False, length=0)
@@ -331,7 +340,7 @@ def figure_timeline(
         Patch(color=PLM_COLOR, label="PLM series / PLMs"),
         Patch(color=EPISODE_COLOR, label="flagged episode"),
     ]
-    if _artifact_spans(result):
+    if artifact_spans(result):
         handles.append(
             Patch(facecolor="none", edgecolor=ARTIFACT_COLOR, hatch="////", label="artifact")
         )
@@ -481,306 +490,3 @@ def figure_png(fig: Figure, dpi: int = 200) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
-
-
-# --- Plotly --------------------------------------------------------------------------
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
-
-
-def figure_timeline_plotly(
-    result: NightResult, wall_clock_start: dt.datetime | None = None
-) -> PlotlyFigure:
-    """One night as an interactive Plotly figure: lanes as in :func:`figure_timeline`,
-    hover details on every movement, LMs and PLMs per hour beneath.
-
-    The x axis is wall-clock time when ``wall_clock_start`` (time of the first frame) is
-    given, else hours since the recording started. Movements are drawn as a few line
-    traces (one per leg and kind, segments separated by gaps), so a 10-hour night with
-    thousands of movements stays quick to draw.
-    """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    ev = result.events
-    first = night_first_s(result)
-    duration = float(result.summary.get("duration_s", 0.0))
-    min_vis = max(duration, 1.0) / 800
-
-    def xs(t: Sequence[float | None]) -> list[Any]:
-        if wall_clock_start is None:
-            return [None if v is None else (v - first) / 3600 for v in t]
-        return [None if v is None else wall_clock_start + dt.timedelta(seconds=v) for v in t]
-
-    def clock(t: float) -> str:
-        if wall_clock_start is None:
-            v = int(round(t - first))
-            return f"{v // 3600}:{v % 3600 // 60:02d}:{v % 60:02d}"
-        return (wall_clock_start + dt.timedelta(seconds=t)).strftime("%H:%M:%S")
-
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.05
-    )
-
-    def rects(spans: Sequence[tuple[float, float]], y: float, half: float) -> tuple[list, list]:
-        px: list[float | None] = []
-        py: list[float | None] = []
-        for a, b in spans:
-            px += [a, b, b, a, a, None]
-            py += [y - half, y - half, y + half, y + half, y - half, None]
-        return xs(px), py
-
-    for state, color in _STATE_COLORS.items():
-        name = _STATE_NAMES[state]
-        spans = _state_runs(result.epochs, state)
-        if not spans and state == "artifact":
-            continue
-        px, py = rects(spans, _Y["Sleep / wake"], 0.35)
-        fig.add_trace(
-            go.Scatter(
-                x=px,
-                y=py,
-                fill="toself",
-                fillcolor=color,
-                mode="lines",
-                line={"width": 0},
-                name=name,
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=1,
-        )
-    window = settling_window_of(result)
-    if window is not None and window[1] > window[0]:
-        x0, x1 = xs(list(window))
-        fig.add_vrect(
-            x0=x0,
-            x1=x1,
-            fillcolor=SETTLING_COLOR,
-            opacity=0.3,
-            line_width=0,
-            annotation_text="settling window",
-            annotation_position="inside top left",
-            annotation_font_size=10,
-        )
-    onset = result.summary.get("sleep_onset_s")
-    if onset is not None:
-        fig.add_vline(x=xs([onset])[0], line_dash="dash", line_width=1, line_color="#333333")
-    for a, b, label in _artifact_spans(result):
-        x0, x1 = xs([a, b])
-        fig.add_vrect(
-            x0=x0,
-            x1=x1,
-            fillcolor=ARTIFACT_COLOR,
-            opacity=0.25,
-            line_width=0,
-            annotation_text=label,
-            annotation_position="inside bottom left",
-            annotation_font_size=9,
-        )
-
-    # untrusted pose: a hatched band behind the movements of the leg's lane, one trace per
-    # leg and reason (the band's hover names the reason)
-    untrusted = untrusted_spans(result.summary)
-    for i, ((leg, reason), grp) in enumerate(untrusted.groupby(["leg", "reason"], sort=True)):
-        lane = "Left leg" if leg == "left" else "Right leg"
-        spans = list(zip(grp["start_s"], grp["end_s"], strict=True))
-        px, py = rects(spans, _Y[lane], 0.42)
-        total = float((grp["end_s"] - grp["start_s"]).sum())
-        when = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in spans[:3])
-        if len(spans) > 3:
-            when += f" and {len(spans) - 3} more"
-        fig.add_trace(
-            go.Scatter(
-                x=px,
-                y=py,
-                fill="toself",
-                fillcolor="rgba(127,127,127,0.18)",
-                fillpattern={
-                    "shape": "/",
-                    "fgcolor": UNTRUSTED_COLOR,
-                    "bgcolor": "rgba(127,127,127,0.18)",
-                    "size": 7,
-                    "solidity": 0.15,
-                },
-                mode="lines",
-                line={"width": 0},
-                name=UNTRUSTED_LABEL,
-                legendgroup="untrusted",
-                showlegend=i == 0,
-                hoveron="fills",
-                text=(
-                    f"{leg.capitalize()} leg not reliably seen — scored from motion<br>"
-                    f"why: {UNTRUSTED_REASONS.get(str(reason), str(reason))}<br>"
-                    f"{when} ({_minutes(total)} in all)"
-                ),
-                hoverinfo="text",
-            ),
-            row=1,
-            col=1,
-        )
-
-    shown: set[str] = set()
-    for lane, leg in (("Left leg", "left"), ("Right leg", "right")):
-        le = _leg_events(ev, leg)
-        kinds = movement_kind(le)
-        for kind in ("twitch", "lm", "long_movement", "rhythmic"):
-            sel = le[kinds == kind]
-            if len(sel) == 0:
-                continue
-            px2: list[float | None] = []
-            text: list[str | None] = []
-            for r in sel.itertuples(index=False):
-                end = max(float(r.end_s), float(r.start_s) + min_vis)
-                px2 += [float(r.start_s), end, None]
-                extra = ""
-                if bool(r.rhythmic):
-                    extra = f"<br>{r.pattern or 'rhythmic'} at {float(r.frequency_hz):.1f} Hz"
-                if pd.notna(r.plm_series):
-                    extra += f"<br>PLM series {int(r.plm_series)}"
-                t = (
-                    f"{KIND_LABELS[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
-                    f"{float(r.duration_s):.1f} s, {r.state}{extra}"
-                )
-                text += [t, t, None]
-            fig.add_trace(
-                go.Scatter(
-                    x=xs(px2),
-                    y=[_Y[lane] if v is not None else None for v in px2],
-                    mode="lines",
-                    line={"color": KIND_COLORS[kind], "width": 7 if kind == "twitch" else 14},
-                    name=KIND_LABELS[kind],
-                    legendgroup=kind,
-                    showlegend=kind not in shown,
-                    hovertext=text,
-                    hoverinfo="text",
-                    connectgaps=False,
-                ),
-                row=1,
-                col=1,
-            )
-            shown.add(kind)
-
-    series = _plm_spans(ev)
-    if series:
-        px3: list[float | None] = []
-        text3: list[str | None] = []
-        for a, b, n in series:
-            px3 += [a, max(b, a + min_vis), None]
-            t = f"PLM series: {n} LMs<br>{clock(a)}–{clock(b)}"
-            text3 += [t, t, None]
-        fig.add_trace(
-            go.Scatter(
-                x=xs(px3),
-                y=[_Y["PLM series"] if v is not None else None for v in px3],
-                mode="lines",
-                line={"color": PLM_COLOR, "width": 10},
-                name="PLM series",
-                hovertext=text3,
-                hoverinfo="text",
-            ),
-            row=1,
-            col=1,
-        )
-    eps = result.episodes
-    if len(eps):
-        px4: list[float | None] = []
-        text4: list[str | None] = []
-        for r in eps.itertuples(index=False):
-            px4 += [float(r.start_s), max(float(r.end_s), float(r.start_s) + 2 * min_vis), None]
-            t = (
-                f"{EPISODE_LABELS.get(str(r.kind), str(r.kind))}<br>"
-                f"{clock(float(r.start_s))}: {r.reason}"
-            )
-            text4 += [t, t, None]
-        fig.add_trace(
-            go.Scatter(
-                x=xs(px4),
-                y=[_Y["Flagged"] if v is not None else None for v in px4],
-                mode="lines",
-                line={"color": EPISODE_COLOR, "width": 10},
-                name="flagged episode",
-                hovertext=text4,
-                hoverinfo="text",
-            ),
-            row=1,
-            col=1,
-        )
-
-    hours = hourly_counts(result, wall_clock_start)
-    mid = ((hours["start_s"] + hours["end_s"]) / 2).tolist()
-    hover = [
-        f"{clock(float(a))}–{clock(float(b))}: {lm} LMs, {plm} PLMs, {tw} twitches, "
-        f"{sl:.0f} min asleep"
-        for a, b, lm, plm, tw, sl in zip(
-            hours["start_s"],
-            hours["end_s"],
-            hours["lms"],
-            hours["plms"],
-            hours["twitches"],
-            hours["sleep_min"],
-            strict=True,
-        )
-    ]
-    width = 0.8 if wall_clock_start is None else 0.8 * 3600 * 1000  # ms on a date axis
-    for col, name, color in (
-        ("lms", "LMs per hour", KIND_COLORS["lm"]),
-        ("plms", "PLMs per hour", PLM_COLOR),
-    ):
-        fig.add_trace(
-            go.Bar(
-                x=xs(mid),
-                y=hours[col],
-                width=width if col == "lms" else width * 0.55,
-                marker_color=color,
-                name=name,
-                hovertext=hover,
-                hoverinfo="text",
-                text=hours[col] if col == "lms" else None,
-                textposition="outside",
-            ),
-            row=2,
-            col=1,
-        )
-    fig.update_layout(
-        barmode="overlay",
-        height=520,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.02,
-            "x": 0,
-            "font": {"size": 11},
-            "bgcolor": "rgba(255,255,255,0)",
-        },
-        hovermode="closest",
-        plot_bgcolor="white",
-    )
-    fig.update_yaxes(
-        tickvals=[_Y[n] for n in _LANES],
-        ticktext=list(_LANES),
-        range=[-0.6, len(_LANES) - 0.4],
-        fixedrange=True,
-        showgrid=False,
-        row=1,
-        col=1,
-    )
-    top_count = max(1, int(hours["lms"].max()) if len(hours) else 1)
-    fig.update_yaxes(
-        title_text="LMs per hour",
-        range=[0, top_count * 1.3],
-        fixedrange=True,
-        gridcolor="#eeeeee",
-        row=2,
-        col=1,
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
-    fig.update_xaxes(
-        title_text="clock time" if wall_clock_start else "hours since the recording started",
-        row=2,
-        col=1,
-    )
-    return fig

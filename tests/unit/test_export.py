@@ -337,7 +337,7 @@ def _with_artifacts(r: NightResult) -> types.SimpleNamespace:
 
 
 def test_plotly_timeline_lanes_and_wall_clock(nights):
-    from pipeline.figures import figure_timeline_plotly
+    from pipeline.plotly_figures import figure_timeline_plotly
 
     r = nights[1].result
     start = dt.datetime(2025, 3, 3, 19, 40)

@@ -15,8 +15,9 @@ import pytest
 
 from detector.track import KEYPOINT_NAMES
 from pipeline.export import night_first_s
-from pipeline.figures import UNTRUSTED_LABEL, UNTRUSTED_REASONS, figure_timeline_plotly
+from pipeline.figures import UNTRUSTED_LABEL, UNTRUSTED_REASONS
 from pipeline.night import NightResult, night_score
+from pipeline.plotly_figures import figure_timeline_plotly
 from pipeline.simulate import simulate_plan, simulate_track
 
 START = dt.datetime(2024, 5, 1, 19, 30)

@@ -1,0 +1,121 @@
+"""What every page of the dashboard shares: the store and cached results, the night picker,
+wall-clock times, errors in plain words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+import streamlit as st
+
+from detector.errors import LegmoveError
+from pipeline.night import NightResult
+from pipeline.store import Night, Store, store_default_dir
+
+__all__ = [
+    "DISCLAIMER",
+    "cached_result",
+    "choose_night",
+    "data_dir",
+    "night_label",
+    "nights_done",
+    "optional_module",
+    "plain_error",
+    "result_of",
+    "result_version",
+    "store",
+    "wall_clock_start",
+]
+
+
+DISCLAIMER = "legmove is a screening and documentation aid, not a diagnosis."
+
+
+def optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def data_dir() -> str:
+    return str(store_default_dir())
+
+
+@st.cache_resource(show_spinner=False)
+def _store(folder: str) -> Store:
+    return Store(folder)
+
+
+def store() -> Store:
+    return _store(data_dir())
+
+
+def result_version(night: Night) -> str:
+    return f"{night.analysed}|{night.status}"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_result(folder: str, night_id: int, version: str) -> NightResult:
+    return _store(folder).result(night_id)
+
+
+def result_of(night: Night) -> NightResult:
+    """The night's saved result, cached per night id and result version."""
+    return cached_result(data_dir(), night.id, result_version(night))
+
+
+def wall_clock_start(night: Night) -> tuple[dt.datetime | None, str]:
+    """Clock time of the night's first frame and where it came from ('' when unknown)."""
+    recorded = getattr(night, "start_time", None)
+    if recorded is not None:
+        return recorded, "the video's recording time"
+    if night.in_bed:
+        hh, mm = (int(v) for v in night.in_bed.split(":"))
+        return dt.datetime.combine(night.night_date, dt.time(hh, mm)), "the in-bed time"
+    return None, ""
+
+
+def nights_done() -> list[Night]:
+    return [n for n in store().list_nights() if n.summary is not None]
+
+
+def night_label(n: Night) -> str:
+    return f"{n.label} · night of {n.night_date:%a %d %b %Y} (#{n.id})"
+
+
+def choose_night(nights: Sequence[Night]) -> Night | None:
+    """The night picker in the sidebar, shared by the pages that show one night; the choice
+    is kept in the URL (survives a reload). The newest night is chosen at first."""
+    if not nights:
+        return None
+    ids = [n.id for n in nights]
+    wanted = st.session_state.get("night_id") or _int(st.query_params.get("night"))
+    index = ids.index(wanted) if wanted in ids else len(ids) - 1
+    chosen = st.sidebar.selectbox(
+        "Night",
+        ids,
+        index=index,
+        format_func=lambda i: night_label(nights[ids.index(i)]),
+        key="night_pick",
+    )
+    st.session_state["night_id"] = chosen
+    st.query_params["night"] = str(chosen)
+    return nights[ids.index(chosen)]
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def plain_error(exc: BaseException) -> str:
+    """An error in plain words: legmove's own errors already say which file and what to do."""
+    if isinstance(exc, LegmoveError | ValueError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

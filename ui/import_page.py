@@ -1,0 +1,280 @@
+"""The Import page: add a night from uploaded files or files on this computer, start its
+analysis in the background and follow it (progress read from the store, so it survives a
+reload and a closed browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from detector.atomic import atomic_write
+from detector.errors import LegmoveError, VideoError
+from detector.video import video_probe
+from pipeline.analyze import night_plan_checked
+from pipeline.export import fmt_duration
+from pipeline.store import Night
+from ui.common import data_dir, night_label, optional_module, plain_error, store
+
+__all__ = [
+    "VIDEO_EXTENSIONS",
+    "add_night_from",
+    "job_progress",
+    "local_videos",
+    "page_import",
+    "safe_file_name",
+    "save_upload",
+    "section_jobs",
+    "start_analysis",
+]
+
+
+#: extensions taken from a folder of segment files
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".ts", ".mts", ".webm", ".3gp")
+_CHUNK = 16 * 1024 * 1024
+#: codecs FFmpeg uses to show text files as pictures: never a camera's video
+_TEXT_CODECS = {"ansi", "bintext", "xbin", "idf"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_file_name(name: str) -> str:
+    """An uploaded file's name made safe to write: no folders, no leading dots, plain
+    characters, not too long; ``upload.mp4`` when nothing is left."""
+    base = re.split(r"[\\/]", str(name))[-1]
+    base = _UNSAFE.sub("_", base).strip(" .")
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem, ext = stem[:100].strip(" ."), ext[:10]
+    if not stem:
+        return "upload.mp4" if not ext else f"upload.{ext}"
+    return f"{stem}.{ext}" if ext else stem
+
+
+def save_upload(uploaded: Any, folder: Path) -> Path:
+    """Write one uploaded file into ``folder`` in pieces (never whole in memory)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / safe_file_name(getattr(uploaded, "name", "upload.mp4"))
+    n = 2
+    while target.exists():
+        target = target.with_name(f"{target.stem}-{n}{target.suffix}")
+        n += 1
+    uploaded.seek(0)
+    # a crash mid-upload must not leave a truncated video under the real name
+    with atomic_write(target) as fh:
+        while chunk := uploaded.read(_CHUNK):
+            fh.write(chunk)
+    return target
+
+
+def local_videos(text: str) -> tuple[list[Path], list[str]]:
+    """Video files named in ``text`` (one path per line; a folder gives its video files in
+    name order) and the problems found, in plain words."""
+    paths: list[Path] = []
+    problems: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().strip('"').strip("'")
+        if not line:
+            continue
+        p = Path(line).expanduser()
+        if p.is_dir():
+            found = sorted(
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in VIDEO_EXTENSIONS
+            )
+            if not found:
+                problems.append(
+                    f"{p}: no video files in this folder (looked for {', '.join(VIDEO_EXTENSIONS)})"
+                )
+            paths += found
+        elif p.is_file():
+            paths.append(p)
+        else:
+            problems.append(f"{p}: no such file or folder — check the path")
+    return paths, problems
+
+
+def add_night_from(paths: Sequence[Path], label: str, day: dt.date, in_bed: dt.time | None) -> int:
+    """Probe every file, place them on one night, add the night to the store; return its id.
+
+    Raises VideoError / StoreError / ValueError naming the file and the problem.
+    """
+    if not label.strip():
+        raise ValueError("give the child's name (or another label) for this night")
+    if not paths:
+        raise ValueError("choose at least one video file")
+    problems = []
+    for p in paths:
+        try:
+            info = video_probe(p)
+        except VideoError as exc:
+            problems.append(str(exc))
+            continue
+        if info.codec in _TEXT_CODECS:
+            # FFmpeg's tty demuxer shows any text file as "video"; detector.video accepts it
+            problems.append(
+                f"{p}: not a video file (it holds text) — give the video of the night "
+                "(e.g. .mp4, .mkv, .avi)"
+            )
+    if problems:
+        raise ValueError("\n\n".join(problems))
+    segments = night_plan_checked(list(paths))
+    return store().add_night(label.strip(), day, segments, in_bed=in_bed)
+
+
+def start_analysis(night_id: int) -> str | None:
+    """Start the night's analysis as a background job; return an error text or None."""
+    jobs = optional_module("pipeline.jobs")
+    if jobs is None or not hasattr(jobs, "job_start_background"):
+        return "background analysis is not available in this version (pipeline.jobs is missing)"
+    try:
+        jobs.job_start_background(store(), night_id)
+    except (LegmoveError, OSError, ValueError) as exc:
+        return plain_error(exc)
+    return None
+
+
+def job_progress(night: Night) -> tuple[float | None, str, str]:
+    """(fraction done or None, words, job state) of a night's analysis, read from the store."""
+    jobs = optional_module("pipeline.jobs")
+    if jobs is None or not hasattr(jobs, "job_status"):
+        return None, "waiting for the analysis", night.status
+    try:
+        status = jobs.job_status(store(), night.id)
+    except LegmoveError as exc:
+        return None, plain_error(exc), night.status
+    state = str(status.state)
+    stage = {"extract": "finding the legs in the video", "score": "scoring the night"}.get(
+        str(status.stage), "analysing"
+    )
+    if state == "pending":
+        words = "waiting to start"
+    elif state == "interrupted":
+        words = "stopped before it finished — resume it to go on from where it stopped"
+    elif state == "failed":
+        words = f"failed — {status.error or 'no reason recorded'}"
+    else:
+        words = stage
+        if status.chunks_total:
+            words += f" · part {min(status.chunks_done + 1, status.chunks_total)} of "
+            words += f"{status.chunks_total}"
+        eta = status.eta_s
+        if eta is not None and math.isfinite(eta):
+            words += f" · about {fmt_duration(max(60.0, eta))} left"
+        elif state == "running":
+            words += " · estimating the time left…"
+    return float(status.fraction), words, state
+
+
+def page_import() -> None:
+    st.header("Import a night")
+    st.write(
+        "Add last night's recording — one video file, or the several segment files a "
+        "monitor writes per night. The analysis runs in the background: you can close this "
+        "page and come back."
+    )
+    c1, c2, c3 = st.columns([2, 1, 1])
+    label = c1.text_input("Child's name (or a label)", key="imp_label")
+    day = c2.date_input(
+        "Night of (the evening's date)",
+        value=dt.date.today() - dt.timedelta(days=1),
+        key="imp_date",
+        format="YYYY-MM-DD",
+    )
+    in_bed = c3.time_input("In bed at (optional)", value=None, key="imp_bed", step=300)
+    up_tab, local_tab = st.tabs(["Upload video files", "Files on this computer"])
+    with up_tab:
+        files = st.file_uploader(
+            "Video file(s) of one night",
+            accept_multiple_files=True,
+            key="imp_files",
+            help="The upload is kept in memory until it is saved to the data folder: for a "
+            "night of several GB, 'Files on this computer' is lighter (no copy is made).",
+        )
+        if st.button("Add and analyse", key="imp_upload_go", type="primary", disabled=not files):
+            _import_uploads(files or [], label, day, in_bed)
+    with local_tab:
+        text = st.text_area(
+            "Paths of the video files, or of the folder holding them (one per line)",
+            key="imp_paths",
+            placeholder="/home/me/Videos/monitor/2024-05-01",
+        )
+        if st.button("Add and analyse", key="imp_local_go", type="primary"):
+            paths, problems = local_videos(text)
+            if problems:
+                st.error("\n\n".join(problems))
+            else:
+                _import_and_start(paths, label, day, in_bed)
+    st.divider()
+    section_jobs()
+
+
+def _import_uploads(files: Sequence[Any], label: str, day: dt.date, in_bed: dt.time | None) -> None:
+    folder = (
+        Path(data_dir())
+        / "videos"
+        / f"upload-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    )
+    try:
+        with st.spinner("Saving the upload…"):
+            paths = [save_upload(f, folder) for f in files]
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        st.error(
+            f"{folder}: could not save the upload ({exc.strerror}) — check the free disk space"
+        )
+        return
+    if _import_and_start(paths, label, day, in_bed) is None:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing added: keep no copy
+
+
+def _import_and_start(
+    paths: Sequence[Path], label: str, day: dt.date, in_bed: dt.time | None
+) -> int | None:
+    try:
+        with st.spinner("Checking the video files…"):
+            night_id = add_night_from(paths, label, day, in_bed)
+    except (LegmoveError, ValueError) as exc:
+        st.error(f"Nothing was added.\n\n{plain_error(exc)}")
+        return None
+    problem = start_analysis(night_id)
+    if problem:
+        st.warning(f"Night #{night_id} was added, but its analysis did not start: {problem}")
+    else:
+        st.success(f"Night #{night_id} added — analysing it in the background.")
+    st.session_state["night_id"] = night_id
+    return night_id
+
+
+@st.fragment(run_every=3.0)
+def section_jobs() -> None:
+    """Analyses waiting, running, stopped or failed, with progress read from the store (so it
+    survives a reload and a closed browser); refreshed every few seconds."""
+    nights = [n for n in store().list_nights() if n.status != "done"]
+    st.subheader("Analyses")
+    if not nights:
+        st.caption("No analysis waiting or running.")
+        return
+    for n in nights:
+        frac, words, state = job_progress(n)
+        st.write(f"**{night_label(n)}** — {words}")
+        if state == "failed":
+            st.error(f"{night_label(n)}: the analysis failed — {n.error or 'no reason recorded'}")
+        else:
+            st.progress(frac or 0.0, text=f"{100 * (frac or 0):.0f} %")
+        if state in ("failed", "interrupted", "pending"):
+            label = (
+                "Try again" if state == "failed" else "Start" if state == "pending" else "Resume"
+            )
+            if st.button(label, key=f"restart_{n.id}"):
+                problem = start_analysis(n.id)
+                if problem:
+                    st.error(problem)
+                else:
+                    st.rerun()
