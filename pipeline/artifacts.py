@@ -11,11 +11,12 @@ two leg regions, and from the keypoints:
 - ``lighting_change``: a one-frame change of the whole picture far above anything around
   it (lights switched, day/infrared mode);
 - ``cover``: leg-region motion in both leg regions across which both legs go out of the
-  pose model's view *for good*, or come into it: their keypoints visible (the model's own
-  visibility at least ``min_visibility``) over ``cover_window_s`` on one side and not
-  visible on the other. A blanket or sleep sack put over the legs or taken off does that
-  (and so may the baby turning over); a leg movement does not — the legs are as visible
-  after it as before. The motion is the cover's, not a leg movement. (Visibility, not
+  pose model's plain view *for good*, or come into it: their keypoints in plain view (the
+  model's own visibility at least ``min_visibility`` + 0.2, where
+  :mod:`pipeline.quality`'s visibility check is fully satisfied) over ``cover_window_s``
+  on one side and not on the other. A blanket or sleep sack put over the legs or taken
+  off does that (and so may the baby turning over); a leg movement does not — the legs
+  are as visible after it as before. The motion is the cover's, not a leg movement. (Visibility, not
   pose *trust*: a real movement can end in a pose the model gets wrong for a while — left
   and right swapped — which quality distrusts but which stays visible.)
 
@@ -75,6 +76,9 @@ ARTIFACT_REASONS = {
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _JUMP_LAG_S = 0.25  # the torso-jump window (artifact_torso_jump_bl is per this lag)
 _SHIFT_BL = 0.05  # torso displaced this much across a span: the camera (or the baby) moved
+_PLAIN_VIEW = 0.2  # visibility this far above min_visibility: in plain view (quality's
+# visibility factor is fully plausible from there; under a blanket MediaPipe reports legs
+# anywhere from 0.1 to just above min_visibility)
 
 
 def _leg_box_areas(track: NightTrack, min_visibility: float) -> np.ndarray:
@@ -198,7 +202,8 @@ def _spans(mask: np.ndarray, t: np.ndarray, fs: float, gap_s: float) -> list[tup
 
 
 def _legs_visible(track: NightTrack, min_visibility: float) -> np.ndarray:
-    """(N, 2) True where a leg's hip, knee and ankle are all found with the visibility."""
+    """(N, 2) True where a leg's hip, knee and ankle are all found with at least
+    ``min_visibility``."""
     out = np.zeros((track.n_frames, 2), dtype=bool)
     for li, leg in enumerate(("left", "right")):
         names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
@@ -316,7 +321,7 @@ def artifacts_detect(
     for a, b in _spans(spike, t, fs, settings.artifact_gap_s):
         rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "lighting_change"})
 
-    visible = _legs_visible(track, settings.min_visibility)
+    visible = _legs_visible(track, settings.min_visibility + _PLAIN_VIEW)
     for a, b in _cover_changes(visible, t, l_exc, leg_level, fs, settings):
         rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "cover"})
 
