@@ -48,9 +48,13 @@ from pipeline.figures import (
     figure_trend,
     plm_reference_per_h,
 )
+from pipeline.report_content import STATUS_ORDER, episodes_for_review, methods_paragraph
+from pipeline.report_layout import ALERT, GREY, INK, ReportPDF
 from pipeline.settings import Settings
 
-__all__ = ["SCREENING_STATEMENT", "report_pdf", "methods_paragraph", "episodes_for_review"]
+# methods_paragraph and episodes_for_review (pipeline.report_content) are part of the
+# report's API: what the PDF says, as data
+__all__ = ["SCREENING_STATEMENT", "episodes_for_review", "methods_paragraph", "report_pdf"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,19 +62,10 @@ SCREENING_STATEMENT = (
     "Screening aid, not a diagnosis. legmove estimates leg movements and sleep from "
     "home video; it is not a sleep study (polysomnography)."
 )
-_FOOTER = "legmove — a screening aid, not a diagnosis."
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-_INK = (30, 30, 30)
-_GREY = (105, 105, 105)
-_ALERT = (190, 60, 0)
-_BOX = (243, 245, 248)
-_WARN_FILL = (255, 246, 204)
-_MARGIN = 14.0
-
-_STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
 _STATUS_TEXT = {"confirm": "confirmed", "": "not reviewed", "reject": "rejected"}
 #: height range of the trend chart on page 1 (mm)
 _TREND_MIN_MM, _TREND_MAX_MM = 62.0, 86.0
@@ -94,249 +89,7 @@ def _num(x: float | None, nd: int = 1) -> str:
     return "—" if x is None else f"{x:.{nd}f}"
 
 
-def _font_dir() -> Path:
-    import matplotlib
-
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
-# --- content helpers (plain data, tested without a PDF) --------------------------------
-
-
-def methods_paragraph(summary: dict[str, Any]) -> str:
-    """The methods text of one night: ``summary['methods']`` when present, else
-    ``pipeline.methods.methods_text(summary)`` when that module exists, else a short
-    paragraph built here from ``summary['settings']`` and ``summary['versions']``."""
-    if summary.get("methods"):
-        return str(summary["methods"])
-    try:
-        from pipeline.methods import methods_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return _methods_fallback(summary)
-    try:
-        return str(methods_text(summary))
-    except Exception as exc:  # the report must still be made; say so in the log
-        logger.warning("methods_text failed (%s); using the short methods paragraph", exc)
-        return _methods_fallback(summary)
-
-
-def _methods_fallback(summary: dict[str, Any]) -> str:
-    """A short methods paragraph from ``summary['settings']`` and ``summary['versions']``."""
-    st = summary.get("settings") or {}
-    v = summary.get("versions") or {}
-
-    def g(k: str, default: float) -> float:
-        return float(st.get(k, default))
-
-    return (
-        "Leg movements were found in the video by tracking hip, knee and ankle positions "
-        f"(pose model: {v.get('pose_model', 'unknown')}) and, where the pose was unreliable, "
-        "image motion over each leg. A movement starts when a leg's speed rises above "
-        f"{g('onset_k', 6):g}× its resting noise and ends at the start of at least "
-        f"{g('offset_min_s', 0.5):g} s below {g('offset_k', 4):g}× (after the AASM onset/offset "
-        f"rule). Movements shorter than {g('lm_min_s', 0.5):g} s are twitches (normal in "
-        f"infant active sleep, not counted). A leg movement (LM) lasts {g('lm_min_s', 0.5):g}–"
-        f"{g('lm_max_s', 10):g} s on one leg or up to {g('bilateral_lm_max_s', 15):g} s when "
-        f"both legs move together (movements less than {g('bilateral_gap_s', 0.5):g} s apart "
-        "are merged, WASM 2016); longer ones are long movements. A PLM series is at least "
-        f"{g('plm_min_count', 4):g} consecutive LMs with onset-to-onset intervals of "
-        f"{g('plm_min_interval_s', 10):g}–{g('plm_max_interval_s', 90):g} s (AASM, WASM). "
-        "Sleep and wake were scored actigraphy-style from whole-body movement in "
-        f"{g('epoch_s', 15):g}-s epochs (Sadeh; Galland 2012); sleep onset is the start of "
-        f"the first sleep period of at least {g('sleep_onset_min_s', 300) / 60:g} min, an "
-        f"awakening is a wake period of at least {g('wake_min_s', 60):g} s after sleep "
-        f"onset, and the settling window is the {g('settling_window_s', 1800) / 60:g} min "
-        "before sleep onset. The PLMS index is the number of PLMs during sleep per hour of "
-        f"sleep; above {g('plm_index_abnormal_per_h', 5):g}/h is abnormal in children (AASM). "
-        "Rhythmic movements are movements of at least "
-        f"{g('rhythm_min_cycles', 3):g} cycles at {g('rhythm_fmin_hz', 0.5):g}–"
-        f"{g('rhythm_fmax_hz', 4):g} Hz (cycling when the legs alternate, kicking otherwise). "
-        f"Software: legmove {v.get('legmove', 'unknown')}."
-    )
-
-
-def _reviews(night: NightRecord) -> pd.DataFrame:
-    r = night.reviews.copy().reset_index(drop=True)
-    for col, default in (("note", ""), ("matched", True), ("verdict", "")):
-        if col not in r:
-            r[col] = default
-    r["verdict"] = r["verdict"].fillna("").astype(str)
-    r["note"] = r["note"].fillna("").astype(str)
-    r["matched"] = r["matched"].fillna(False).astype(bool)
-    return r
-
-
-def _match(r: Any, eps: pd.DataFrame) -> int | None:
-    """Index in ``eps`` of the episode review ``r`` carries over to: one of the same kind
-    that overlaps or touches it, else one of another kind overlapping at least half of the
-    longer of the two; same kind first, then the longest overlap."""
-    best: tuple[tuple[int, float], int] | None = None
-    r0, r1 = float(r.start_s), float(r.end_s)
-    for i, e in enumerate(eps.itertuples(index=False)):
-        e0, e1 = float(e.start_s), float(e.end_s)
-        ov = min(e1, r1) - max(e0, r0)
-        same = str(e.kind) == str(r.kind)
-        if not ((same and ov >= 0) or (ov > 0 and ov >= 0.5 * max(e1 - e0, r1 - r0))):
-            continue
-        rank = (0 if same else 1, -ov)
-        if best is None or rank < best[0]:
-            best = (rank, i)
-    return None if best is None else best[1]
-
-
-def episodes_for_review(night: NightRecord) -> pd.DataFrame:
-    """The night's flagged episodes with their review, in report order.
-
-    Columns: ``start_s, end_s, kind, reason, verdict ('confirm', 'reject' or ''), note,
-    matched``. A review belongs to the episode its ``episode`` number names (as the store
-    matched it), else to the one it overlaps (see :func:`_match`); the latest review of an
-    episode wins. Rows: confirmed, then not reviewed, then rejected (each in the episode
-    table's own order of importance), then reviews that no current episode matches
-    (``matched`` False), which are kept, never dropped.
-    """
-    eps = night.result.episodes.reset_index(drop=True)
-    rev = _reviews(night)
-    latest: dict[int, int] = {}  # episode index -> review row
-    orphans: list[int] = []
-    for k, r in enumerate(rev.itertuples(index=False)):
-        idx: int | None = None
-        if r.matched:
-            num = getattr(r, "episode", None)
-            if num is not None and not pd.isna(num) and 1 <= int(num) <= len(eps):
-                idx = int(num) - 1
-            else:
-                idx = _match(r, eps)
-        if idx is None:
-            orphans.append(k)
-        else:
-            latest[idx] = k  # rows are oldest first: the latest wins
-    rows: list[dict[str, Any]] = []
-    for i, e in enumerate(eps.itertuples(index=False)):
-        verdict, note = "", ""
-        if i in latest:
-            verdict = str(rev.at[latest[i], "verdict"])
-            note = str(rev.at[latest[i], "note"])
-        verdict = verdict if verdict in _STATUS_ORDER else ""
-        rows.append(
-            {
-                "start_s": float(e.start_s),
-                "end_s": float(e.end_s),
-                "kind": str(e.kind),
-                "reason": str(e.reason),
-                "verdict": verdict,
-                "note": note,
-                "matched": True,
-                "_o": (_STATUS_ORDER[verdict], i),
-            }
-        )
-    rows.sort(key=lambda r: tuple(r["_o"]))
-    for k in orphans:
-        r = rev.iloc[k]
-        rows.append(
-            {
-                "start_s": float(r["start_s"]),
-                "end_s": float(r["end_s"]),
-                "kind": str(r["kind"]),
-                "reason": "review from an earlier analysis; no episode flagged here now",
-                "verdict": str(r["verdict"]) if r["verdict"] in _STATUS_ORDER else "",
-                "note": str(r["note"]),
-                "matched": False,
-                "_o": (3, k),
-            }
-        )
-    cols = ["start_s", "end_s", "kind", "reason", "verdict", "note", "matched"]
-    return pd.DataFrame(rows, columns=[*cols, "_o"])[cols]
-
-
-# --- the PDF --------------------------------------------------------------------------
-
-
-class _Report(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self._footer_text = footer_text
-        d = _font_dir()
-        self.add_font("DejaVu", "", d / "DejaVuSans.ttf")
-        self.add_font("DejaVu", "B", d / "DejaVuSans-Bold.ttf")
-        self.add_font("DejaVu", "I", d / "DejaVuSans-Oblique.ttf")
-        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
-        self.set_auto_page_break(True, margin=18)
-        self.set_text_color(*_INK)
-
-    @property
-    def width(self) -> float:
-        return float(self.w - self.l_margin - self.r_margin)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_draw_color(200, 200, 200)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-        self.set_font("DejaVu", "", 7.5)
-        self.set_text_color(*_GREY)
-        self.cell(self.width * 0.8, 6, f"{_FOOTER}  {self._footer_text}")
-        self.cell(self.width * 0.2, 6, f"page {self.page_no()} of {{nb}}", align="R")
-        self.set_text_color(*_INK)
-
-    def font(self, size: float, style: str = "", color: tuple[int, int, int] = _INK) -> None:
-        self.set_font("DejaVu", style, size)
-        self.set_text_color(*color)
-
-    def heading(self, text: str, size: float = 16) -> None:
-        self.font(size, "B")
-        self.multi_cell(self.width, size * 0.5, text, align="L", new_x=XPos.LMARGIN)
-
-    def para(self, text: str, size: float = 9, style: str = "", gap: float = 1.5) -> None:
-        self.font(size, style)
-        self.multi_cell(self.width, size * 0.47, text, align="L", new_x=XPos.LMARGIN)
-        self.ln(gap)
-
-    def statement_box(self, text: str) -> None:
-        self.font(10, "B")
-        self.set_fill_color(*_WARN_FILL)
-        self.set_draw_color(214, 180, 0)
-        self.multi_cell(
-            self.width, 5.5, text, border=1, fill=True, align="L", padding=3, new_x=XPos.LMARGIN
-        )
-        self.set_draw_color(190, 190, 190)
-        self.ln(3)
-
-    def key_boxes(self, boxes: Sequence[tuple[str, str, str, str, bool]], h: float = 24) -> None:
-        """Boxes of (label, value, unit, small print, alert) in one row."""
-        gap = 3.0
-        w = (self.width - gap * (len(boxes) - 1)) / len(boxes)
-        x0, y0 = self.l_margin, self.get_y()
-        if y0 + h > self.page_break_trigger:
-            self.add_page()
-            y0 = self.get_y()
-        for i, (label, value, unit, small, alert) in enumerate(boxes):
-            x = x0 + i * (w + gap)
-            self.set_fill_color(*_BOX)
-            self.rect(x, y0, w, h, style="F")
-            self.set_xy(x + 2.5, y0 + 2)
-            self.font(8, "", _GREY)
-            self.cell(w - 5, 4, label)
-            self.set_xy(x + 2.5, y0 + 6.5)
-            self.font(9, "", _GREY)
-            uw = self.get_string_width(unit) + 1 if unit else 0.0
-            size = 19.0
-            self.font(size, "B", _ALERT if alert else _INK)
-            while size > 10 and self.get_string_width(value) + 1.5 + uw > w - 5:
-                size -= 1
-                self.font(size, "B", _ALERT if alert else _INK)
-            vw = self.get_string_width(value) + 1.5
-            self.cell(vw, 9, value)
-            self.font(9, "", _GREY)
-            self.cell(uw, 10, unit)
-            self.set_xy(x + 2.5, y0 + h - 8.5)
-            self.font(7.5, "", _ALERT if alert else _GREY)
-            self.multi_cell(w - 5, 3.3, small, align="L", new_x=XPos.LMARGIN)
-        self.set_xy(x0, y0 + h + 4)
-
-    def figure(self, png: bytes, w: float, h: float) -> None:
-        if self.get_y() + h > self.page_break_trigger:
-            self.add_page()
-        self.image(png, x=self.l_margin, w=w, h=h)
-        self.ln(2)
+# --- the PDF pages ---------------------------------------------------------------
 
 
 def _median(xs: Sequence[float | None]) -> float | None:
@@ -344,11 +97,11 @@ def _median(xs: Sequence[float | None]) -> float | None:
     return statistics.median(vals) if vals else None
 
 
-def _page_summary(pdf: _Report, nights: list[NightRecord], notes: list[Note]) -> None:
+def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) -> None:
     pdf.add_page()
     labels = sorted({n.label for n in nights})
     pdf.heading("Leg movements at night", 20)
-    pdf.font(12, "", _GREY)
+    pdf.font(12, "", GREY)
     pdf.cell(pdf.width, 7, "Report for the pediatrician", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     who = ", ".join(labels)
@@ -448,7 +201,7 @@ def _page_summary(pdf: _Report, nights: list[NightRecord], notes: list[Note]) ->
             alert = pi is not None and pi > ref
             for i, txt in enumerate(cells):
                 is_pi = i == len(cells) - 3
-                style = FontFace(emphasis="BOLD", color=_ALERT) if is_pi and alert else None
+                style = FontFace(emphasis="BOLD", color=ALERT) if is_pi and alert else None
                 row.cell(txt, style=style)
     pdf.ln(1)
     pdf.para(
@@ -560,7 +313,7 @@ def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str,
     ]
 
 
-def _page_night(pdf: _Report, n: NightRecord, notes: list[Note], episodes_link: int) -> None:
+def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link: int) -> None:
     pdf.add_page()
     s = n.result.summary
     ref = plm_reference_per_h(s)
@@ -591,7 +344,7 @@ def _page_night(pdf: _Report, n: NightRecord, notes: list[Note], episodes_link: 
         pdf.para("Notes: " + "; ".join(x.text for x in mine), 8.5, gap=0.5)
     rev = episodes_for_review(n)
     cur = rev[rev["matched"].astype(bool)]
-    counts = {k: int((cur["verdict"] == k).sum()) for k in _STATUS_ORDER}
+    counts = {k: int((cur["verdict"] == k).sum()) for k in STATUS_ORDER}
     pdf.ln(1)
     if len(cur) == 0:
         pdf.para("Nothing flagged for review this night.", 9, "B")
@@ -606,7 +359,7 @@ def _page_night(pdf: _Report, n: NightRecord, notes: list[Note], episodes_link: 
     hidden = int(n.result.summary.get("episodes_not_listed") or 0)
     if hidden:
         pdf.write(4.5, f"{hidden} more of lower priority were not listed. ")
-    pdf.font(9, "", _GREY)
+    pdf.font(9, "", GREY)
     pdf.write(4.5, "The most important below; all of them in ")
     pdf.write(4.5, "“Flagged episodes to watch”", link=episodes_link)
     pdf.write(4.5, " after the night pages.")
@@ -617,7 +370,7 @@ def _page_night(pdf: _Report, n: NightRecord, notes: list[Note], episodes_link: 
         _episode_table(pdf, n, top.iloc[:k])
 
 
-def _page_episodes(pdf: _Report, nights: list[NightRecord], link: int) -> None:
+def _page_episodes(pdf: ReportPDF, nights: list[NightRecord], link: int) -> None:
     pdf.add_page()
     pdf.set_link(link, page=pdf.page_no())
     pdf.heading("Flagged episodes to watch", 15)
@@ -664,7 +417,7 @@ def _episode_cells(n: NightRecord, r: Any) -> list[str]:
     ]
 
 
-def _rows_that_fit(pdf: _Report, n: NightRecord, rev: pd.DataFrame, avail_mm: float) -> int:
+def _rows_that_fit(pdf: ReportPDF, n: NightRecord, rev: pd.DataFrame, avail_mm: float) -> int:
     """How many leading rows of ``rev`` fit as an episode table in ``avail_mm`` of height."""
     scale = pdf.width / sum(_EP_WIDTHS)
     pdf.font(8)
@@ -703,7 +456,7 @@ def _episode_table(pdf: FPDF, n: NightRecord, rev: pd.DataFrame) -> None:
         for hd in ("Review", "Time", "Length", "What", "Why it was flagged", "Note"):
             row.cell(hd)
         for r in rev.itertuples(index=False):
-            color = {"confirm": _ALERT, "reject": _GREY}.get(r.verdict, _INK)
+            color = {"confirm": ALERT, "reject": GREY}.get(r.verdict, INK)
             style = FontFace(color=color, emphasis="BOLD" if r.verdict == "confirm" else "")
             row = table.row()
             for i, text in enumerate(_episode_cells(n, r)):
@@ -714,7 +467,7 @@ def _length(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else fmt_duration(seconds)
 
 
-def _page_methods(pdf: _Report, nights: list[NightRecord]) -> None:
+def _page_methods(pdf: ReportPDF, nights: list[NightRecord]) -> None:
     pdf.add_page()
     pdf.heading("Methods", 15)
     pdf.ln(1)
@@ -789,7 +542,7 @@ def report_pdf(nights: Sequence[NightRecord], notes: Sequence[Note], path: str |
     ns = nights_sorted(nights)
     nts = sorted(notes, key=lambda n: n.date)
     labels = ", ".join(sorted({n.label for n in ns}))
-    pdf = _Report(f"{labels}, {_date_range(ns)}")
+    pdf = ReportPDF(f"{labels}, {_date_range(ns)}")
     pdf.set_title(f"legmove report: {labels}, {_date_range(ns)}")
     pdf.set_author("legmove")
     pdf.set_creator(f"legmove {_version()}")

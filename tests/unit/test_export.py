@@ -319,7 +319,8 @@ def test_episodes_for_review_order_and_unmatched():
 
 
 def test_methods_paragraph_prefers_the_summary_text():
-    from pipeline.report import _methods_fallback, methods_paragraph
+    from pipeline.report import methods_paragraph
+    from pipeline.report_content import _methods_fallback
 
     r = _hand_result()
     assert methods_paragraph({**r.summary, "methods": "Scored by hand."}) == "Scored by hand."
