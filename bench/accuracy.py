@@ -65,10 +65,11 @@ class SceneScore:
         return bool(ok)
 
 
-def scene_video(name: str, cache: Path) -> Path:
-    """The rendered preset (rendered once, then reused while the preset's script is unchanged)."""
-    video = cache / f"{name}.mp4"
-    scene = synth_preset(name)
+def scene_video(name: str, cache: Path, seed: int = 0) -> Path:
+    """The rendered preset (rendered once, then reused while the preset's script is unchanged);
+    another ``seed`` (random wiggles, twitches, colours, noise) is cached as NAME-seedN.mp4."""
+    video = cache / (f"{name}.mp4" if seed == 0 else f"{name}-seed{seed}.mp4")
+    scene = synth_preset(name, seed=seed)
     summary = truth_dir_for(video) / "summary.json"
     fresh = video.is_file() and summary.is_file()
     if fresh:  # a cache rendered from an older version of the preset is rendered again

@@ -8,6 +8,7 @@ on the same rendered presets and the same full analysis as ``bench/accuracy.py``
     python bench/pose_spans.py                  # render (cached), analyse, score
     python bench/pose_spans.py --rescore        # re-score the tracks saved by an earlier run
     python bench/pose_spans.py --markdown       # table for docs/BENCHMARKS.md
+    python bench/pose_spans.py --seed 1 blanket prone   # other renders of some scenes
 
 Conditions and where their spans come from (the scene's truth, never the analysis):
 
@@ -216,6 +217,7 @@ def table(scores: list[SpanScore], markdown: bool = False) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("scenes", nargs="*", help="only the conditions of these scenes (default: all)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/legmove-bench/scenes"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/legmove-bench/results"))
     ap.add_argument(
@@ -224,12 +226,26 @@ def main(argv: list[str] | None = None) -> int:
         help="re-score the tracks saved in --out by an earlier run (no video decoding)",
     )
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="render the presets with this seed (another draw of wiggles, twitches, colours "
+        "and noise; the scripted movements stay); cached as NAME-seedN.mp4, results in "
+        "--out/NAME-seedN",
+    )
     args = ap.parse_args(argv)
+    known = {name for _, name, _ in CONDITIONS}
+    unknown = [n for n in args.scenes if n not in known]
+    if unknown:
+        ap.error(f"no condition uses {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
     scores = []
     done: set[str] = set()
     for condition, name, rule in CONDITIONS:
-        video = scene_video(name, args.cache)
-        out = args.out / name
+        if args.scenes and name not in args.scenes:
+            continue
+        video = scene_video(name, args.cache, args.seed)
+        out = args.out / (name if args.seed == 0 else f"{name}-seed{args.seed}")
         if name not in done:
             t0 = time.perf_counter()
             if args.rescore:
