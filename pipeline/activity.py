@@ -15,6 +15,7 @@ import numpy as np
 from detector.track import NightTrack
 from pipeline.quality import (
     LEGS,
+    PLAIN_VIEW_MARGIN,
     body_length_px,
     leg_kinematics,
     level_thresholds,
@@ -46,6 +47,9 @@ class LegActivity:
     whole_motion: np.ndarray  # (M,) whole-frame motion energy
     body_length_px: float
     thresholds: dict[str, float]
+    # bool (2, M): the leg out of the pose model's plain view (its hip, knee or ankle below
+    # min_visibility + PLAIN_VIEW_MARGIN: covered, or too dark to be seen); None: not known
+    unseen: np.ndarray | None = None
 
 
 def activity_compute(
@@ -76,6 +80,7 @@ def activity_compute(
     extension = np.full((2, len(grid)), np.nan)
     speed_out = np.full((2, len(grid)), np.nan)
     motion_out = np.zeros((2, len(grid)))
+    unseen = np.zeros((2, len(grid)), dtype=bool)
     thresholds: dict[str, float] = {}
     whole = signal_resample(track.t_s, track.motion_of("whole"), grid, gap)
     whole = np.nan_to_num(whole, nan=0.0)
@@ -83,9 +88,8 @@ def activity_compute(
     for li, leg in enumerate(LEGS):
         names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
         kp = np.stack([track.kp(n) for n in names], axis=1).astype(np.float64)  # (N,3,2)
-        vis_ok = (
-            np.stack([track.vis(n) for n in names], axis=1).min(axis=1) >= settings.min_visibility
-        )
+        vis_min = np.nan_to_num(np.stack([track.vis(n) for n in names], axis=1).min(axis=1))
+        vis_ok = vis_min >= settings.min_visibility
         ok = vis_ok & trust[:, li]
         kp_g, speed = leg_kinematics(track, kp, ok, grid, fs, bl, settings)
         good = np.isfinite(speed)
@@ -118,6 +122,9 @@ def activity_compute(
             good, (off_pose - base) / (on_pose - base), (off_mot - mbase) / (on_mot - mbase)
         )
         from_pose[li] = good
+        plain = (vis_min >= settings.min_visibility + PLAIN_VIEW_MARGIN).astype(np.float64)
+        seen = signal_resample(track.t_s, plain, grid, gap)
+        unseen[li] = ~(np.nan_to_num(seen, nan=0.0) >= 0.5)
         extension[li] = np.where(good, ext, np.nan)
         speed_out[li] = np.where(good, speed, np.nan)
         motion_out[li] = mot
@@ -133,4 +140,5 @@ def activity_compute(
         whole_motion=whole,
         body_length_px=bl,
         thresholds=thresholds,
+        unseen=unseen,
     )

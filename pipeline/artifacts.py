@@ -48,6 +48,7 @@ import pandas as pd
 from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
 
 from detector.track import NightTrack
+from pipeline.quality import PLAIN_VIEW_MARGIN
 from pipeline.settings import Settings
 from pipeline.signal import samples, signal_noise, signal_runs
 
@@ -76,9 +77,6 @@ ARTIFACT_REASONS = {
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _JUMP_LAG_S = 0.25  # the torso-jump window (artifact_torso_jump_bl is per this lag)
 _SHIFT_BL = 0.05  # torso displaced this much across a span: the camera (or the baby) moved
-_PLAIN_VIEW = 0.2  # visibility this far above min_visibility: in plain view (quality's
-# visibility factor is fully plausible from there; under a blanket MediaPipe reports legs
-# anywhere from 0.1 to just above min_visibility)
 
 
 def _leg_box_areas(track: NightTrack, min_visibility: float) -> np.ndarray:
@@ -321,7 +319,9 @@ def artifacts_detect(
     for a, b in _spans(spike, t, fs, settings.artifact_gap_s):
         rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "lighting_change"})
 
-    visible = _legs_visible(track, settings.min_visibility + _PLAIN_VIEW)
+    # in plain view: under a blanket MediaPipe reports the legs anywhere from 0.1 to just
+    # above min_visibility
+    visible = _legs_visible(track, settings.min_visibility + PLAIN_VIEW_MARGIN)
     for a, b in _cover_changes(visible, t, l_exc, leg_level, fs, settings):
         rows.append({"start_s": t[a], "end_s": t[b - 1] + period, "kind": "cover"})
 

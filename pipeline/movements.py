@@ -140,22 +140,28 @@ def _join_unseen_holds(
     pause has no trusted keypoints (scored from motion, so :func:`_join_held` cannot check
     that the leg stayed away from rest), two movements that would each be an LM
     (``lm_min_s``) with a pause shorter than ``held_motion_max_s`` are one movement
-    ([video] adaptation: EMG would show the hold as ongoing activity). Twitches are never
-    joined, so a train of twitches does not become an LM.
+    ([video] adaptation: EMG would show the hold as ongoing activity). Where the leg is
+    also out of the model's plain view through the pause (``act.unseen``: under a blanket),
+    the motion seen is the cover's, which moves only while the leg pushes it and hides the
+    slow phases too: there a pause up to ``held_max_s`` (the hold limit keypoints are
+    allowed) joins, and one of the two needs to be LM-long. Twitches are never joined to
+    twitches, so a train of twitches does not become an LM.
     """
     if len(spans) < 2 or settings.held_motion_max_s <= 0:
         return spans
     fs = act.fs_hz
+    lm = settings.lm_min_s
     out = [spans[0]]
     for a, b in spans[1:]:
         a0, b0 = out[-1]
-        ok = (
-            (a - b0) / fs < settings.held_motion_max_s
-            and (b0 - a0) / fs >= settings.lm_min_s
-            and (b - a) / fs >= settings.lm_min_s
-            and a > b0
-            and act.from_pose[li, b0:a].mean() < 0.5
-        )
+        pause = (a - b0) / fs
+        motion = a > b0 and act.from_pose[li, b0:a].mean() < 0.5
+        both = (b0 - a0) / fs >= lm and (b - a) / fs >= lm
+        ok = motion and pause < settings.held_motion_max_s and both
+        if motion and not ok and act.unseen is not None and act.unseen[li, b0:a].all():
+            ok = pause < max(settings.held_max_s, settings.held_motion_max_s) and (
+                max(b0 - a0, b - a) / fs >= lm
+            )
         if ok:
             out[-1] = (a0, b)
         else:

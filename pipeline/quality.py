@@ -61,6 +61,7 @@ from pipeline.signal import (
 
 __all__ = [
     "LEGS",
+    "PLAIN_VIEW_MARGIN",
     "QUALITY_FACTORS",
     "SPAN_COLUMNS",
     "PoseQuality",
@@ -102,6 +103,9 @@ _KNEE_LIMIT_T = -0.45  # knee this far towards the head from the hips = limit
 _CROSS_LIMIT_T = {"hip": -0.1, "knee": -0.25, "ankle": -0.35}  # left-minus-right lateral
 _CROSS_BAND_T = 0.15
 _MIN_SHOULDER_T = 0.15  # below this shoulder width the body's left side is unknown
+#: visibility this far above ``min_visibility`` is fully plausible: the leg is in the model's
+#: *plain view* (pipeline.artifacts' cover check and pipeline.activity's ``unseen`` use it)
+PLAIN_VIEW_MARGIN = 0.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,7 +326,9 @@ def _check_leg(
 
     return {
         "detected": detected.astype(np.float64),
-        "visibility": _soft(vis, settings.min_visibility, settings.min_visibility + 0.2),
+        "visibility": _soft(
+            vis, settings.min_visibility, settings.min_visibility + PLAIN_VIEW_MARGIN
+        ),
         "bones": thigh_fixed * shin_fixed,
         "_shortened": shortened,
         "geometry": geometry,

@@ -60,6 +60,8 @@ class Settings:
     agree_frozen_s: float = 1.0  # [video] strong leg-region change this long, keypoints still
     trusted_min_s: float = 0.5  # [video] shorter trusted runs between untrusted ones are dropped
     held_max_s: float = 3.0  # [video] a held flexion up to this long keeps a movement going
+    # (on keypoints while the leg stays displaced; on motion of a leg out of plain view, e.g.
+    # under a blanket, a pause up to this long between bursts: movements._join_unseen_holds)
     held_fraction: float = 0.5  # [video] ... while the leg stays this far (of its peak) from rest
     held_motion_max_s: float = 1.0  # [video] pause between two LM-long motion bursts = a hold
     # (frame differencing cannot see a held leg; twice the 0.5-s offset period [AASM]; measured

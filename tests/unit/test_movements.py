@@ -219,3 +219,36 @@ def test_pause_with_trusted_keypoints_is_left_to_the_keypoints():
     off = S.replace(held_motion_max_s=0.0)
     moves = movements_detect(_motion_activity(level, fs), off)
     assert len(moves[moves["side"] == "left"]) == 2
+
+
+def _unseen_activity(level, fs, unseen=True):
+    """Motion-scored activity with the leg out of the model's plain view (under a blanket)."""
+    act = _motion_activity(level, fs)
+    return _replace(act, unseen=np.full(act.level.shape, unseen))
+
+
+@pytest.mark.parametrize("fs", [15.0, 25.0, 30.0])
+@pytest.mark.parametrize(
+    "pieces,unseen,expected",
+    [
+        # under a cover only the start (a twitch-long burst) and the end of an LM show,
+        # 1.4 s apart: one LM; with the leg in plain view the same bursts stay apart
+        ([(1.0, 1.3), (2.7, 3.3)], True, [(1.0, 3.3)]),
+        ([(1.0, 1.3), (2.7, 3.3)], False, [(1.0, 1.3), (2.7, 3.3)]),
+        # a long movement under a cover seen as bursts 2.5 s apart: one movement
+        ([(0.5, 1.5), (4.0, 5.0)], True, [(0.5, 5.0)]),
+        # a pause longer than held_max_s (3 s) ends it
+        ([(0.5, 1.0), (4.5, 5.0)], True, [(0.5, 1.0), (4.5, 5.0)]),
+        # two twitches stay twitches, covered or not
+        ([(1.0, 1.3), (2.7, 3.0)], True, [(1.0, 1.3), (2.7, 3.0)]),
+    ],
+)
+def test_unseen_leg_holds_up_to_held_max_s(fs, pieces, unseen, expected):
+    from pipeline.movements import movements_detect
+
+    moves = movements_detect(_unseen_activity(_bursts(fs, pieces), fs, unseen), S)
+    left = moves[moves["side"] == "left"]
+    got = [(r.start_s, r.end_s) for r in left.itertuples()]
+    assert len(got) == len(expected)
+    for (a, b), (ea, eb) in zip(got, expected, strict=True):
+        assert a == pytest.approx(ea, abs=1.5 / fs) and b == pytest.approx(eb, abs=1.5 / fs)
