@@ -7,6 +7,7 @@ scene's truth and prints one table:
     python bench/accuracy.py                       # all presets
     python bench/accuracy.py clean_day blanket     # some
     python bench/accuracy.py --markdown            # table for docs/BENCHMARKS.md
+    python bench/accuracy.py --every-frame --out D # pose on every frame (no motion gating)
     python bench/accuracy.py --rescore             # re-score the tracks saved in --out by an
                                                    # earlier run (signal stage only, no video)
 
@@ -31,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from detector.extract import ExtractOptions  # noqa: E402
 from pipeline.analyze import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from pipeline.compare import compare_events, compare_onsets  # noqa: E402
 from pipeline.synth import PRESETS, synth_preset, synth_render, truth_dir_for  # noqa: E402
@@ -199,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/legmove-bench/results"))
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="pose on every frame (no motion gating): the reference the gate is held to",
+    )
+    ap.add_argument(
         "--rescore",
         action="store_true",
         help="re-score the tracks saved in --out by an earlier run (no video decoding)",
@@ -218,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error(f"{out / TRACKS_FILE} not found: run once without --rescore")
             night_rescore_dir(out)
         else:
-            night_analyze([video], out)
+            night_analyze([video], out, options=ExtractOptions(gate=not args.every_frame))
         secs = time.perf_counter() - t0
         scores.append(score_scene(truth_dir_for(video), out, name, secs))
         print(f"{name}: done in {secs:.0f} s", file=sys.stderr, flush=True)
