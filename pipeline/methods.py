@@ -83,7 +83,11 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"and ended at the start of at least {g('offset_min_s')} s below the offset "
         f"threshold (rest + {g('offset_k')} × noise)"
         + cite("onset_k", "offset_k", "offset_min_s")
-        + ".",
+        + f". A leg held flexed (at least {g('held_fraction')} of its peak away from rest) "
+        f"for up to {g('held_max_s')} s kept its movement going; on leg-region motion, "
+        f"which cannot see a held leg, two LM-long bursts of one leg less than "
+        f"{g('held_motion_max_s')} s apart (up to {g('held_max_s')} s when the leg was out "
+        "of the pose model's plain view, as under a blanket) were one movement.",
         f"Movements shorter than {g('lm_min_s')} s were twitches; candidate leg movements "
         f"(LMs) lasted {g('lm_min_s')}–{g('lm_max_s')} s on one leg or up to "
         f"{g('bilateral_lm_max_s')} s on both (movements of the two legs overlapping or less "
@@ -138,7 +142,10 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"keypoints jumping more than {g('artifact_torso_jump_bl')} body lengths in 0.25 s, "
         "was a caregiver in view (or a camera move when the whole picture moved evenly and "
         "the baby sat elsewhere afterwards); a one-frame whole-frame change of at least "
-        f"{g('artifact_light_motion')} was a lighting change; each span was widened by "
+        f"{g('artifact_light_motion')} was a lighting change; motion in both leg regions "
+        "across which both legs went out of (or came into) the pose model's plain view, "
+        f"for at least {g('cover_window_s')} s on each side, was a cover put on or taken "
+        "off; each span was widened by "
         f"{g('artifact_pad_s')} s"
         + cite("artifact_k", "artifact_min_s", "artifact_light_motion")
         + ".",
