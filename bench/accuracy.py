@@ -185,6 +185,11 @@ def table(scores: list[SceneScore], markdown: bool = False) -> str:
         ]
         for s in scores
     ]
+    return format_table(head, rows, markdown)
+
+
+def format_table(head: list[str], rows: list[list[str]], markdown: bool) -> str:
+    """``rows`` under ``head`` as a Markdown table, or as aligned plain-text columns."""
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]

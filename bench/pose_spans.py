@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from accuracy import TOL_S, scene_video  # noqa: E402
+from accuracy import TOL_S, format_table, scene_video  # noqa: E402
 
 from pipeline.analyze import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from pipeline.compare import compare_onsets  # noqa: E402
@@ -206,13 +206,7 @@ def table(scores: list[SpanScore], markdown: bool = False) -> str:
         ]
         for s in scores
     ]
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head)] + [fmt.format(*r) for r in rows])
+    return format_table(head, rows, markdown)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -140,3 +140,24 @@ def cut(src: Path, dst: Path, keep: float) -> Path:
     data = src.read_bytes()
     dst.write_bytes(data[: int(len(data) * keep)])
     return dst
+
+
+def remux_first_seconds(src: Path, dst: Path, seconds: float) -> Path:
+    """The first ``seconds`` of ``src``'s video stream written to ``dst``, remuxed (not
+    re-encoded): real footage cut short for tests that need only a few chunks of it."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        s_in = inp.streams.video[0]
+        out.metadata.update(inp.metadata)
+        s_out = out.add_stream_from_template(s_in)
+        tb = s_in.time_base
+        assert tb is not None
+        for pkt in inp.demux(s_in):
+            if pkt.dts is None:
+                continue
+            if pkt.dts * tb > seconds + 1:
+                break
+            if pkt.pts is not None and pkt.pts * tb >= seconds:
+                continue
+            pkt.stream = s_out
+            out.mux(pkt)
+    return dst

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +16,9 @@ from pipeline.batch import DaskRunner, LocalPool, batch_add, batch_inputs, batch
 from pipeline.jobs import job_decode_log, job_run
 from pipeline.store import Store
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest_video_helpers import make_video, remux_first_seconds  # noqa: E402
+
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 KICKING = REAL / "infant_supine_kicking.mp4"
 CHUNK_S = 3.0  # 10 s of video: four chunks, so both workers get some
@@ -24,32 +26,12 @@ CHUNK_S = 3.0  # 10 s of video: four chunks, so both workers get some
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
 
-def _first_seconds(src: Path, dst: Path, seconds: float) -> Path:
-    """The first ``seconds`` of ``src``, remuxed (not re-encoded)."""
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        s_in = inp.streams.video[0]
-        out.metadata.update(inp.metadata)
-        s_out = out.add_stream_from_template(s_in)
-        tb = s_in.time_base
-        assert tb is not None
-        for pkt in inp.demux(s_in):
-            if pkt.dts is None:
-                continue
-            if pkt.dts * tb > seconds + 1:
-                break
-            if pkt.pts is not None and pkt.pts * tb >= seconds:
-                continue
-            pkt.stream = s_out
-            out.mux(pkt)
-    return dst
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not KICKING.is_file():
         pytest.skip(f"real video {KICKING} is not on this machine (shared data set not mounted)")
     folder = tmp_path_factory.mktemp("clip")
-    return _first_seconds(KICKING, folder / "kicking_10s.mp4", 10.0)
+    return remux_first_seconds(KICKING, folder / "kicking_10s.mp4", 10.0)
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +106,6 @@ def test_a_night_that_fails_does_not_stop_the_others(clip, tmp_path):
     (good,) = batch_add(store, [("clip", [clip])], label="Baby")
     black = tmp_path / "black" / "black.mp4"
     black.parent.mkdir()
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from conftest_video_helpers import make_video
 
     make_video(black, n_frames=120, fps=15)  # 8 s, no baby in it
     (bad,) = batch_add(store, batch_inputs([black.parent]))

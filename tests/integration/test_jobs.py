@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import av
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,7 +30,7 @@ from pipeline.simulate import simulate_plan, simulate_track
 from pipeline.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video  # noqa: E402
+from conftest_video_helpers import make_video, remux_first_seconds  # noqa: E402
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 KICKING = REAL / "infant_supine_kicking.mp4"
@@ -41,23 +40,7 @@ def _real_clip(tmp_path: Path, seconds: float) -> Path:
     """The first ``seconds`` of the real kicking clip, remuxed (not re-encoded)."""
     if not KICKING.is_file():
         pytest.skip(f"real video {KICKING} is not on this machine (shared data set not mounted)")
-    dst = tmp_path / f"kicking_{seconds:g}s.mp4"
-    with av.open(str(KICKING)) as inp, av.open(str(dst), "w") as out:
-        s_in = inp.streams.video[0]
-        out.metadata.update(inp.metadata)
-        s_out = out.add_stream_from_template(s_in)
-        tb = s_in.time_base
-        assert tb is not None
-        for pkt in inp.demux(s_in):
-            if pkt.dts is None:
-                continue
-            if pkt.dts * tb > seconds + 1:
-                break
-            if pkt.pts is not None and pkt.pts * tb >= seconds:
-                continue
-            pkt.stream = s_out
-            out.mux(pkt)
-    return dst
+    return remux_first_seconds(KICKING, tmp_path / f"kicking_{seconds:g}s.mp4", seconds)
 
 
 def _pose_from_picture(rgb: np.ndarray) -> PoseResult:
