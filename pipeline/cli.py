@@ -13,7 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from detector.errors import LegmoveError
 from pipeline.analyze import night_analyze, night_rescore_dir
-from pipeline.cli_nights import export, night_app, note_app, rescore_night, review
+from pipeline.cli_nights import (
+    EVERY_FRAME_HELP,
+    export,
+    night_app,
+    note_app,
+    rescore_night,
+    review,
+)
 from pipeline.settings import Settings
 
 app = typer.Typer(
@@ -63,9 +70,7 @@ def analyze(
     settings_file: Path | None = typer.Option(
         None, "--settings", help="JSON file overriding detection settings"
     ),
-    every_frame: bool = typer.Option(
-        False, "--every-frame", help="run pose on every frame (slower; no motion gating)"
-    ),
+    every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
     """Analyse one night: write events.csv, episodes.csv, epochs.csv, summary.json, tracks.npz."""
@@ -157,7 +162,7 @@ def batch(
         None, "--settings", help="JSON file overriding detection settings"
     ),
     chunk_s: float = typer.Option(300.0, "--chunk-s", min=1.0, help="seconds per chunk task"),
-    every_frame: bool = typer.Option(False, "--every-frame", help="pose on every frame"),
+    every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
     force: bool = typer.Option(False, "--force", help="analyse nights already done again"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = typer.Option(

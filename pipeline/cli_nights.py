@@ -47,6 +47,13 @@ from pipeline.jobs import (
 from pipeline.settings import Settings
 from pipeline.store import ENV_DATA, VERDICTS, Night, Store, parse_clock, parse_date
 
+#: --every-frame: a reference for checking the motion gate, not a more accurate mode (the
+#: signal stage was developed on gated tracks; see docs/BENCHMARKS.md, Throughput)
+EVERY_FRAME_HELP = (
+    "run pose on every frame instead of where the legs move: several times slower, and not "
+    "more accurate (for comparison; see docs/BENCHMARKS.md)"
+)
+
 __all__ = ["night_app", "note_app", "review", "export", "rescore_night"]
 
 out = Console(soft_wrap=True)
@@ -209,7 +216,7 @@ def night_add(
     chunk_s: float = typer.Option(
         DEFAULT_CHUNK_S, "--chunk-s", min=1.0, help="seconds of video per checkpoint"
     ),
-    every_frame: bool = typer.Option(False, "--every-frame", help="pose on every frame"),
+    every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = _data_option(),
 ) -> None:
@@ -243,7 +250,7 @@ def night_analyse(
     chunk_s: float = typer.Option(
         DEFAULT_CHUNK_S, "--chunk-s", min=1.0, help="seconds of video per checkpoint"
     ),
-    every_frame: bool = typer.Option(False, "--every-frame", help="pose on every frame"),
+    every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = _data_option(),
 ) -> None:
