@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -228,48 +228,19 @@ def figure_timeline_plotly(
 
     series = plm_spans(ev)
     if series:
-        px3: list[float | None] = []
-        text3: list[str | None] = []
+        bars: list[tuple[float, float, str]] = []
         for a, b, n in series:
-            px3 += [a, max(b, a + min_vis), None]
-            t = f"PLM series: {n} LMs<br>{clock(a)}–{clock(b)}"
-            text3 += [t, t, None]
-        fig.add_trace(
-            go.Scatter(
-                x=xs(px3),
-                y=[LANE_Y["PLM series"] if v is not None else None for v in px3],
-                mode="lines",
-                line={"color": PLM_COLOR, "width": 10},
-                name="PLM series",
-                hovertext=text3,
-                hoverinfo="text",
-            ),
-            row=1,
-            col=1,
-        )
+            bars.append((a, max(b, a + min_vis), f"PLM series: {n} LMs<br>{clock(a)}–{clock(b)}"))
+        fig.add_trace(_lane_trace(bars, xs, "PLM series", PLM_COLOR, "PLM series"), row=1, col=1)
     eps = result.episodes
     if len(eps):
-        px4: list[float | None] = []
-        text4: list[str | None] = []
+        bars = []
         for r in eps.itertuples(index=False):
-            px4 += [float(r.start_s), max(float(r.end_s), float(r.start_s) + 2 * min_vis), None]
-            t = (
-                f"{EPISODE_LABELS.get(str(r.kind), str(r.kind))}<br>"
-                f"{clock(float(r.start_s))}: {r.reason}"
-            )
-            text4 += [t, t, None]
+            a, b = float(r.start_s), float(r.end_s)
+            label = EPISODE_LABELS.get(str(r.kind), str(r.kind))
+            bars.append((a, max(b, a + 2 * min_vis), f"{label}<br>{clock(a)}: {r.reason}"))
         fig.add_trace(
-            go.Scatter(
-                x=xs(px4),
-                y=[LANE_Y["Flagged"] if v is not None else None for v in px4],
-                mode="lines",
-                line={"color": EPISODE_COLOR, "width": 10},
-                name="flagged episode",
-                hovertext=text4,
-                hoverinfo="text",
-            ),
-            row=1,
-            col=1,
+            _lane_trace(bars, xs, "Flagged", EPISODE_COLOR, "flagged episode"), row=1, col=1
         )
 
     hours = hourly_counts(result, wall_clock_start)
@@ -449,3 +420,30 @@ def figure_trend_plotly(
             col=1,
         )
     return fig
+
+
+def _lane_trace(
+    spans: Sequence[tuple[float, float, str]],
+    xs: Callable[[Sequence[float | None]], list[Any]],
+    lane: str,
+    color: str,
+    name: str,
+) -> Any:
+    """A Scatter trace: one thick line per ``(start_s, end_s, hover)`` span on timeline
+    lane ``lane``; ``xs`` maps seconds to the figure's x axis."""
+    import plotly.graph_objects as go
+
+    px: list[float | None] = []
+    text: list[str | None] = []
+    for a, b, t in spans:
+        px += [a, b, None]
+        text += [t, t, None]
+    return go.Scatter(
+        x=xs(px),
+        y=[LANE_Y[lane] if v is not None else None for v in px],
+        mode="lines",
+        line={"color": color, "width": 10},
+        name=name,
+        hovertext=text,
+        hoverinfo="text",
+    )
