@@ -87,21 +87,19 @@ def activity_compute(
 
     for li, leg in enumerate(LEGS):
         names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
-        kp = np.stack([track.kp(n) for n in names], axis=1).astype(np.float64)  # (N,3,2)
         vis_min = np.nan_to_num(np.stack([track.vis(n) for n in names], axis=1).min(axis=1))
         vis_ok = vis_min >= settings.min_visibility
         ok = vis_ok & trust[:, li]
-        kp_g, speed = leg_kinematics(track, kp, ok, grid, fs, bl, settings)
+        ext, speed = leg_kinematics(track, leg, ok, grid, fs, bl, settings)
         good = np.isfinite(speed)
         # the keypoint signal's rest and noise are learned from every visible pose, so that
         # distrusting a quiet stretch does not move the thresholds of the trusted ones
         all_speed = (
             speed
             if (ok == vis_ok).all()
-            else leg_kinematics(track, kp, vis_ok, grid, fs, bl, settings)[1]
+            else leg_kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
         )
         known = np.isfinite(all_speed)
-        ext = np.linalg.norm(kp_g[:, 2] - kp_g[:, 0], axis=1)
 
         mot = signal_resample(track.t_s, track.motion_of(f"{leg}_leg"), grid, gap)
         mot = signal_lowpass(np.nan_to_num(mot, nan=0.0), fs, settings.lowpass_hz)

@@ -207,34 +207,56 @@ def level_thresholds(
 
 def leg_kinematics(
     track: NightTrack,
-    kp: np.ndarray,
+    leg: str,
     keep: np.ndarray,
     grid: np.ndarray,
     fs: float,
     bl: float,
     settings: Settings,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One leg's hip/knee/ankle positions ``kp`` (N, 3, 2, pixels) on the analysis ``grid``
-    in body lengths, from the frames in ``keep`` (short gaps interpolated, low-passed), and
-    its knee/ankle speed (M,) in body lengths/s — the keypoint signal movement detection
-    uses (:mod:`pipeline.activity`)."""
-    kp = np.where(keep[:, None, None], kp, np.nan)
+    """One leg's hip-to-ankle distance (M,) in body lengths and its knee/ankle speed (M,) in
+    body lengths/s on the analysis ``grid``, from its hip/knee/ankle positions in the frames
+    in ``keep`` (short gaps interpolated, low-passed) — the keypoint signal movement
+    detection uses (:mod:`pipeline.activity`). The speed is NaN only where both joints are
+    unknown.
+
+    Each coordinate is resampled and filtered on its own, so only a few (M,) arrays exist
+    at a time rather than the leg's (M, 3, 2) positions.
+    """
     gap = max(settings.gap_fill_max_s, 1.5 / fs)
     # frames the gated pose step skipped carry no new information: interpolate over them
     ran = track.pose_ran
     kp_gap = max(gap, settings.pose_interp_max_s) if not ran.all() else gap
-    kp_g = signal_resample(track.t_s[ran], kp[ran] / bl, grid, kp_gap)  # (M,3,2) in bl
+    t_ran = track.t_s[ran]
+    drop = ~keep[ran]
     # ... but not over a longer stretch where the pose is missing or not to be believed
-    for a, b in signal_runs(~keep):
-        if track.t_s[b - 1] - track.t_s[a] >= settings.gap_fill_max_s:
-            i0, i1 = np.searchsorted(grid, (track.t_s[a], track.t_s[b - 1]))
-            kp_g[i0 : i1 + 1] = np.nan
-    for j in range(3):
-        for c in range(2):
-            col = signal_fill_gaps(kp_g[:, j, c], fs, settings.gap_fill_max_s)
-            kp_g[:, j, c] = signal_lowpass(col, fs, settings.lowpass_hz)
-    spd = np.linalg.norm(np.gradient(kp_g, 1.0 / fs, axis=0), axis=2)  # (M,3)
-    return kp_g, np.fmax(spd[:, 1], spd[:, 2])  # NaN only where both are unknown
+    blank = [
+        np.searchsorted(grid, (track.t_s[a], track.t_s[b - 1]))
+        for a, b in signal_runs(~keep)
+        if track.t_s[b - 1] - track.t_s[a] >= settings.gap_fill_max_s
+    ]
+
+    def coord(joint: str, c: int) -> np.ndarray:
+        x = track.kp(f"{leg}_{joint}")[ran, c].astype(np.float64)
+        x[drop] = np.nan
+        x /= bl
+        g = signal_resample(t_ran, x, grid, kp_gap)
+        for i0, i1 in blank:
+            g[i0 : i1 + 1] = np.nan
+        g = signal_fill_gaps(g, fs, settings.gap_fill_max_s)
+        return signal_lowpass(g, fs, settings.lowpass_hz)
+
+    def speed(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        vx, vy = np.gradient(x, 1.0 / fs), np.gradient(y, 1.0 / fs)
+        return np.sqrt(vx * vx + vy * vy)
+
+    hip_x, hip_y = coord("hip", 0), coord("hip", 1)
+    knee_speed = speed(coord("knee", 0), coord("knee", 1))
+    ank_x, ank_y = coord("ankle", 0), coord("ankle", 1)
+    ank_speed = speed(ank_x, ank_y)
+    dx, dy = ank_x - hip_x, ank_y - hip_y
+    extension = np.sqrt(dx * dx + dy * dy)
+    return extension, np.fmax(knee_speed, ank_speed)  # NaN only where both are unknown
 
 
 # --- the checks -------------------------------------------------------------------------
@@ -306,7 +328,8 @@ def _check_leg(
     names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
     hip, knee, ank = (track.kp(n).astype(np.float64) for n in names)
     vis = np.stack([track.vis(n) for n in names], axis=1).min(axis=1)
-    detected = np.isfinite(np.stack([hip, knee, ank], axis=1)).all(axis=(1, 2))
+    detected = np.isfinite(hip).all(axis=1) & np.isfinite(knee).all(axis=1)
+    detected &= np.isfinite(ank).all(axis=1)
     good = detected & (vis >= settings.min_visibility)
 
     thigh_fixed, thigh_short = _bone_factors(
@@ -332,11 +355,13 @@ def _check_leg(
         "bones": thigh_fixed * shin_fixed,
         "_shortened": shortened,
         "geometry": geometry,
-        "teleport": _teleport(track, np.stack([hip, knee, ank], axis=1), bl, settings),
+        "teleport": _teleport(track, (hip, knee, ank), bl, settings),
     }
 
 
-def _teleport(track: NightTrack, joints: np.ndarray, bl: float, settings: Settings) -> np.ndarray:
+def _teleport(
+    track: NightTrack, joints: tuple[np.ndarray, ...], bl: float, settings: Settings
+) -> np.ndarray:
     """0 where a joint jumped faster than ``joint_speed_max_bl_s`` or is away after such a jump.
 
     Steps are taken between consecutive frames where pose ran; the time step counts at
@@ -346,12 +371,16 @@ def _teleport(track: NightTrack, joints: np.ndarray, bl: float, settings: Settin
     """
     n = track.n_frames
     out = np.ones(n)
-    idx = np.flatnonzero(track.pose_ran & np.isfinite(joints).all(axis=(1, 2)))
+    ok = track.pose_ran.copy()
+    for xy in joints:  # each (N, 2)
+        ok &= np.isfinite(xy).all(axis=1)
+    idx = np.flatnonzero(ok)
     if idx.size < 2:
         return out
     t = track.t_s[idx]
     dt = np.maximum(np.diff(t), 1.0 / 15.0)
-    speed = (_norm(np.diff(joints[idx], axis=0)) / bl).max(axis=1) / dt  # (steps,)
+    speed = np.max([_norm(np.diff(xy[idx], axis=0)) / bl for xy in joints], axis=0)
+    speed /= dt  # (steps,): the fastest joint
     vmax = settings.joint_speed_max_bl_s
     soft = _soft(speed, vmax, 0.75 * vmax)
     out[idx[1:]] = soft
@@ -391,11 +420,10 @@ def _agreement(track: NightTrack, bl: float, settings: Settings) -> tuple[np.nda
     speeds, knowns, moving = [], [], []
     for leg in LEGS:
         names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
-        kp = np.stack([track.kp(nm) for nm in names], axis=1).astype(np.float64)
         vis_ok = np.stack([track.vis(nm) for nm in names], axis=1).min(axis=1) >= (
             settings.min_visibility
         )
-        speed = leg_kinematics(track, kp, vis_ok, grid, fs, bl, settings)[1]
+        speed = leg_kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
         known = np.isfinite(speed)
         sbase, snoise = signal_noise(speed[known], fs) if known.any() else (0.0, 0.0)
         moving_level = level_thresholds(sbase, snoise, settings.min_onset_bl_s, settings)[0]
@@ -475,26 +503,40 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
     settings = settings or Settings()
     n = track.n_frames
     bl = body_length_px(track, settings.min_visibility)
-    # missing keypoints are NaN and collapsed bones 0: those checks give "no evidence" (1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        body = _body(track)
-        whole = _check_body(track, body, settings)
-        legs = [_check_leg(track, body, leg, bl, settings) for leg in LEGS]
     if n >= 2:
         agreement, moved = _agreement(track, bl, settings)
     else:
         agreement, moved = np.ones((n, 2)), np.zeros((n, 2), dtype=bool)
-    for li, lg in enumerate(legs):
-        lg["bones"] = lg["bones"] * np.where(moved[:, li], 1.0, lg.pop("_shortened"))
-    parts = [{k: np.stack([lg[k] for lg in legs], axis=1) for k in legs[0]}]
-    parts.append({k: np.repeat(v[:, None], 2, axis=1) for k, v in whole.items()})
-    parts.append({"agreement": agreement})
-    factors = {name: np.ones((n, 2)) for name in QUALITY_FACTORS}
-    for part in parts:  # "geometry" has a body part (head) and a leg part (knee)
-        for name, f in part.items():
-            factors[name] = factors[name] * f
-    stack = np.stack([factors[f] for f in QUALITY_FACTORS], axis=0)  # (F, N, 2)
-    score = stack.prod(axis=0)
+    # each leg's factors go straight into their (N, 2) arrays: only one leg's checks are
+    # held at a time
+    factors = {name: np.ones((n, 2)) for name in QUALITY_FACTORS if name != "agreement"}
+    # missing keypoints are NaN and collapsed bones 0: those checks give "no evidence" (1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        body = _body(track)
+        whole = _check_body(track, body, settings)
+        for li, leg in enumerate(LEGS):
+            lg = _check_leg(track, body, leg, bl, settings)
+            lg["bones"] = lg["bones"] * np.where(moved[:, li], 1.0, lg.pop("_shortened"))
+            for name, f in lg.items():
+                factors[name][:, li] = f
+            del lg
+        del body
+    for name, f in whole.items():  # "geometry" has a body part (head) and a leg part (knee)
+        factors[name] *= f[:, None]
+    del whole
+    factors["agreement"] = agreement
+    factors = {name: factors[name] for name in QUALITY_FACTORS}
+    # the score is the product of the factors in QUALITY_FACTORS order; the weakest factor
+    # (the first of equal ones) names the reason
+    score = factors[QUALITY_FACTORS[0]].copy()
+    lowest = score.copy()
+    weakest = np.zeros((n, 2), dtype=np.int8)
+    for i, name in enumerate(QUALITY_FACTORS[1:], start=1):
+        f = factors[name]
+        score *= f
+        weakest[f < lowest] = i
+        np.minimum(lowest, f, out=lowest)
+    del lowest
     detected = factors["detected"] > 0
     threshold = settings.pose_quality_min
     if threshold > 0:
@@ -503,9 +545,8 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
             trusted[:, li] = _drop_short_trusted(trusted[:, li], track.t_s, settings.trusted_min_s)
     else:
         trusted = detected.copy()
-    # the weakest factor names the reason; frames untrusted only as a short trusted run
-    # between untrusted ones have no reason of their own (-1)
-    weakest = stack.argmin(axis=0)
+    # frames untrusted only as a short trusted run between untrusted ones have no reason
+    # of their own (-1)
     dropped = detected & (score >= max(threshold, 1e-9))
     reason = np.where(trusted | dropped, -1, weakest)
     reason = reason.astype(np.int8)
