@@ -77,52 +77,71 @@ ARTIFACT_REASONS = {
 _TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _JUMP_LAG_S = 0.25  # the torso-jump window (artifact_torso_jump_bl is per this lag)
 _SHIFT_BL = 0.05  # torso displaced this much across a span: the camera (or the baby) moved
+_WINDOW = 1 << 16  # frames per window where per-frame work is done in windows
 
 
 def _leg_box_areas(track: NightTrack, min_visibility: float) -> np.ndarray:
     """Per frame, the frame fractions covered by the left box, the right box and both.
 
     The boxes are the ones the motion meter measured each frame with
-    (:func:`detector.motion.leg_boxes` of the latest pose before that frame).
+    (:func:`detector.motion.leg_boxes` of the latest pose before that frame). They are
+    made in windows of frames, so the memory used does not grow with the night's length
+    beyond the (N, 3) result.
     """
     n = track.n_frames
     w, h = track.frame_size
-    boxes = []
+    legs = []
     for leg in ("left", "right"):
         names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
-        pts = np.stack([track.kp(nm) for nm in names], axis=1).astype(np.float64)  # (N,3,2)
-        vis = np.stack([track.vis(nm) for nm in names], axis=1)
-        ok = np.isfinite(pts).all(axis=2) & (vis >= min_visibility)
-        p0, p1, p2 = pts[:, 0], pts[:, 1], pts[:, 2]
-        d01 = np.linalg.norm(p0 - p1, axis=1)
-        d12 = np.linalg.norm(p1 - p2, axis=1)
-        d02 = np.linalg.norm(p0 - p2, axis=1)
-        length = np.where(
-            ok.all(axis=1),
-            d01 + d12,
-            np.where(ok[:, 0] & ok[:, 1], d01, np.where(ok[:, 1] & ok[:, 2], d12, d02)),
-        )
-        margin = np.maximum(0.5 * np.nan_to_num(length), 8.0)
-        lo = np.where(ok[..., None], pts, np.inf).min(axis=1) - margin[:, None]
-        hi = np.where(ok[..., None], pts, -np.inf).max(axis=1) + margin[:, None]
-        box = np.concatenate([lo, hi], axis=1)  # x0, y0, x1, y1
+        ok = np.stack(
+            [np.isfinite(track.kp(nm)).all(axis=1) & (track.vis(nm) >= min_visibility) for nm in names],
+            axis=1,
+        )  # (N, 3)
         valid = ok.sum(axis=1) >= 2
         # the meter uses the latest valid box from the frames before
         last = np.maximum.accumulate(np.where(valid, np.arange(n), -1))
         prev = np.concatenate(([-1], last[:-1]))
-        used = np.full((n, 4), np.nan)
-        has = prev >= 0
-        used[has] = box[prev[has]]
-        used[:, [0, 2]] = np.clip(used[:, [0, 2]], 0, w)
-        used[:, [1, 3]] = np.clip(used[:, [1, 3]], 0, h)
-        boxes.append(used)
+        legs.append((names, ok, prev))
     areas = np.zeros((n, 3))
-    for k, b in enumerate(boxes):
-        areas[:, k] = np.nan_to_num((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
-    ix = np.minimum(boxes[0][:, 2], boxes[1][:, 2]) - np.maximum(boxes[0][:, 0], boxes[1][:, 0])
-    iy = np.minimum(boxes[0][:, 3], boxes[1][:, 3]) - np.maximum(boxes[0][:, 1], boxes[1][:, 1])
-    areas[:, 2] = np.nan_to_num(np.clip(ix, 0, None) * np.clip(iy, 0, None))
-    return areas / float(w * h)
+    for a in range(0, n, _WINDOW):
+        b = min(n, a + _WINDOW)
+        boxes = [_boxes_used(track, names, ok, prev[a:b]) for names, ok, prev in legs]
+        for k, box in enumerate(boxes):
+            box[:, [0, 2]] = np.clip(box[:, [0, 2]], 0, w)
+            box[:, [1, 3]] = np.clip(box[:, [1, 3]], 0, h)
+            areas[a:b, k] = np.nan_to_num((box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]))
+        b0, b1 = boxes
+        ix = np.minimum(b0[:, 2], b1[:, 2]) - np.maximum(b0[:, 0], b1[:, 0])
+        iy = np.minimum(b0[:, 3], b1[:, 3]) - np.maximum(b0[:, 1], b1[:, 1])
+        areas[a:b, 2] = np.nan_to_num(np.clip(ix, 0, None) * np.clip(iy, 0, None))
+    areas /= float(w * h)
+    return areas
+
+
+def _boxes_used(
+    track: NightTrack, names: list[str], ok: np.ndarray, prev: np.ndarray
+) -> np.ndarray:
+    """(len(prev), 4) box x0, y0, x1, y1 around one leg's usable joints (``ok``, (N, 3)) in
+    frame ``prev`` of each row, NaN where ``prev`` is -1 (no valid box yet)."""
+    used = np.full((len(prev), 4), np.nan)
+    has = prev >= 0
+    src = prev[has]
+    pts = np.stack([track.kp(nm)[src] for nm in names], axis=1).astype(np.float64)  # (k,3,2)
+    ok = ok[src]
+    p0, p1, p2 = pts[:, 0], pts[:, 1], pts[:, 2]
+    d01 = np.linalg.norm(p0 - p1, axis=1)
+    d12 = np.linalg.norm(p1 - p2, axis=1)
+    d02 = np.linalg.norm(p0 - p2, axis=1)
+    length = np.where(
+        ok.all(axis=1),
+        d01 + d12,
+        np.where(ok[:, 0] & ok[:, 1], d01, np.where(ok[:, 1] & ok[:, 2], d12, d02)),
+    )
+    margin = np.maximum(0.5 * np.nan_to_num(length), 8.0)
+    lo = np.where(ok[..., None], pts, np.inf).min(axis=1) - margin[:, None]
+    hi = np.where(ok[..., None], pts, -np.inf).max(axis=1) + margin[:, None]
+    used[has] = np.concatenate([lo, hi], axis=1)  # x0, y0, x1, y1
+    return used
 
 
 def _excess(x: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
@@ -137,7 +156,12 @@ def _excess(x: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
 
 def _torso_centre(track: NightTrack, settings: Settings) -> np.ndarray:
     """Torso centre (N, 2) in pixels, NaN where the torso keypoints are not trusted."""
-    c = np.mean([track.kp(n) for n in _TORSO], axis=0).astype(np.float64)
+    kps = [track.kp(n) for n in _TORSO]
+    c = kps[0] + kps[1]  # float32, summed in order as np.mean does, without a (4, N, 2) stack
+    for kp in kps[2:]:
+        c += kp
+    c /= len(kps)
+    c = c.astype(np.float64)
     ok = np.min([track.vis(n) for n in _TORSO], axis=0) >= settings.min_visibility
     c[~ok] = np.nan
     return c
@@ -172,14 +196,16 @@ def _join(
     return out
 
 
-def _torso_jump(track: NightTrack, settings: Settings, body_px: float, fs: float) -> np.ndarray:
-    """Frames where the torso centre moved more than ``artifact_torso_jump_bl`` in 0.25 s."""
-    c = np.mean([track.kp(n) for n in _TORSO], axis=0).astype(np.float64)
-    ok = np.min([track.vis(n) for n in _TORSO], axis=0) >= settings.min_visibility
-    ok &= np.isfinite(c).all(axis=1)
+def _torso_jump(
+    torso: np.ndarray, settings: Settings, body_px: float, fs: float
+) -> np.ndarray:
+    """Frames where the torso centre (:func:`_torso_centre`) moved more than
+    ``artifact_torso_jump_bl`` in 0.25 s."""
+    c = torso
+    ok = np.isfinite(c).all(axis=1)
     lag = max(1, samples(_JUMP_LAG_S, fs))
-    out = np.zeros(track.n_frames, dtype=bool)
-    if track.n_frames <= lag or body_px <= 0:
+    out = np.zeros(len(c), dtype=bool)
+    if len(c) <= lag or body_px <= 0:
         return out
     d = np.linalg.norm(c[lag:] - c[:-lag], axis=1) / body_px
     both = ok[lag:] & ok[:-lag]
@@ -206,8 +232,8 @@ def _legs_visible(track: NightTrack, min_visibility: float) -> np.ndarray:
     for li, leg in enumerate(("left", "right")):
         names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
         vis = np.stack([track.vis(nm) for nm in names], axis=1).min(axis=1)
-        pts = np.stack([track.kp(nm) for nm in names], axis=1)
-        out[:, li] = np.isfinite(pts).all(axis=(1, 2)) & (np.nan_to_num(vis) >= min_visibility)
+        found = np.logical_and.reduce([np.isfinite(track.kp(nm)).all(axis=1) for nm in names])
+        out[:, li] = found & (np.nan_to_num(vis) >= min_visibility)
     return out
 
 
@@ -295,13 +321,13 @@ def artifacts_detect(
     thr = max(settings.artifact_k * w_noise, settings.artifact_min_motion)
     foreign = (w_exc - explained) > thr
     jump = np.zeros(n, dtype=bool)
-    if body_px is not None:
+    torso = _torso_centre(track, settings) if body_px is not None else None
+    if torso is not None and body_px is not None:
         near = maximum_filter1d(w_exc, size=size) > thr / 2  # image motion within 0.5 s
-        jump = _torso_jump(track, settings, body_px, fs) & near
+        jump = _torso_jump(torso, settings, body_px, fs) & near
         jump = maximum_filter1d(jump, size=2 * samples(_JUMP_LAG_S, fs) + 1)
 
     rows: list[dict] = []
-    torso = _torso_centre(track, settings) if body_px is not None else None
     seeds = _spans(foreign | jump, t, fs, settings.artifact_gap_s)
     for a, b in _join(seeds, t, w_exc > thr, settings.artifact_join_s):
         if t[b - 1] + period - t[a] < settings.artifact_min_s - 1e-9 and not jump[a:b].any():
