@@ -84,7 +84,11 @@ def night_score(
             f"(at least {MIN_DURATION_S:.0f} s needed; a night is hours) — record longer"
         )
     quality = quality_score(track, settings)
-    act = activity_compute(track, settings, trusted=quality.trusted)
+    quality_fields = quality_summary(quality)
+    trusted = quality.trusted
+    del quality  # its per-frame factors are not needed past here: free them for what follows
+    act = activity_compute(track, settings, trusted=trusted)
+    del trusted
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings)
     moves = movements_classify(movements_merge(mono, settings), settings)
@@ -118,7 +122,7 @@ def night_score(
     stats = sleep_stats(sleep, t0, t0 + track.duration_s, in_bed_s)
     summary = _summary(track, settings, events, episodes, sleep, act.body_length_px, stats)
     summary["thresholds"] = {k: round(v, 5) for k, v in act.thresholds.items()}
-    summary.update(quality_summary(quality))
+    summary.update(quality_fields)
     summary["artifact_s"] = round(artifacts_seconds(artifacts), 1)
     summary["artifacts"] = {k: int(v) for k, v in artifacts["kind"].value_counts().items()}
     summary["counts"]["dropped_in_artifacts"] = int(in_artifact.sum())
