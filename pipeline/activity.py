@@ -85,6 +85,8 @@ def activity_compute(
     whole = signal_resample(track.t_s, track.motion_of("whole"), grid, gap)
     whole = np.nan_to_num(whole, nan=0.0)
 
+    # each leg's temporaries are freed as soon as they are used: the (2, M) outputs are
+    # the only arrays of the night's length held for long
     for li, leg in enumerate(LEGS):
         names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
         vis_min = np.nan_to_num(np.stack([track.vis(n) for n in names], axis=1).min(axis=1))
@@ -92,6 +94,8 @@ def activity_compute(
         ok = vis_ok & trust[:, li]
         ext, speed = leg_kinematics(track, leg, ok, grid, fs, bl, settings)
         good = np.isfinite(speed)
+        extension[li] = np.where(good, ext, np.nan)
+        del ext
         # the keypoint signal's rest and noise are learned from every visible pose, so that
         # distrusting a quiet stretch does not move the thresholds of the trusted ones
         all_speed = (
@@ -100,11 +104,12 @@ def activity_compute(
             else leg_kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
         )
         known = np.isfinite(all_speed)
+        base, noise = signal_noise(all_speed[known], fs) if known.any() else (0.0, 0.0)
+        del all_speed, known, ok, vis_ok
 
         mot = signal_resample(track.t_s, track.motion_of(f"{leg}_leg"), grid, gap)
         mot = signal_lowpass(np.nan_to_num(mot, nan=0.0), fs, settings.lowpass_hz)
 
-        base, noise = signal_noise(all_speed[known], fs) if known.any() else (0.0, 0.0)
         on_pose, off_pose = level_thresholds(base, noise, settings.min_onset_bl_s, settings)
         mbase, mnoise = signal_noise(mot, fs)
         on_mot, off_mot = level_thresholds(mbase, mnoise, settings.min_onset_motion, settings)
@@ -116,16 +121,18 @@ def activity_compute(
         lvl_pose = (np.nan_to_num(speed) - base) / (on_pose - base)
         lvl_mot = (mot - mbase) / (on_mot - mbase)
         level[li] = np.where(good, lvl_pose, lvl_mot)
+        del lvl_pose, lvl_mot
         offset_level[li] = np.where(
             good, (off_pose - base) / (on_pose - base), (off_mot - mbase) / (on_mot - mbase)
         )
         from_pose[li] = good
+        speed_out[li] = np.where(good, speed, np.nan)
+        motion_out[li] = mot
+        del speed, mot, good
         plain = (vis_min >= settings.min_visibility + PLAIN_VIEW_MARGIN).astype(np.float64)
         seen = signal_resample(track.t_s, plain, grid, gap)
         unseen[li] = ~(np.nan_to_num(seen, nan=0.0) >= 0.5)
-        extension[li] = np.where(good, ext, np.nan)
-        speed_out[li] = np.where(good, speed, np.nan)
-        motion_out[li] = mot
+        del plain, seen, vis_min
     return LegActivity(
         t_s=grid,
         fs_hz=fs,

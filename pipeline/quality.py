@@ -331,21 +331,20 @@ def _check_leg(
     detected = np.isfinite(hip).all(axis=1) & np.isfinite(knee).all(axis=1)
     detected &= np.isfinite(ank).all(axis=1)
     good = detected & (vis >= settings.min_visibility)
+    teleport = _teleport(track, (hip, knee, ank), bl, settings)
+    knee_along = np.sum((knee - body.hip) * body.axis, axis=1) / body.torso_px
+    geometry = _soft(knee_along, _KNEE_LIMIT_T, _KNEE_LIMIT_T + 0.2)
+    thigh, shin = _norm(knee - hip), _norm(ank - knee)
+    del hip, knee, ank, knee_along  # the rest needs only the bone lengths
 
-    thigh_fixed, thigh_short = _bone_factors(
-        _norm(knee - hip) / body.torso_px, good, _THIGH_MAX_T, settings
-    )
-    shin_fixed, shin_short = _bone_factors(
-        _norm(ank - knee) / body.torso_px, good, _SHIN_MAX_T, settings
-    )
+    thigh_fixed, thigh_short = _bone_factors(thigh / body.torso_px, good, _THIGH_MAX_T, settings)
+    shin_fixed, shin_short = _bone_factors(shin / body.torso_px, good, _SHIN_MAX_T, settings)
     shortened = thigh_short * shin_short
-    ratio = np.log(_norm(ank - knee) / _norm(knee - hip))
+    ratio = np.log(shin / thigh)
+    del thigh, shin, thigh_short, shin_short
     ref = ratio[good & np.isfinite(ratio)]
     if ref.size >= 3:
         shortened = shortened * _soft(np.abs(ratio - np.median(ref)), _RATIO_LIMIT, _RATIO_FULL)
-
-    knee_along = np.sum((knee - body.hip) * body.axis, axis=1) / body.torso_px
-    geometry = _soft(knee_along, _KNEE_LIMIT_T, _KNEE_LIMIT_T + 0.2)
 
     return {
         "detected": detected.astype(np.float64),
@@ -355,7 +354,7 @@ def _check_leg(
         "bones": thigh_fixed * shin_fixed,
         "_shortened": shortened,
         "geometry": geometry,
-        "teleport": _teleport(track, (hip, knee, ank), bl, settings),
+        "teleport": teleport,
     }
 
 
@@ -507,23 +506,22 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
         agreement, moved = _agreement(track, bl, settings)
     else:
         agreement, moved = np.ones((n, 2)), np.zeros((n, 2), dtype=bool)
-    # each leg's factors go straight into their (N, 2) arrays: only one leg's checks are
-    # held at a time
+    # each check's factors are multiplied into their (N, 2) arrays as soon as they are
+    # made ("geometry" has a body part, the head, and a leg part, the knee), so only one
+    # leg's checks are held at a time
     factors = {name: np.ones((n, 2)) for name in QUALITY_FACTORS if name != "agreement"}
     # missing keypoints are NaN and collapsed bones 0: those checks give "no evidence" (1)
     with np.errstate(divide="ignore", invalid="ignore"):
         body = _body(track)
-        whole = _check_body(track, body, settings)
+        for name, f in _check_body(track, body, settings).items():
+            factors[name] *= f[:, None]
         for li, leg in enumerate(LEGS):
             lg = _check_leg(track, body, leg, bl, settings)
             lg["bones"] = lg["bones"] * np.where(moved[:, li], 1.0, lg.pop("_shortened"))
             for name, f in lg.items():
-                factors[name][:, li] = f
+                factors[name][:, li] *= f
             del lg
         del body
-    for name, f in whole.items():  # "geometry" has a body part (head) and a leg part (knee)
-        factors[name] *= f[:, None]
-    del whole
     factors["agreement"] = agreement
     factors = {name: factors[name] for name in QUALITY_FACTORS}
     # the score is the product of the factors in QUALITY_FACTORS order; the weakest factor

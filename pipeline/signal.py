@@ -19,6 +19,8 @@ __all__ = [
     "signal_noise",
 ]
 
+_WINDOW = 1 << 16  # grid points per window where a long signal is worked through in windows
+
 
 def samples(duration_s: float, fs_hz: float) -> int:
     """Number of samples spanning ``duration_s`` at ``fs_hz`` (rounded, at least 0)."""
@@ -41,7 +43,8 @@ def signal_resample(
     """Linearly interpolate ``x`` (N, ...) sampled at ``t_s`` onto ``grid_s``.
 
     Grid points farther than ``max_gap_s`` from any finite sample, or inside a gap
-    longer than ``max_gap_s`` between finite samples, become NaN.
+    longer than ``max_gap_s`` between finite samples, become NaN. The grid is worked
+    through in windows, so the temporaries stay small however long the signal is.
     """
     x = np.asarray(x, dtype=np.float64)
     flat = x.reshape(len(t_s), int(np.prod(x.shape[1:])))  # not -1: N may be 0
@@ -56,16 +59,18 @@ def signal_resample(
             near = np.abs(grid_s - tt[0]) <= max_gap_s
             out[near, j] = vv[0]
             continue
-        y = np.interp(grid_s, tt, vv)
-        idx = np.searchsorted(tt, grid_s)
-        left = tt[np.clip(idx - 1, 0, len(tt) - 1)]
-        right = tt[np.clip(idx, 0, len(tt) - 1)]
-        inside = (grid_s >= tt[0]) & (grid_s <= tt[-1])
-        gap = np.where(inside, right - left, np.inf)
-        exact = np.isclose(grid_s, right) | np.isclose(grid_s, left)
-        bad = ~exact & (gap > max_gap_s + 1e-9)
-        y[bad] = np.nan
-        out[:, j] = y
+        for a in range(0, len(grid_s), _WINDOW):
+            g = grid_s[a : a + _WINDOW]
+            y = np.interp(g, tt, vv)
+            idx = np.searchsorted(tt, g)
+            left = tt[np.clip(idx - 1, 0, len(tt) - 1)]
+            right = tt[np.clip(idx, 0, len(tt) - 1)]
+            inside = (g >= tt[0]) & (g <= tt[-1])
+            gap = np.where(inside, right - left, np.inf)
+            exact = np.isclose(g, right) | np.isclose(g, left)
+            bad = ~exact & (gap > max_gap_s + 1e-9)
+            y[bad] = np.nan
+            out[a : a + _WINDOW, j] = y
     return out.reshape((len(grid_s),) + x.shape[1:])
 
 
