@@ -51,20 +51,15 @@ def _after(start_s: float, gaps: list[float]) -> list[float]:
     return out[1:]
 
 
-def test_still_refresh_intervals_double_up_to_the_maximum():
+def test_still_refresh_after_refresh_s_then_at_the_maximum_interval():
     opts = ExtractOptions(refresh_s=0.5, refresh_max_s=4.0)
     t = _calls(opts, np.zeros(40 * FPS))
-    # found at once (a search on the first frame), then still: 0.5, 1, 2, 4, 4, ... s apart
-    expected = [0.0]
-    gap = 0.5
-    while True:
-        nxt = _frames(expected[-1] + gap)
-        if nxt >= 40:
-            break
-        expected.append(nxt)
-        gap = min(2 * gap, 4.0)
+    # found at once (a search on the first frame), then still: 0.5 s later, then every 4 s
+    expected = [0.0, _frames(0.5)]
+    while _frames(expected[-1] + 4.0) < 40:
+        expected.append(_frames(expected[-1] + 4.0))
     np.testing.assert_allclose(t, expected)
-    assert len(t) == 1 + 4 + 8  # 0, 0.5, 1.5, 3.5, 7.5 then every 4 s up to 39.5
+    assert len(t) == 2 + 9  # 0, 0.53, then 4.53, 8.53, ..., 36.53
 
 
 def test_full_rate_while_moving_then_refresh_restarts_short():
@@ -77,9 +72,7 @@ def test_full_rate_while_moving_then_refresh_restarts_short():
     assert len(during) == 2 * FPS, "every frame of a movement gets a pose"
     after = t[t >= 22]
     last = 22 - 1 / FPS
-    np.testing.assert_allclose(
-        after[:3], [_frames(last + 0.5), _frames(last + 1.5), _frames(last + 3.5)]
-    )
+    np.testing.assert_allclose(after[:2], [_frames(last + 0.5), _frames(last + 4.5)])
     before = t[(t > 8) & (t < 20)]
     assert np.all(np.diff(before) == pytest.approx(4.0, abs=1e-6)), "still: every 4 s"
 
@@ -164,9 +157,9 @@ def test_a_lost_pose_is_searched_for_from_the_shortest_interval():
     found = np.ones(n, dtype=bool)
     found[7 * FPS :] = False  # from 7 s on nobody is found: the refresh at 7.5 s fails
     t = _calls(opts, np.zeros(n), found)
-    refreshes = _after(0.0, [0.5, 1, 2, 4])
-    np.testing.assert_allclose(t[:5], [0.0, *refreshes])
-    np.testing.assert_allclose(t[5:8], _after(refreshes[-1], [0.5, 1, 2]))
+    refreshes = _after(0.0, [0.5, 4, 4])  # the last one, at 8.5 s, finds nobody
+    np.testing.assert_allclose(t[:4], [0.0, *refreshes])
+    np.testing.assert_allclose(t[4:7], _after(refreshes[-1], [0.5, 1, 2]))
 
 
 def test_gate_off_runs_pose_on_every_frame():
@@ -271,8 +264,8 @@ def _legs_pose(w: int, h: int):
     return lambda _rgb: PoseResult(kp, np.full(k, 0.9, np.float32), 0.9)
 
 
-def test_large_frames_measure_motion_on_every_other_row_with_boxes_in_place(tmp_path):
-    w, h = 1280, 720  # shrunk 8x to 160 px: motion reads every other row
+def test_large_frames_measure_motion_on_every_fourth_row_with_boxes_in_place(tmp_path):
+    w, h = 1280, 720  # shrunk 8x to 160 px: motion reads every 4th row
     video = _square_video(tmp_path / "v.mp4", (w, h), 12.0, (3.0, 4.0))
     fake = FakePose(_legs_pose(w, h))
     track = track_extract(night_plan([video]), fake)
@@ -281,8 +274,8 @@ def test_large_frames_measure_motion_on_every_other_row_with_boxes_in_place(tmp_
     assert ran[moving].all(), "pose on every frame while the left leg region moves"
     left, right = track.motion_of("left_leg"), track.motion_of("right_leg")
     assert left[moving].mean() > 5 * right[moving].mean()
-    still = t >= 6.0  # 6 s with nothing moving: 4-s refreshes at most
-    assert 1 <= ran[still].sum() <= 3
+    still = t >= 4.5  # nothing moves: one refresh 1 s after the movement, the next 8 s later
+    assert ran[still].sum() == 1
     assert fake.calls == ran.sum()
     # every frame measured; pose carried forward between runs
     assert track.n_frames == 12 * FPS and np.isfinite(track.keypoints_px).all()
@@ -292,10 +285,11 @@ def test_motion_of_a_large_frame_matches_the_full_area_downscale():
     rng = np.random.default_rng(3)
     base = rng.integers(60, 200, size=(90, 80)).astype(np.uint8)
     gray = np.kron(base, np.ones((8, 16), np.uint8))  # 720 x 1280, smooth blocks
-    small, scale = extract._motion_input(gray, 160, 2)
-    assert small.shape == (90, 160) and scale == pytest.approx(0.125)
     full = cv2.resize(gray, (160, 90), interpolation=cv2.INTER_AREA)
-    assert np.abs(small.astype(int) - full.astype(int)).max() <= 1
+    for step in (2, ExtractOptions().motion_row_step):
+        small, scale = extract._motion_input(gray, 160, step)
+        assert small.shape == (90, 160) and scale == pytest.approx(0.125)
+        assert np.abs(small.astype(int) - full.astype(int)).max() <= 1
     # a frame shrunk less than 8x is averaged over every row, as before
     mid = np.kron(base[:60], np.ones((8, 8), np.uint8))  # 480 x 640
     small, _ = extract._motion_input(mid, 160, 2)
