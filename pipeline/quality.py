@@ -326,16 +326,19 @@ def _check_leg(
     far off the night's) is kept apart: flexion towards the camera looks the same, so it
     counts only where the leg region shows no motion (see :func:`quality_score`)."""
     names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
-    hip, knee, ank = (track.kp(n).astype(np.float64) for n in names)
+    hip, knee, ank = (track.kp(n) for n in names)  # float32 views; arithmetic in float64
     vis = np.stack([track.vis(n) for n in names], axis=1).min(axis=1)
     detected = np.isfinite(hip).all(axis=1) & np.isfinite(knee).all(axis=1)
     detected &= np.isfinite(ank).all(axis=1)
     good = detected & (vis >= settings.min_visibility)
     teleport = _teleport(track, (hip, knee, ank), bl, settings)
-    knee_along = np.sum((knee - body.hip) * body.axis, axis=1) / body.torso_px
+    knee_along = np.subtract(knee, body.hip, dtype=np.float64)
+    knee_along *= body.axis
+    knee_along = knee_along.sum(axis=1) / body.torso_px
     geometry = _soft(knee_along, _KNEE_LIMIT_T, _KNEE_LIMIT_T + 0.2)
-    thigh, shin = _norm(knee - hip), _norm(ank - knee)
-    del hip, knee, ank, knee_along  # the rest needs only the bone lengths
+    thigh = _norm(np.subtract(knee, hip, dtype=np.float64))
+    shin = _norm(np.subtract(ank, knee, dtype=np.float64))
+    del knee_along  # the rest needs only the bone lengths
 
     thigh_fixed, thigh_short = _bone_factors(thigh / body.torso_px, good, _THIGH_MAX_T, settings)
     shin_fixed, shin_short = _bone_factors(shin / body.torso_px, good, _SHIN_MAX_T, settings)
@@ -378,7 +381,9 @@ def _teleport(
         return out
     t = track.t_s[idx]
     dt = np.maximum(np.diff(t), 1.0 / 15.0)
-    speed = np.max([_norm(np.diff(xy[idx], axis=0)) / bl for xy in joints], axis=0)
+    speed = np.max(
+        [_norm(np.diff(xy[idx].astype(np.float64), axis=0)) / bl for xy in joints], axis=0
+    )
     speed /= dt  # (steps,): the fastest joint
     vmax = settings.joint_speed_max_bl_s
     soft = _soft(speed, vmax, 0.75 * vmax)
