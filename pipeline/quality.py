@@ -113,9 +113,11 @@ class PoseQuality:
     """Per-frame, per-leg pose quality of one track (arrays (N, 2), legs in ``LEGS`` order)."""
 
     t_s: np.ndarray  # (N,) frame times
-    score: np.ndarray  # (N, 2) product of the factors, 0..1
+    score: np.ndarray  # (N, 2) product of the factors (taken in float64), 0..1
     trusted: np.ndarray  # (N, 2) bool: score >= threshold (and pose detected)
-    factors: dict[str, np.ndarray] = field(repr=False)  # name -> (N, 2) in 0..1
+    # name -> (N, 2) in 0..1, stored as float32 (the score and the reason were computed
+    # from the float64 values, so the product of these may differ from it in the last bits)
+    factors: dict[str, np.ndarray] = field(repr=False)
     reason: np.ndarray = field(repr=False)  # (N, 2) QUALITY_FACTORS index of the weakest; -1
     spans: pd.DataFrame = field(repr=False)  # untrusted spans: SPAN_COLUMNS, one row per leg
     threshold: float = field(default=0.5)
@@ -262,45 +264,53 @@ def leg_kinematics(
 # --- the checks -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Body:
-    """Body frame per frame: shoulder/hip mids, torso length, axis and the body's left."""
+    """Body frame per frame, as the leg checks use it: hip mid, torso length and axis.
 
-    sh: np.ndarray  # (N, 2)
+    The shoulder quantities only the whole-body checks need (shoulder mid and width, the
+    body's left) are made and freed inside :func:`_check_body`.
+    """
+
     hip: np.ndarray  # (N, 2)
     torso_px: np.ndarray  # (N,)
     axis: np.ndarray  # (N, 2) unit, shoulders → hips
-    left: np.ndarray  # (N, 2) unit, towards the left shoulder (NaN when unknown)
-    shoulder_w: np.ndarray  # (N,) shoulder width / torso length
+
+
+def _shoulder_mid(track: NightTrack) -> np.ndarray:
+    return (track.kp("left_shoulder") + track.kp("right_shoulder")) / 2
 
 
 def _body(track: NightTrack) -> _Body:
-    ls, rs = track.kp("left_shoulder"), track.kp("right_shoulder")
-    lh, rh = track.kp("left_hip"), track.kp("right_hip")
-    sh, hip = (ls + rs) / 2, (lh + rh) / 2
+    sh, hip = _shoulder_mid(track), (track.kp("left_hip") + track.kp("right_hip")) / 2
     torso = _norm(hip - sh).astype(np.float64)
     torso[torso <= 1e-6] = np.nan
     axis = (hip - sh) / torso[:, None]
-    perp = np.stack([-axis[:, 1], axis[:, 0]], axis=1)
-    width = _norm(ls - rs) / torso
-    side = np.sign(np.sum((ls - rs) * perp, axis=1))
-    side[(width < _MIN_SHOULDER_T) | (side == 0)] = np.nan
-    return _Body(sh, hip, torso, axis, perp * side[:, None], width)
+    return _Body(hip, torso, axis)
 
 
-def _lateral(track: NightTrack, body: _Body, joint: str) -> np.ndarray:
-    """Left-minus-right position of ``joint`` across the body, in torso lengths (>0 normal)."""
+def _lateral(track: NightTrack, body: _Body, left: np.ndarray, joint: str) -> np.ndarray:
+    """Left-minus-right position of ``joint`` across the body, in torso lengths (>0 normal);
+    ``left`` (N, 2) is the unit vector towards the body's left (NaN when unknown)."""
     d = track.kp(f"left_{joint}") - track.kp(f"right_{joint}")
-    return np.sum(d * body.left, axis=1) / body.torso_px
+    return np.sum(d * left, axis=1) / body.torso_px
 
 
 def _check_body(track: NightTrack, body: _Body, settings: Settings) -> dict[str, np.ndarray]:
     """Factors that concern the whole body (the same for both legs), each (N,)."""
-    view = _soft(body.shoulder_w, settings.quality_view_min, _VIEW_FULL)
+    ls, rs = track.kp("left_shoulder"), track.kp("right_shoulder")
+    perp = np.stack([-body.axis[:, 1], body.axis[:, 0]], axis=1)
+    width = _norm(ls - rs) / body.torso_px  # shoulder width / torso length
+    side = np.sign(np.sum((ls - rs) * perp, axis=1))
+    side[(width < _MIN_SHOULDER_T) | (side == 0)] = np.nan
+    left = perp * side[:, None]  # unit, towards the left shoulder (NaN when unknown)
+    del perp, side
+    view = _soft(width, settings.quality_view_min, _VIEW_FULL)
     # head beyond the shoulders, i.e. hips further from the head than the shoulders
-    nose_along = np.sum((track.kp("nose") - body.sh) * body.axis, axis=1) / body.torso_px
+    nose_along = np.sum((track.kp("nose") - _shoulder_mid(track)) * body.axis, axis=1)
+    nose_along /= body.torso_px
     geometry = _soft(nose_along, _NOSE_LIMIT_T, _NOSE_LIMIT_T - 0.2)
     lr = np.ones(track.n_frames)
     for joint, limit in _CROSS_LIMIT_T.items():
-        lr = lr * _soft(_lateral(track, body, joint), limit, limit + _CROSS_BAND_T)
+        lr = lr * _soft(_lateral(track, body, left, joint), limit, limit + _CROSS_BAND_T)
     return {"view": view, "geometry": geometry, "left_right": lr}
 
 
@@ -511,36 +521,40 @@ def quality_score(track: NightTrack, settings: Settings | None = None) -> PoseQu
         agreement, moved = _agreement(track, bl, settings)
     else:
         agreement, moved = np.ones((n, 2)), np.zeros((n, 2), dtype=bool)
-    # each check's factors are multiplied into their (N, 2) arrays as soon as they are
-    # made ("geometry" has a body part, the head, and a leg part, the knee), so only one
-    # leg's checks are held at a time
-    factors = {name: np.ones((n, 2)) for name in QUALITY_FACTORS if name != "agreement"}
+    # the factors are stored as float32, but each leg's are made, multiplied into the score
+    # and compared for the weakest in float64 first, so the score and the reason are those
+    # of the float64 factors; only one leg's float64 checks are held at a time
+    factors = {name: np.empty((n, 2), dtype=np.float32) for name in QUALITY_FACTORS}
+    score = np.empty((n, 2))
+    weakest = np.zeros((n, 2), dtype=np.int8)
+    detected = np.zeros((n, 2), dtype=bool)
     # missing keypoints are NaN and collapsed bones 0: those checks give "no evidence" (1)
     with np.errstate(divide="ignore", invalid="ignore"):
         body = _body(track)
-        for name, f in _check_body(track, body, settings).items():
-            factors[name] *= f[:, None]
+        whole = _check_body(track, body, settings)  # "geometry" also has a leg part (knee)
         for li, leg in enumerate(LEGS):
             lg = _check_leg(track, body, leg, bl, settings)
             lg["bones"] = lg["bones"] * np.where(moved[:, li], 1.0, lg.pop("_shortened"))
-            for name, f in lg.items():
-                factors[name][:, li] *= f
-            del lg
-        del body
-    factors["agreement"] = agreement
-    factors = {name: factors[name] for name in QUALITY_FACTORS}
-    # the score is the product of the factors in QUALITY_FACTORS order; the weakest factor
-    # (the first of equal ones) names the reason
-    score = factors[QUALITY_FACTORS[0]].copy()
-    lowest = score.copy()
-    weakest = np.zeros((n, 2), dtype=np.int8)
-    for i, name in enumerate(QUALITY_FACTORS[1:], start=1):
-        f = factors[name]
-        score *= f
-        weakest[f < lowest] = i
-        np.minimum(lowest, f, out=lowest)
-    del lowest
-    detected = factors["detected"] > 0
+            lg["agreement"] = agreement[:, li]
+            for name, f in whole.items():
+                lg[name] = f * lg[name] if name in lg else f
+            # the score is the product of the factors in QUALITY_FACTORS order; the weakest
+            # factor (the first of equal ones) names the reason
+            first = lg.pop(QUALITY_FACTORS[0])
+            factors[QUALITY_FACTORS[0]][:, li] = first
+            detected[:, li] = first > 0
+            leg_score, lowest = first.copy(), first
+            del first
+            for i, name in enumerate(QUALITY_FACTORS[1:], start=1):
+                f = lg.pop(name)
+                factors[name][:, li] = f
+                leg_score *= f
+                weakest[f < lowest, li] = i
+                lowest = np.minimum(lowest, f)
+                del f
+            score[:, li] = leg_score
+            del lg, leg_score, lowest
+        del body, whole, agreement, moved
     threshold = settings.pose_quality_min
     if threshold > 0:
         trusted = detected & (score >= threshold)
