@@ -94,7 +94,10 @@ def _leg_box_areas(track: NightTrack, min_visibility: float) -> np.ndarray:
     for leg in ("left", "right"):
         names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
         ok = np.stack(
-            [np.isfinite(track.kp(nm)).all(axis=1) & (track.vis(nm) >= min_visibility) for nm in names],
+            [
+                np.isfinite(track.kp(nm)).all(axis=1) & (track.vis(nm) >= min_visibility)
+                for nm in names
+            ],
             axis=1,
         )  # (N, 3)
         valid = ok.sum(axis=1) >= 2
@@ -196,9 +199,7 @@ def _join(
     return out
 
 
-def _torso_jump(
-    torso: np.ndarray, settings: Settings, body_px: float, fs: float
-) -> np.ndarray:
+def _torso_jump(torso: np.ndarray, settings: Settings, body_px: float, fs: float) -> np.ndarray:
     """Frames where the torso centre (:func:`_torso_centre`) moved more than
     ``artifact_torso_jump_bl`` in 0.25 s."""
     c = torso
