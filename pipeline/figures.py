@@ -8,7 +8,7 @@ dashboard's Plotly figures (:mod:`pipeline.plotly_figures`) share with them.
   (interventions) marked.
 - shared by both backends: the colours, labels and lanes, and the spans to draw read from
   a result (:func:`state_runs`, :func:`artifact_spans`, :func:`plm_spans`,
-  :func:`leg_events`, :func:`untrusted_spans`).
+  :func:`leg_events`, :func:`leg_movement_groups`, :func:`untrusted_spans`).
 
 Both timelines read the same :class:`~pipeline.night.NightResult`; neither recomputes
 anything the signal stage decided. Colours are the Okabe-Ito colour-blind-safe palette.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,6 +52,7 @@ __all__ = [
     "figure_timeline",
     "figure_trend",
     "leg_events",
+    "leg_movement_groups",
     "movement_kind",
     "plm_reference_per_h",
     "plm_spans",
@@ -174,6 +175,18 @@ def leg_events(events: pd.DataFrame, leg: str) -> pd.DataFrame:
     return events[(side == leg) | (side == "bilateral")]
 
 
+def leg_movement_groups(events: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """``(lane, kind, events)`` for each leg lane and movement kind with events, in drawing
+    order (a bilateral movement is in both legs' lanes)."""
+    for lane, leg in (("Left leg", "left"), ("Right leg", "right")):
+        le = leg_events(events, leg)
+        kinds = movement_kind(le)
+        for kind in ("twitch", "lm", "long_movement", "rhythmic"):
+            sel = le[kinds == kind]
+            if len(sel):
+                yield lane, kind, sel
+
+
 # --- matplotlib ----------------------------------------------------------------------
 
 
@@ -274,22 +287,16 @@ def figure_timeline(
                 lw=0,
                 alpha=0.6,
             )
-    for lane, leg in (("Left leg", "left"), ("Right leg", "right")):
-        le = leg_events(ev, leg)
-        kinds = movement_kind(le)
-        for kind in ("twitch", "lm", "long_movement", "rhythmic"):
-            sel = le[kinds == kind]
-            if len(sel) == 0:
-                continue
-            x0 = h(sel["start_s"])
-            w = np.maximum(h(sel["end_s"]) - x0, min_w)
-            height = bar_h * (0.55 if kind == "twitch" else 1.0)
-            top.broken_barh(
-                list(zip(x0, w, strict=True)),
-                (LANE_Y[lane] - height / 2, height),
-                color=KIND_COLORS[kind],
-                lw=0,
-            )
+    for lane, kind, sel in leg_movement_groups(ev):
+        x0 = h(sel["start_s"])
+        w = np.maximum(h(sel["end_s"]) - x0, min_w)
+        height = bar_h * (0.55 if kind == "twitch" else 1.0)
+        top.broken_barh(
+            list(zip(x0, w, strict=True)),
+            (LANE_Y[lane] - height / 2, height),
+            color=KIND_COLORS[kind],
+            lw=0,
+        )
     for a, b, _n in plm_spans(ev):
         top.broken_barh(
             [(h(a), max(h(b) - h(a), min_w))], (LANE_Y["PLM series"] - 0.25, 0.5), color=PLM_COLOR

@@ -35,8 +35,7 @@ from pipeline.figures import (
     UNTRUSTED_LABEL,
     UNTRUSTED_REASONS,
     artifact_spans,
-    leg_events,
-    movement_kind,
+    leg_movement_groups,
     plm_spans,
     state_runs,
     untrusted_spans,
@@ -186,45 +185,39 @@ def figure_timeline_plotly(
         )
 
     shown: set[str] = set()
-    for lane, leg in (("Left leg", "left"), ("Right leg", "right")):
-        le = leg_events(ev, leg)
-        kinds = movement_kind(le)
-        for kind in ("twitch", "lm", "long_movement", "rhythmic"):
-            sel = le[kinds == kind]
-            if len(sel) == 0:
-                continue
-            px2: list[float | None] = []
-            text: list[str | None] = []
-            for r in sel.itertuples(index=False):
-                end = max(float(r.end_s), float(r.start_s) + min_vis)
-                px2 += [float(r.start_s), end, None]
-                extra = ""
-                if bool(r.rhythmic):
-                    extra = f"<br>{r.pattern or 'rhythmic'} at {float(r.frequency_hz):.1f} Hz"
-                if pd.notna(r.plm_series):
-                    extra += f"<br>PLM series {int(r.plm_series)}"
-                t = (
-                    f"{KIND_LABELS[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
-                    f"{float(r.duration_s):.1f} s, {r.state}{extra}"
-                )
-                text += [t, t, None]
-            fig.add_trace(
-                go.Scatter(
-                    x=xs(px2),
-                    y=[LANE_Y[lane] if v is not None else None for v in px2],
-                    mode="lines",
-                    line={"color": KIND_COLORS[kind], "width": 7 if kind == "twitch" else 14},
-                    name=KIND_LABELS[kind],
-                    legendgroup=kind,
-                    showlegend=kind not in shown,
-                    hovertext=text,
-                    hoverinfo="text",
-                    connectgaps=False,
-                ),
-                row=1,
-                col=1,
+    for lane, kind, sel in leg_movement_groups(ev):
+        px2: list[float | None] = []
+        text: list[str | None] = []
+        for r in sel.itertuples(index=False):
+            end = max(float(r.end_s), float(r.start_s) + min_vis)
+            px2 += [float(r.start_s), end, None]
+            extra = ""
+            if bool(r.rhythmic):
+                extra = f"<br>{r.pattern or 'rhythmic'} at {float(r.frequency_hz):.1f} Hz"
+            if pd.notna(r.plm_series):
+                extra += f"<br>PLM series {int(r.plm_series)}"
+            t = (
+                f"{KIND_LABELS[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
+                f"{float(r.duration_s):.1f} s, {r.state}{extra}"
             )
-            shown.add(kind)
+            text += [t, t, None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs(px2),
+                y=[LANE_Y[lane] if v is not None else None for v in px2],
+                mode="lines",
+                line={"color": KIND_COLORS[kind], "width": 7 if kind == "twitch" else 14},
+                name=KIND_LABELS[kind],
+                legendgroup=kind,
+                showlegend=kind not in shown,
+                hovertext=text,
+                hoverinfo="text",
+                connectgaps=False,
+            ),
+            row=1,
+            col=1,
+        )
+        shown.add(kind)
 
     series = plm_spans(ev)
     if series:
