@@ -24,6 +24,13 @@ _LEG_POINTS = {
 }
 
 
+def _mean(a: np.ndarray) -> float:
+    """Mean of a uint8 image, bitwise equal to ``float(a.mean())`` (both sum exactly and divide
+    once) at a tenth of the cost on a 160 x 90 frame: NumPy's reduction machinery costs more
+    than the sum itself, on three regions of every frame."""
+    return float(cv2.sumElems(a)[0]) / a.size
+
+
 def leg_boxes(
     keypoints_px: np.ndarray, visibility: np.ndarray, min_visibility: float = 0.5
 ) -> list[tuple[float, float, float, float] | None]:
@@ -83,7 +90,7 @@ class MotionMeter:
             return np.zeros(3, dtype=np.float32)
         diff = cv2.absdiff(small, self._prev)  # |a - b| of uint8, exact, without int16 copies
         self._prev = small if small is not gray else small.copy()
-        whole = float(diff.mean()) / 255.0
+        whole = _mean(diff) / 255.0
         out = [whole]
         for k in range(2):
             box = boxes[k] if k < len(boxes) else None
@@ -98,4 +105,4 @@ class MotionMeter:
         y0 = min(max(math.floor(box[1] * s), 0), hh - 1)
         x1 = min(max(math.ceil(box[2] * s), x0 + 1), ww)
         y1 = min(max(math.ceil(box[3] * s), y0 + 1), hh)
-        return float(diff[y0:y1, x0:x1].mean()) / 255.0
+        return _mean(diff[y0:y1, x0:x1]) / 255.0

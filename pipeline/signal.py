@@ -99,12 +99,25 @@ def signal_lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 4
     if cutoff_hz >= fs_hz / 2:
         return x.copy()
     sos = sps.butter(order, cutoff_hz, btype="low", output="sos", fs=fs_hz)
+    zi = sps.sosfilt_zi(sos)
     out = x.copy()
     padlen = 3 * (2 * len(sos) + 1)
     for a, b in signal_runs(np.isfinite(x)):
         if b - a > padlen:
-            out[a:b] = sps.sosfiltfilt(sos, x[a:b])
+            out[a:b] = _sosfiltfilt(sos, zi, x[a:b], padlen)
     return out
+
+
+def _sosfiltfilt(sos: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
+    """``scipy.signal.sosfiltfilt(sos, x, padlen=padlen)`` of a 1-D ``x`` (odd padding), the
+    same steps in the same order, with ``zi = sosfilt_zi(sos)`` given: SciPy solves for it
+    anew on every call, which was most of the cost of scoring a night whose keypoints come
+    in thousands of short stretches (61,000 calls on a 10-hour night). Bitwise equal to
+    SciPy's (checked by a unit test)."""
+    ext = np.concatenate((2 * x[:1] - x[padlen:0:-1], x, 2 * x[-1:] - x[-2 : -(padlen + 2) : -1]))
+    y, _ = sps.sosfilt(sos, ext, zi=zi * ext[:1])
+    y, _ = sps.sosfilt(sos, y[::-1], zi=zi * y[-1:])
+    return y[::-1][padlen:-padlen]
 
 
 def signal_runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -34,3 +34,16 @@ def test_leg_boxes_from_keypoints():
     left, right = leg_boxes(kp, vis)
     assert right is None
     assert left == pytest.approx((-10, -10, 30, 70))  # grown by half the 40 px leg
+
+
+def test_region_means_are_numpys_to_the_last_bit():
+    """Motion means come from cv2.sumElems (cheaper per frame) and must equal ndarray.mean."""
+    from detector.motion import _mean
+
+    rng = np.random.default_rng(5)
+    for shape in [(90, 160), (37, 21), (1, 1), (5, 160)]:
+        for _ in range(200):
+            a = rng.integers(0, 256, size=shape).astype(np.uint8)
+            assert _mean(a) == float(a.mean())
+            view = a[: max(1, shape[0] // 2), 1:] if shape[1] > 1 else a
+            assert _mean(view) == float(view.mean())

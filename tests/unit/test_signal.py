@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy import signal as sps
 
 from pipeline.signal import (
     samples,
@@ -41,6 +42,27 @@ def test_lowpass_is_zero_phase():
     y = signal_lowpass(slow + 0.3 * np.sin(2 * np.pi * 12 * t), fs, 4.0)
     # the slow part passes without delay; the 12 Hz part is gone
     assert np.max(np.abs(y[30:-30] - slow[30:-30])) < 0.02
+
+
+def test_lowpass_equals_scipy_sosfiltfilt_on_every_finite_stretch():
+    """signal_lowpass solves for the filter's initial state once, not once a stretch as
+    sosfiltfilt does; the result must be SciPy's to the last bit, stretch by stretch."""
+    rng = np.random.default_rng(7)
+    fs, cutoff = 15.0, 3.0
+    x = rng.normal(size=4000).cumsum()
+    stretches = [(0, 16), (40, 68), (80, 500), (510, 3990)]  # 16: just over the pad length
+    mask = np.ones(x.size, bool)
+    for a, b in stretches:
+        mask[a:b] = False
+    x[mask] = np.nan
+    y = signal_lowpass(x, fs, cutoff)
+    sos = sps.butter(4, cutoff, btype="low", output="sos", fs=fs)
+    for a, b in stretches:
+        np.testing.assert_array_equal(y[a:b], sps.sosfiltfilt(sos, x[a:b]))
+    assert np.isnan(y[mask]).all()
+    short = np.full(50, np.nan)
+    short[10:25] = np.arange(15.0)  # 15 samples, the pad length: too short, kept as is
+    np.testing.assert_array_equal(signal_lowpass(short, fs, cutoff)[10:25], np.arange(15.0))
 
 
 def test_resample_marks_long_gaps():
