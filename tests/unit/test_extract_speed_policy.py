@@ -290,6 +290,16 @@ def test_motion_of_a_large_frame_matches_the_full_area_downscale():
         small, scale = extract._motion_input(gray, 160, step)
         assert small.shape == (90, 160) and scale == pytest.approx(0.125)
         assert np.abs(small.astype(int) - full.astype(int)).max() <= 1
+    # at the default step a 720p frame is averaged over every row (fewer rows let keyframe
+    # noise through the gate), a 1440p one over every 4th: 64 pixels a motion pixel either way
+    noisy = rng.integers(0, 256, size=(720, 1280)).astype(np.uint8)
+    small, _ = extract._motion_input(noisy, 160, ExtractOptions().motion_row_step)
+    np.testing.assert_array_equal(small, cv2.resize(noisy, (160, 90), interpolation=cv2.INTER_AREA))
+    big = rng.integers(0, 256, size=(1440, 2560)).astype(np.uint8)
+    small, _ = extract._motion_input(big, 160, 4)
+    every_4th = cv2.resize(big[::4], (160, 90), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(small, every_4th)
+    assert not np.array_equal(every_4th, cv2.resize(big, (160, 90), interpolation=cv2.INTER_AREA))
     # a frame shrunk less than 8x is averaged over every row, as before
     mid = np.kron(base[:60], np.ones((8, 8), np.uint8))  # 480 x 640
     small, _ = extract._motion_input(mid, 160, 2)
