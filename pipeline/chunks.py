@@ -204,14 +204,18 @@ def memory_steady() -> None:
 
     glibc starts so, but raises the threshold to the size of each large block freed, after
     which frame-sized blocks come from the heap, where MediaPipe's graph threads fragment
-    them: a worker's peak then swung from 308 to 380 MiB from chunk to chunk (24 chunks of
-    the 10-hour bench night), and a long night gave two workers more chances to peak at
-    once. With the threshold fixed at 128 KiB (glibc's initial value) the same chunks
-    peaked at 297-314 MiB. Idempotent and cheap: every chunk task calls it.
+    them: a worker's peak then swung from 308 to 380 MiB from chunk to chunk (every 10th
+    chunk of the 10-hour bench night), and a long night gave two workers more chances to
+    peak at once. With the threshold fixed at 128 KiB (glibc's initial value) the same
+    chunks peaked at 297-317 MiB. Idempotent and cheap: every chunk task calls it.
     """
+    _glibc("mallopt", _M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+
+
+def _glibc(name: str, *args: int) -> None:
+    """Call glibc's ``name(*args)``; nothing where the C library is not glibc."""
     try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+        getattr(ctypes.CDLL("libc.so.6"), name)(*args)
     except (OSError, AttributeError):  # not glibc
         pass
 
@@ -220,10 +224,7 @@ def _memory_return() -> None:
     """Give the memory a chunk freed back to the system. A pose model per chunk leaves the
     C heap fragmented: without this a worker grows by ~50 MB a chunk (Linux, glibc)."""
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+    _glibc("malloc_trim", 0)
 
 
 def chunk_worker_init(
