@@ -2,7 +2,7 @@
 
 Run it with ``.venv/bin/streamlit run dashboard.py`` (``make run``); it serves on 127.0.0.1
 only (``.streamlit/config.toml``) and the video never leaves this computer. The data folder
-is ``$LEGMOVE_DATA`` (else the store's default, :func:`pipeline.store.store_default_dir`).
+is ``$LEGMOVE_DATA`` (else the store's default, :func:`pipeline.store.db.store_default_dir`).
 
 This file is the entry point: the sidebar and the page chosen there. Each page is one module
 of :mod:`ui` (``page_*``); they hold no analysis logic and no SQL (see :mod:`ui`).
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from detector.errors import LegmoveError
+from pipeline.errors import LegmoveError
 from ui.common import DISCLAIMER, data_dir, plain_error, store
 from ui.export_page import page_export
 from ui.import_page import local_videos, page_import, safe_file_name, save_upload

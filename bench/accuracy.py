@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detector.extract import ExtractOptions  # noqa: E402
-from pipeline.analyze import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from pipeline.compare import compare_events, compare_onsets  # noqa: E402
-from pipeline.synth import PRESETS, synth_preset, synth_render, truth_dir_for  # noqa: E402
+from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
+from synth import PRESETS, synth_preset, synth_render, truth_dir_for  # noqa: E402
 
 TOL_S = 1.0
 TARGETS = {"f1": 0.9, "twitch_as_lm": 0.2, "plm_err": 1, "onset_err_s": 90.0, "rhythm_freq_hz": 0.3}

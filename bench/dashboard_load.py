@@ -1,8 +1,8 @@
 """How long does a 10-hour night's page take to build in the dashboard? (target: < 2 s)
 
-Simulates a 10-hour night (:mod:`pipeline.simulate`: blocks of twitches, one-leg and
+Simulates a 10-hour night (:mod:`pipeline.scoring.simulate`: blocks of twitches, one-leg and
 bilateral LMs, rhythmic kicking and cycling, long movements and PLM series, scored by the
-real :func:`pipeline.night.night_score`), saves it into a fresh store, then measures:
+real :func:`pipeline.scoring.night.night_score`), saves it into a fresh store, then measures:
 
 - ``cold``: the first run of the dashboard's night page (Streamlit AppTest, a new process
   state: store read, Plotly timeline built, page serialised) — what a parent waits for
@@ -42,10 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detector.track import Segment  # noqa: E402
-from pipeline.night import night_score  # noqa: E402
-from pipeline.plotly_figures import figure_timeline_plotly  # noqa: E402
-from pipeline.simulate import simulate_plan, simulate_track  # noqa: E402
-from pipeline.store import Store  # noqa: E402
+from pipeline.scoring.night import night_score  # noqa: E402
+from pipeline.scoring.simulate import simulate_plan, simulate_track  # noqa: E402
+from pipeline.store.db import Store  # noqa: E402
+from ui.plotly_figures import figure_timeline_plotly  # noqa: E402
 
 
 def simulate_night(hours: float, seed: int = 0):  # type: ignore[no-untyped-def]

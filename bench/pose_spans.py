@@ -50,9 +50,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from accuracy import TOL_S, format_table, scene_video  # noqa: E402
 
-from pipeline.analyze import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from pipeline.compare import compare_onsets  # noqa: E402
-from pipeline.synth import truth_dir_for  # noqa: E402
+from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
+from synth import truth_dir_for  # noqa: E402
 
 #: (condition, scene, span rule): "whole", "rotated" or a truth spans.csv kind
 CONDITIONS: list[tuple[str, str, str]] = [

@@ -5,7 +5,7 @@
     python bench/throughput.py --markdown         # table for docs/BENCHMARKS.md
     python bench/throughput.py --video night.mp4  # your own video instead
 
-The test video is made with the synthetic-night generator (:mod:`pipeline.synth`) and cached
+The test video is made with the synthetic-night generator (:mod:`synth`) and cached
 under ``--cache`` (default ``/tmp/legmove-bench/throughput``). Rendering 720p is slow (about
 2x real time on a loaded 2-core machine), so one 10-minute night unit is rendered once —
 awake 40 s, settling 90 s (LMs, a rhythmic bout), then asleep 470 s with a PLM series of
@@ -60,7 +60,7 @@ WIDTH, HEIGHT, FPS = 1280, 720, 15
 
 # --- the test video ---------------------------------------------------------------------------
 def _unit_scene() -> Any:
-    from pipeline.synth import LegMovement, Period, PLMSeries, Rhythmic, Twitches, synth_scene
+    from synth import LegMovement, Period, PLMSeries, Rhythmic, Twitches, synth_scene
 
     items = [
         Period(0, 40, "wake"),
@@ -79,7 +79,7 @@ def _unit_scene() -> Any:
 
 def bench_unit_video(cache: Path = CACHE) -> Path:
     """The rendered 10-minute 720p night unit (rendered once, then reused)."""
-    from pipeline.synth import synth_render
+    from synth import synth_render
 
     path = cache / f"unit_{WIDTH}x{HEIGHT}_{FPS}fps_{UNIT_S}s.mp4"
     if not path.is_file():
@@ -243,8 +243,8 @@ def _analyse_step(video: Path, data: Path, workers: int, chunk_s: float) -> int:
     import multiprocessing as mp
 
     from detector.track import track_load
-    from pipeline.batch import LocalPool, batch_add, batch_run
-    from pipeline.store import Store
+    from pipeline.jobs import LocalPool, batch_add, batch_run
+    from pipeline.store.db import Store
 
     store = Store(data)
     (night_id,) = batch_add(store, [("bench", [video])])
@@ -275,7 +275,7 @@ def _score_step(tracks: Path, hours: float) -> int:
     import numpy as np
 
     from detector.track import NightTrack, track_load
-    from pipeline.night import night_score
+    from pipeline.scoring.night import night_score
 
     one = track_load(tracks)
     reps = max(1, math.ceil(hours * 3600 / one.duration_s))

@@ -1,7 +1,9 @@
-"""legmove's exceptions.
+"""The detector's exceptions: a video that cannot be used, no person, a damaged tracks file.
 
 Every error legmove raises on purpose derives from :class:`LegmoveError` and says
-which file (or night) is concerned, what is wrong and what to do::
+which file (or night) is concerned, what is wrong and what to do. These are the ones the
+detector raises; the whole tree, with the pipeline's errors, is drawn in
+:mod:`pipeline.errors`::
 
     LegmoveError
     ├── VideoError                 a video cannot be used
@@ -9,9 +11,7 @@ which file (or night) is concerned, what is wrong and what to do::
     │   ├── NoVideoStreamError     the file has no video stream (audio only, ...)
     │   └── SegmentOrderError      segment files of one night overlap in time
     ├── NoPersonError              no baby/pose was found anywhere in the night
-    ├── TooShortError              the recording is too short to score
-    ├── TrackFileError             a saved tracks file is missing or damaged
-    └── StoreError                 the night store cannot be read or written
+    └── TrackFileError             a saved tracks file is missing or damaged
 
 Bad arguments to functions raise :class:`ValueError`.
 """
@@ -27,9 +27,7 @@ __all__ = [
     "NoVideoStreamError",
     "SegmentOrderError",
     "NoPersonError",
-    "TooShortError",
     "TrackFileError",
-    "StoreError",
 ]
 
 
@@ -66,13 +64,5 @@ class NoPersonError(LegmoveError):
     """No pose was found anywhere in the recording."""
 
 
-class TooShortError(LegmoveError):
-    """The recording is too short to score."""
-
-
 class TrackFileError(LegmoveError):
     """A saved per-frame tracks file is missing, truncated or of another format."""
-
-
-class StoreError(LegmoveError):
-    """The night store cannot be read or written."""

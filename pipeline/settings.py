@@ -48,7 +48,7 @@ class Settings:
     min_onset_motion: float = 0.004  # [video] floor of the onset threshold, motion energy
     offset_min_s: float = 0.5  # [AASM][WASM] movement ends at start of >=0.5 s below offset
     confirm_s: float = 0.5  # [video] keypoint movement must coincide with leg-region image motion
-    # --- pose quality (pipeline.quality) ---------------------------------------------
+    # --- pose quality (pipeline.scoring.quality) ---------------------------------------------
     pose_quality_min: float = 0.5  # [video] legs scoring below are untrusted; 0 trusts every pose
     quality_view_min: float = 0.33  # [video] shoulder width/torso below: torso seen edge-on
     bone_short_ratio: float = 0.3  # [video] bone < this × night median, leg region still: collapsed

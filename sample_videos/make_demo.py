@@ -2,7 +2,7 @@
 
     .venv/bin/python sample_videos/make_demo.py
 
-The scene is the ``demo_night`` preset (pipeline/synth/presets.py), seed 0: 8 minutes at
+The scene is the ``demo_night`` preset (synth/presets.py), seed 0: 8 minutes at
 320×240, 15 fps — awake wiggling, then settling with leg movements and a cycling bout,
 then sleep (from 90 s, 305 s long so the default 300-s sleep-onset rule can find it) with
 a PLM series of 5 LMs about 20 s apart, isolated LMs and twitches, a 65-s awakening and a
@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pipeline.synth import synth_preset, synth_render, truth_dir_for  # noqa: E402
+from synth import synth_preset, synth_render, truth_dir_for  # noqa: E402
 
 SEED = 0
 

@@ -16,7 +16,7 @@ demo_id() {
   $BIN/python - "$DEMO" <<'EOF'
 import sys
 from detector.video import night_plan
-from pipeline.store import Store
+from pipeline.store.db import Store
 want = sorted(s.sha256 for s in night_plan([sys.argv[1]]))
 for n in Store().list_nights():
     if sorted(s.sha256 for s in n.sources) == want:

@@ -1,7 +1,7 @@
 """Seed a store with simulated nights for the dashboard tests (and the dashboard bench).
 
-A seeded night is the signal stage's real output (:func:`pipeline.night.night_score`) on a
-simulated track (:mod:`pipeline.simulate`), saved through the store like an analysis would;
+A seeded night is the signal stage's real output (:func:`pipeline.scoring.night.night_score`) on a
+simulated track (:mod:`pipeline.scoring.simulate`), saved through the store like an analysis would;
 optionally with a real (small) video of the same length and the tracks file, so the review
 page can play and render clips. Import with ``sys.path`` pointing at ``tests/``.
 """
@@ -17,9 +17,9 @@ import numpy as np
 
 from detector.track import NightTrack, Segment
 from detector.video import night_plan
-from pipeline.night import NightResult, night_score
-from pipeline.simulate import simulate_plan, simulate_track
-from pipeline.store import Store
+from pipeline.scoring.night import NightResult, night_score
+from pipeline.scoring.simulate import simulate_plan, simulate_track
+from pipeline.store.db import Store
 
 __all__ = ["simulated_night", "seed_night", "make_plain_video"]
 

@@ -3,7 +3,7 @@
 One module per page — :mod:`ui.import_page`, :mod:`ui.night_page`, :mod:`ui.review_page`,
 :mod:`ui.trends_page`, :mod:`ui.export_page` — and :mod:`ui.common` for what they share.
 No analysis logic and no SQL here: the pages read and write through
-:class:`pipeline.store.Store`, start analyses with :mod:`pipeline.jobs`, draw with
-:mod:`pipeline.plotly_figures`, render review clips with :mod:`pipeline.clips` and export
-with :mod:`pipeline.export` / :mod:`pipeline.report`.
+:class:`pipeline.store.db.Store`, start analyses with :mod:`pipeline.jobs.night_job`, draw with
+:mod:`ui.plotly_figures`, render review clips with :mod:`pipeline.reports.clips` and export
+with :mod:`pipeline.reports.export` / :mod:`pipeline.reports.pdf`.
 """

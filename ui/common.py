@@ -4,16 +4,15 @@ wall-clock times, errors in plain words."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
 
 import streamlit as st
 
-from detector.errors import LegmoveError
-from pipeline.night import NightResult
-from pipeline.store import Night, Store, store_default_dir
+from pipeline.errors import LegmoveError
+from pipeline.reports.record import night_clock_start
+from pipeline.scoring.night import NightResult
+from pipeline.store.db import Night, Store, store_default_dir
 
 __all__ = [
     "DISCLAIMER",
@@ -22,7 +21,6 @@ __all__ = [
     "data_dir",
     "night_label",
     "nights_done",
-    "optional_module",
     "plain_error",
     "result_of",
     "result_version",
@@ -32,13 +30,6 @@ __all__ = [
 
 
 DISCLAIMER = "legmove is a screening and documentation aid, not a diagnosis."
-
-
-def optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def data_dir() -> str:
@@ -70,13 +61,7 @@ def result_of(night: Night) -> NightResult:
 
 def wall_clock_start(night: Night) -> tuple[dt.datetime | None, str]:
     """Clock time of the night's first frame and where it came from ('' when unknown)."""
-    recorded = getattr(night, "start_time", None)
-    if recorded is not None:
-        return recorded, "the video's recording time"
-    if night.in_bed:
-        hh, mm = (int(v) for v in night.in_bed.split(":"))
-        return dt.datetime.combine(night.night_date, dt.time(hh, mm)), "the in-bed time"
-    return None, ""
+    return night_clock_start(night)
 
 
 def nights_done() -> list[Night]:

@@ -8,50 +8,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from detector.errors import LegmoveError
-from pipeline.export import REVIEW_COLUMNS, NightRecord
-from pipeline.export import Note as ExportNote
-from pipeline.store import Night
+from pipeline.errors import LegmoveError
+from pipeline.reports.export import export_csv
+from pipeline.reports.pdf import report_pdf
+from pipeline.reports.record import night_notes, night_records
+from pipeline.store.db import Night
 from ui.common import (
     data_dir,
     nights_done,
-    optional_module,
     plain_error,
-    result_of,
     store,
-    wall_clock_start,
 )
 
-__all__ = ["night_record", "page_export"]
-
-
-def night_record(night: Night) -> NightRecord:
-    reviews = store().reviews(night.id)
-    table = pd.DataFrame(
-        [
-            {
-                "start_s": r.start_s,
-                "end_s": r.end_s,
-                "kind": r.kind,
-                "verdict": r.verdict,
-                "note": r.note,
-                "matched": not r.unmatched,
-            }
-            for r in reviews
-        ],
-        columns=REVIEW_COLUMNS,
-    )
-    return NightRecord(
-        night_id=night.id,
-        label=night.label,
-        date=night.night_date,
-        result=result_of(night),
-        reviews=table,
-        start_time=wall_clock_start(night)[0],
-    )
+__all__ = ["page_export"]
 
 
 def page_export() -> None:
@@ -105,11 +76,9 @@ def _slug(text: str) -> str:
 
 
 def _make_exports(nights: Sequence[Night], out: Path, lo: dt.date, hi: dt.date) -> dict[str, Any]:
-    from pipeline.export import export_csv
-
     made: dict[str, Any] = {"dir": str(out), "files": {}, "errors": []}
     try:
-        records = [night_record(n) for n in nights]
+        records = night_records(store(), nights)
     except (LegmoveError, ValueError) as exc:
         made["errors"].append(f"Could not read the nights: {plain_error(exc)}")
         return made
@@ -118,17 +87,11 @@ def _make_exports(nights: Sequence[Night], out: Path, lo: dt.date, hi: dt.date) 
             made["files"][name] = str(path)
     except (LegmoveError, ValueError, OSError) as exc:
         made["errors"].append(f"CSV not made: {plain_error(exc)}")
-    notes = [
-        ExportNote(n.note_date, n.text, n.night_id) for n in store().notes(date_from=lo, date_to=hi)
-    ]
-    report = optional_module("pipeline.report")
-    if report is None or not hasattr(report, "report_pdf"):
-        made["errors"].append("PDF report not available in this version (pipeline.report missing).")
-        return made
+    notes = night_notes(store(), lo, hi)
     pdf = out / f"legmove-report_{lo}_{hi}.pdf"
     try:
         with st.spinner("Writing the PDF report…"):
-            report.report_pdf(records, notes, pdf)
+            report_pdf(records, notes, pdf)
         made["files"]["report"] = str(pdf)
     except (LegmoveError, ValueError, OSError) as exc:
         made["errors"].append(f"PDF report not made: {plain_error(exc)}")

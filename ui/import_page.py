@@ -15,13 +15,12 @@ from typing import Any
 
 import streamlit as st
 
-from detector.atomic import atomic_write
-from detector.errors import LegmoveError, VideoError
-from detector.video import video_probe
-from pipeline.analyze import night_plan_checked
-from pipeline.export import fmt_duration
-from pipeline.store import Night
-from ui.common import data_dir, night_label, optional_module, plain_error, store
+from pipeline.errors import LegmoveError, VideoError
+from pipeline.jobs import job_start_background, job_status
+from pipeline.jobs.intake import file_save, night_plan_checked, video_codec
+from pipeline.reports.export import fmt_duration
+from pipeline.store.db import Night
+from ui.common import data_dir, night_label, plain_error, store
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -68,10 +67,7 @@ def save_upload(uploaded: Any, folder: Path) -> Path:
         n += 1
     uploaded.seek(0)
     # a crash mid-upload must not leave a truncated video under the real name
-    with atomic_write(target) as fh:
-        while chunk := uploaded.read(_CHUNK):
-            fh.write(chunk)
-    return target
+    return file_save(uploaded.read, target, _CHUNK)
 
 
 def local_videos(text: str) -> tuple[list[Path], list[str]]:
@@ -112,11 +108,11 @@ def add_night_from(paths: Sequence[Path], label: str, day: dt.date, in_bed: dt.t
     problems = []
     for p in paths:
         try:
-            info = video_probe(p)
+            codec = video_codec(p)
         except VideoError as exc:
             problems.append(str(exc))
             continue
-        if info.codec in _TEXT_CODECS:
+        if codec in _TEXT_CODECS:
             # FFmpeg's tty demuxer shows any text file as "video"; detector.video accepts it
             problems.append(
                 f"{p}: not a video file (it holds text) — give the video of the night "
@@ -130,11 +126,8 @@ def add_night_from(paths: Sequence[Path], label: str, day: dt.date, in_bed: dt.t
 
 def start_analysis(night_id: int) -> str | None:
     """Start the night's analysis as a background job; return an error text or None."""
-    jobs = optional_module("pipeline.jobs")
-    if jobs is None or not hasattr(jobs, "job_start_background"):
-        return "background analysis is not available in this version (pipeline.jobs is missing)"
     try:
-        jobs.job_start_background(store(), night_id)
+        job_start_background(store(), night_id)
     except (LegmoveError, OSError, ValueError) as exc:
         return plain_error(exc)
     return None
@@ -142,11 +135,8 @@ def start_analysis(night_id: int) -> str | None:
 
 def job_progress(night: Night) -> tuple[float | None, str, str]:
     """(fraction done or None, words, job state) of a night's analysis, read from the store."""
-    jobs = optional_module("pipeline.jobs")
-    if jobs is None or not hasattr(jobs, "job_status"):
-        return None, "waiting for the analysis", night.status
     try:
-        status = jobs.job_status(store(), night.id)
+        status = job_status(store(), night.id)
     except LegmoveError as exc:
         return None, plain_error(exc), night.status
     state = str(status.state)

@@ -8,10 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from pipeline.export import fmt_clock, fmt_duration, hourly_counts
-from pipeline.figures import plm_reference_per_h
-from pipeline.plotly_figures import figure_timeline_plotly
-from pipeline.store import Night
+from pipeline.reports.export import fmt_clock, fmt_duration, hourly_counts
+from pipeline.reports.figures import plm_reference_per_h
+from pipeline.store.db import Night
 from ui.common import (
     DISCLAIMER,
     cached_result,
@@ -24,6 +23,7 @@ from ui.common import (
     wall_clock_start,
 )
 from ui.import_page import job_progress
+from ui.plotly_figures import figure_timeline_plotly
 
 __all__ = ["night_in_words", "page_night", "summary_cards"]
 

@@ -11,13 +11,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from detector.errors import LegmoveError
-from detector.track import NightTrack, track_load
-from detector.video import video_probe
-from pipeline.clips import ClipOptions, clip_cached, clip_name
-from pipeline.export import fmt_clock
-from pipeline.figures import EPISODE_LABELS
-from pipeline.store import Night
+from pipeline.errors import LegmoveError
+from pipeline.jobs.intake import video_codec
+from pipeline.reports.clips import ClipOptions, NightTrack, clip_cached, clip_name, clip_track
+from pipeline.reports.export import fmt_clock
+from pipeline.reports.figures import EPISODE_LABELS
+from pipeline.store.db import Night
 from ui.common import (
     DISCLAIMER,
     choose_night,
@@ -43,14 +42,14 @@ _PLAYABLE = {"h264", "vp8", "vp9", "av1"}
 @st.cache_data(max_entries=64, show_spinner=False)
 def _codec(path: str, size: int) -> str | None:
     try:
-        return video_probe(path).codec
+        return video_codec(path)
     except (LegmoveError, OSError):
         return None
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _track(path: str, mtime_ns: int) -> NightTrack:
-    return track_load(path)
+    return clip_track(path)
 
 
 def _episode_title(row: Any, start: dt.datetime | None) -> str:

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from detector.errors import LegmoveError
-from pipeline.figures import plm_reference_per_h
-from pipeline.plotly_figures import figure_trend_plotly
-from pipeline.store import Night
+from pipeline.errors import LegmoveError
+from pipeline.reports.figures import plm_reference_per_h
+from pipeline.store.db import Night
 from ui.common import nights_done, plain_error, store, wall_clock_start
+from ui.plotly_figures import figure_trend_plotly
 
 __all__ = ["page_trends", "trend_table"]
 

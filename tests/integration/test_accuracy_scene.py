@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analyze import night_analyze
-from pipeline.synth import (
+from pipeline.jobs.intake import night_analyze
+from synth import (
     LegMovement,
     Period,
     PLMSeries,

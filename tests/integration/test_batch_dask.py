@@ -12,9 +12,16 @@ import pytest
 
 from detector.track import track_load
 from detector.video import night_plan
-from pipeline.batch import DaskRunner, LocalPool, batch_add, batch_inputs, batch_run
-from pipeline.jobs import job_decode_log, job_run
-from pipeline.store import Store
+from pipeline.jobs import (
+    DaskRunner,
+    LocalPool,
+    batch_add,
+    batch_inputs,
+    batch_run,
+    job_decode_log,
+    job_run,
+)
+from pipeline.store.db import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest_video_helpers import make_video, remux_first_seconds  # noqa: E402

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import pipeline.chunks
 import pipeline.jobs
+import pipeline.jobs.chunks
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
-from pipeline.cli import app
-from pipeline.simulate import simulate_plan, simulate_track
-from pipeline.store import Store
+from pipeline.cli.app import app
+from pipeline.scoring.simulate import simulate_plan, simulate_track
+from pipeline.store.db import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest_video_helpers import make_video  # noqa: E402
@@ -38,9 +38,9 @@ def legmove(tmp_path, monkeypatch):
     """Run ``legmove ARGS`` against a store in ``tmp_path/data`` (via $LEGMOVE_DATA)."""
     monkeypatch.setenv("LEGMOVE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: no wrapping inside words
-    monkeypatch.setattr(pipeline.chunks, "pose_default", _fake_pose)  # no MediaPipe here
+    monkeypatch.setattr(pipeline.jobs.chunks, "pose_default", _fake_pose)  # no MediaPipe here
     # chunks in this process, where the fake pose applies (a worker pool would load MediaPipe)
-    monkeypatch.setattr(pipeline.jobs, "default_workers", lambda: 1)
+    monkeypatch.setattr(pipeline.jobs.night_job, "default_workers", lambda: 1)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0):  # type: ignore[no-untyped-def]
@@ -141,9 +141,9 @@ def test_notes(tmp_path, legmove):
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("pipeline.export") is None
-    or importlib.util.find_spec("pipeline.report") is None,
-    reason="pipeline.export / pipeline.report are not in this tree yet",
+    importlib.util.find_spec("pipeline.reports.export") is None
+    or importlib.util.find_spec("pipeline.reports.pdf") is None,
+    reason="pipeline.reports.export / pipeline.reports.pdf are not in this tree yet",
 )
 def test_export_csv_and_pdf(tmp_path, legmove):
     store, nid = _simulated_night(tmp_path, legmove)

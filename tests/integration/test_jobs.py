@@ -13,21 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.errors import NoPersonError, StoreError
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES, track_load
 from detector.video import night_plan
-from pipeline.chunks import chunk_extract, chunk_plan
-from pipeline.jobs import (
-    job_decode_log,
-    job_rescore,
-    job_run,
-    job_start_background,
-    job_status,
-)
+from pipeline.errors import NoPersonError, StoreError
+from pipeline.jobs import job_decode_log, job_rescore, job_run, job_start_background, job_status
+from pipeline.jobs.chunks import chunk_extract, chunk_plan
+from pipeline.scoring.simulate import simulate_plan, simulate_track
 from pipeline.settings import Settings
-from pipeline.simulate import simulate_plan, simulate_track
-from pipeline.store import Store
+from pipeline.store.db import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest_video_helpers import make_video, remux_first_seconds  # noqa: E402
@@ -130,7 +124,7 @@ def test_failed_job_resumes_from_its_checkpoints(tmp_path):
 
 
 def test_one_job_per_night_at_a_time(tmp_path):
-    from pipeline.jobs import _job_lock
+    from pipeline.jobs.status import _job_lock
 
     store = Store(tmp_path)
     video = make_video(tmp_path / "v.mp4", n_frames=30, fps=15)

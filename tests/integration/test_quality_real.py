@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from detector.track import track_load
-from pipeline.night import night_score
+from pipeline.scoring.night import night_score
 from pipeline.settings import Settings
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.export import NightRecord, Note
-from pipeline.report import report_pdf
+from pipeline.reports.export import NightRecord, Note
+from pipeline.reports.pdf import report_pdf
 from tests.unit.test_export import LABEL, awake_night, simulated_night
 
 pytestmark = pytest.mark.skipif(

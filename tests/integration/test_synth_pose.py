@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from pipeline.synth import (
+from synth import (
     LegMovement,
     Period,
     Rhythmic,

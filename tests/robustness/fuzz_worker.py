@@ -16,8 +16,8 @@ import random
 import sys
 from pathlib import Path
 
-from detector.errors import LegmoveError
 from detector.video import night_frames, night_plan
+from pipeline.errors import LegmoveError
 
 _OPS = ("flip", "truncate", "insert", "zero", "duplicate")
 

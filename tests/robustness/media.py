@@ -119,7 +119,7 @@ def earlier_result(out: Path) -> dict[str, bytes]:
 
 
 def cli_start(args: Sequence[str | Path], *, capture: bool = True) -> subprocess.Popen:
-    """Start ``python -m pipeline.cli ARGS`` from the repository root (text output).
+    """Start ``python -m pipeline.cli.app ARGS`` from the repository root (text output).
 
     ``capture=False`` sends its output nowhere (for runs that are killed).
     """
@@ -137,7 +137,7 @@ def cli_start(args: Sequence[str | Path], *, capture: bool = True) -> subprocess
 
 _BATCH_RUNNER = r"""
 import json, os, runpy, sys, traceback
-import pipeline.cli  # noqa: F401  (imported once; every run below re-executes it as __main__)
+import pipeline.cli.app  # noqa: F401  (imported once; every run below re-executes it as __main__)
 jobs = json.load(sys.stdin)
 results = []
 for args, out_path, err_path in jobs:
@@ -171,12 +171,12 @@ json.dump(results, sys.stdout)
 def cli_batch(
     runs: Sequence[Sequence[str | Path]], workdir: Path, timeout_s: float = 300
 ) -> list[subprocess.CompletedProcess]:
-    """Run ``python -m pipeline.cli ARGS`` for each of ``runs``, each in its own process.
+    """Run ``python -m pipeline.cli.app ARGS`` for each of ``runs``, each in its own process.
 
     One interpreter imports legmove once, then forks a child per run that executes
-    ``pipeline.cli`` as ``__main__`` (what ``python -m`` does) with its own stdout/stderr
+    ``pipeline.cli.app`` as ``__main__`` (what ``python -m`` does) with its own stdout/stderr
     and exit code. It saves the 2-3 s of interpreter start and imports per run; a few tests
-    still start ``python -m pipeline.cli`` afresh (:func:`cli_start`).
+    still start ``python -m pipeline.cli.app`` afresh (:func:`cli_start`).
     """
     import json
 

@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 import pytest
 
-from detector.errors import (
+from detector.video import MAX_FRAME_PIXELS, video_probe
+from pipeline.errors import (
     LegmoveError,
     NotAVideoError,
     NoVideoStreamError,
@@ -29,9 +30,8 @@ from detector.errors import (
     StoreError,
     TooShortError,
 )
-from detector.video import MAX_FRAME_PIXELS, video_probe
-from pipeline.analyze import night_analyze
-from pipeline.night import MIN_DURATION_S
+from pipeline.jobs.intake import night_analyze
+from pipeline.scoring.night import MIN_DURATION_S
 
 from .media import (
     RESULT_FILES,
@@ -228,7 +228,7 @@ STORE_CASES = [n for n in MAKERS if n not in ("out_is_a_file", "two_seconds")]
 
 
 def _store_state(data: Path) -> tuple[list, str, list[str]]:
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     store = Store(data)
     nights = [(n.id, n.status, n.title) for n in store.list_nights()]
@@ -242,7 +242,7 @@ def cli_runs(bad_cases, tmp_path_factory) -> dict[tuple[str, str], tuple]:
     and ``legmove night add`` (store holding an earlier night), in one batch (media.cli_batch).
     Maps (command, case) to (completed process, output/store unchanged)."""
     from detector.video import night_plan
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     base = tmp_path_factory.mktemp("cli")
     earlier = grey_video(base / "earlier.mp4", 6)
@@ -296,10 +296,10 @@ def test_night_add_of_a_two_second_video_leaves_the_store_untouched(
 ):
     from typer.testing import CliRunner
 
-    import pipeline.chunks
-    from pipeline.cli import app
+    import pipeline.jobs.chunks
+    from pipeline.cli.app import app
 
-    monkeypatch.setattr(pipeline.chunks, "pose_default", fake_pose, raising=False)
+    monkeypatch.setattr(pipeline.jobs.chunks, "pose_default", fake_pose, raising=False)
     case = bad_cases["two_seconds"]
     data = tmp_path / "data"
     res = CliRunner().invoke(

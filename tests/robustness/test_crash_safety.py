@@ -33,12 +33,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import pipeline.analyze as analyze_mod
-from detector.errors import StoreError
+import pipeline.jobs.intake as analyze_mod
 from detector.track import track_load
 from detector.video import night_plan
-from pipeline.analyze import TRACKS_FILE, night_analyze, night_rescore_dir
-from pipeline.night import night_read
+from pipeline.errors import StoreError
+from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir
+from pipeline.scoring.night import night_read
 
 from .media import cli_start, earlier_result, fake_pose, grey_video, real_clip, snapshot
 
@@ -127,9 +127,9 @@ def test_every_file_written_goes_through_a_temporary_name(night, tmp_path):
 def test_exports_and_clips_go_through_a_temporary_name(night, tmp_path):
     import datetime as dt
 
-    from pipeline.clips import clip_render
-    from pipeline.export import NightRecord, export_csv
-    from pipeline.report import report_pdf
+    from pipeline.reports.clips import clip_render
+    from pipeline.reports.export import NightRecord, export_csv
+    from pipeline.reports.pdf import report_pdf
 
     result = night_analyze([night], tmp_path / "night", estimator=fake_pose())
     track = track_load(tmp_path / "night" / TRACKS_FILE)
@@ -357,7 +357,7 @@ def test_disk_full_on_a_real_small_file_system(night, tmp_path, monkeypatch):
         assert snapshot(out) == old
         # the same through the CLI: exit code 2, one clear line, no traceback
         monkeypatch.setattr(analyze_mod, "pose_default", fake_pose)
-        from pipeline.cli import app
+        from pipeline.cli.app import app
 
         res = CliRunner().invoke(app, ["analyze", str(night), "--out", str(out), "-q"])
         assert res.exit_code == 2, res.output
@@ -386,7 +386,7 @@ def _job_child(data: Path, night_id: int, kill_at: int | None) -> int:
         code = 0
         try:
             from pipeline.jobs import job_run
-            from pipeline.store import Store
+            from pipeline.store.db import Store
 
             if kill_at is not None:
                 count = 0
@@ -412,7 +412,7 @@ def _job_child(data: Path, night_id: int, kill_at: int | None) -> int:
 @pytest.mark.slow
 def test_job_killed_at_any_step_never_shows_half_a_night_and_resumes(night, tmp_path):
     from pipeline.jobs import job_run, job_status
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     ref_store = Store(tmp_path / "reference")
     ref_id = _store_night(ref_store, night)
@@ -448,7 +448,7 @@ def test_job_killed_at_any_step_never_shows_half_a_night_and_resumes(night, tmp_
 
 def _saver(data: Path, night_id: int, results: list) -> None:
     """Child: replace the night's result, over and over, alternating two results."""
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     store = Store(data)
     i = 0
@@ -459,9 +459,9 @@ def _saver(data: Path, night_id: int, results: list) -> None:
 
 @pytest.mark.slow
 def test_sigkill_during_store_writes_keeps_the_database_sound(night, tmp_path):
-    from pipeline.night import night_score
+    from pipeline.scoring.night import night_score
     from pipeline.settings import Settings
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     track = analyze_mod.track_extract(night_plan([night]), fake_pose())
     results = [night_score(track), night_score(track, Settings(onset_k=5.0, offset_k=2.0))]
@@ -493,7 +493,7 @@ def test_sigkill_during_store_writes_keeps_the_database_sound(night, tmp_path):
 @pytest.mark.slow
 def test_two_analyses_at_once_and_a_reader_see_no_lock_errors(night, tmp_path):
     from pipeline.jobs import job_status
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     data = tmp_path / "data"
     store = Store(data)
@@ -534,8 +534,9 @@ def test_two_analyses_at_once_and_a_reader_see_no_lock_errors(night, tmp_path):
 
 
 def test_the_same_night_twice_at_once_is_refused_clearly(night, tmp_path):
-    from pipeline.jobs import _job_lock, job_run
-    from pipeline.store import Store
+    from pipeline.jobs import job_run
+    from pipeline.jobs.status import _job_lock
+    from pipeline.store.db import Store
 
     store = Store(tmp_path / "data")
     nid = _store_night(store, night)
@@ -559,7 +560,7 @@ def test_the_same_night_twice_at_once_is_refused_clearly(night, tmp_path):
 @pytest.mark.parametrize("leave_bytes", [4096, 60_000])  # fails in the WAL / in a transaction
 def test_store_on_a_full_disk_keeps_earlier_nights(night, tmp_path, leave_bytes):
     from pipeline.jobs import job_run
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     longer = grey_video(tmp_path / "longer.mp4", 40, first=3)
     with _small_tmpfs(tmp_path / "small", size="2m") as fs:
@@ -585,7 +586,7 @@ def test_store_on_a_full_disk_keeps_earlier_nights(night, tmp_path, leave_bytes)
 
 def test_job_disk_full_on_a_tracks_file_is_a_store_error(night, tmp_path, monkeypatch):
     from pipeline.jobs import job_run
-    from pipeline.store import Store
+    from pipeline.store.db import Store
 
     store = Store(tmp_path / "data")
     nid = _store_night(store, night)

@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import detector.errors as errors
-from detector.errors import LegmoveError, TooShortError
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack
 from detector.video import night_frames, night_plan, video_probe
-from pipeline.night import NightResult, night_read, night_score, night_write
+from pipeline.errors import LegmoveError, TooShortError
+from pipeline.scoring.night import NightResult, night_read, night_score, night_write
 
 from .media import REPO
 

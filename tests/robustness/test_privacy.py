@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detector.pose import pose_default
-from pipeline.analyze import night_analyze
+from pipeline.jobs.intake import night_analyze
 
 from .media import REAL, REPO, real_clip, snapshot
 
@@ -308,7 +308,7 @@ def test_real_baby_face_is_blurred_in_clips_by_default(labelled_night, tmp_path)
     """Face points labelled by hand on a real infant photo are blurred in the clip by default
     (face found by the real pose model), and sharp only when the parent keeps the face."""
     from detector.track import track_load
-    from pipeline.clips import ClipOptions, clip_render
+    from pipeline.reports.clips import ClipOptions, clip_render
 
     video, face = labelled_night
     out = tmp_path / "out"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from detector.track import KEYPOINT_NAMES
-from pipeline.activity import activity_compute
+from pipeline.scoring.activity import activity_compute
+from pipeline.scoring.simulate import Planned, simulate_track
 from pipeline.settings import Settings
-from pipeline.simulate import Planned, simulate_track
 
 
 @pytest.mark.parametrize("fps", [15, 25, 30])

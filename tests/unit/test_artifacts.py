@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 
 from detector.track import NightTrack
-from pipeline.artifacts import (
+from pipeline.scoring.artifacts import (
     ARTIFACT_COLUMNS,
     artifacts_detect,
     artifacts_mask,
     artifacts_overlap,
     artifacts_seconds,
 )
-from pipeline.night import night_read, night_score, night_write
+from pipeline.scoring.night import night_read, night_score, night_write
+from pipeline.scoring.simulate import Planned, simulate_plan, simulate_track
 from pipeline.settings import Settings
-from pipeline.simulate import Planned, simulate_plan, simulate_track
 
 PAD = Settings().artifact_pad_s
 

@@ -11,7 +11,7 @@ import pytest
 
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack
 from detector.video import night_plan
-from pipeline.clips import ClipOptions, clip_cached, clip_name, clip_render
+from pipeline.reports.clips import ClipOptions, clip_cached, clip_name, clip_render
 
 W, H, FPS, SECONDS = 320, 240, 15, 6.0
 NOSE = (160.0, 50.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.store import Store
+from pipeline.store.db import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dashboard_seed import make_plain_video, seed_night  # noqa: E402
@@ -32,11 +32,13 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Background jobs the UI starts, recorded instead of run (no detached analysis in tests)."""
-    import pipeline.jobs
+    import ui.import_page
 
     calls: list[int] = []
     monkeypatch.setattr(
-        pipeline.jobs, "job_start_background", lambda store, night_id, **kw: calls.append(night_id)
+        ui.import_page,
+        "job_start_background",
+        lambda store, night_id, **kw: calls.append(night_id),
     )
     return calls
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from pipeline.compare import compare_events, compare_onsets
-from pipeline.night import night_score
-from pipeline.simulate import simulate_plan, simulate_track
+from pipeline.scoring.night import night_score
+from pipeline.scoring.simulate import simulate_plan, simulate_track
 
 SEEDS = (0, 1, 2)
 

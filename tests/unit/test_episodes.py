@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.episodes import (
+from pipeline.scoring.episodes import (
     EPISODE_COLUMNS,
     EPISODE_PRIORITY,
     episodes_cap,
     episodes_flag,
     settling_window,
 )
-from pipeline.night import night_score
+from pipeline.scoring.night import night_score
+from pipeline.scoring.simulate import Planned, simulate_track
+from pipeline.scoring.sleep import SleepResult
 from pipeline.settings import Settings
-from pipeline.simulate import Planned, simulate_track
-from pipeline.sleep import SleepResult
 
 ST = Settings()
 ONSET = 3600.0  # sleep onset of the hand-built nights

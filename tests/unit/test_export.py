@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.export import (
+from pipeline.reports.export import (
     HOURLY_COLUMNS,
     NIGHT_COLUMNS,
     NightRecord,
@@ -20,8 +20,8 @@ from pipeline.export import (
     fmt_duration,
     hourly_counts,
 )
-from pipeline.night import NightResult, night_score
-from pipeline.simulate import Planned, simulate_track
+from pipeline.scoring.night import NightResult, night_score
+from pipeline.scoring.simulate import Planned, simulate_track
 
 LABEL = "Émile ünd Zoë"
 
@@ -276,7 +276,7 @@ def test_night_record_checks_its_input():
 
 
 def test_episodes_for_review_order_and_unmatched():
-    from pipeline.report import episodes_for_review
+    from pipeline.reports.pdf import episodes_for_review
 
     r = _hand_result()
     eps = pd.concat(
@@ -319,14 +319,14 @@ def test_episodes_for_review_order_and_unmatched():
 
 
 def test_methods_paragraph_prefers_the_summary_text():
-    from pipeline.report import methods_paragraph
-    from pipeline.report_content import _methods_fallback
+    from pipeline.reports.pdf import methods_paragraph
+    from pipeline.reports.pdf_content import _methods_fallback
 
     r = _hand_result()
     assert methods_paragraph({**r.summary, "methods": "Scored by hand."}) == "Scored by hand."
     summary = {"settings": {"plm_min_interval_s": 12.0}, "versions": {}}
     assert methods_paragraph(summary).strip()
-    text = _methods_fallback(summary)  # when pipeline.methods is absent
+    text = _methods_fallback(summary)  # when pipeline.reports.methods is absent
     assert "12–90 s" in text and "5/h" in text
 
 
@@ -338,7 +338,7 @@ def _with_artifacts(r: NightResult) -> types.SimpleNamespace:
 
 
 def test_plotly_timeline_lanes_and_wall_clock(nights):
-    from pipeline.plotly_figures import figure_timeline_plotly
+    from ui.plotly_figures import figure_timeline_plotly
 
     r = nights[1].result
     start = dt.datetime(2025, 3, 3, 19, 40)
@@ -365,7 +365,7 @@ def test_plotly_timeline_lanes_and_wall_clock(nights):
 
 
 def test_matplotlib_figures_draw(nights):
-    from pipeline.figures import figure_png, figure_timeline, figure_trend
+    from pipeline.reports.figures import figure_png, figure_timeline, figure_trend
 
     for n in nights:
         png = figure_png(figure_timeline(n.result, n.start_time), dpi=60)

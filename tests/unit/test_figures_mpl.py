@@ -10,9 +10,9 @@ import matplotlib.dates as mdates
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from pipeline.export import NightRecord, Note
-from pipeline.figures import PLM_COLOR, figure_timeline, figure_trend
-from pipeline.night import NightResult
+from pipeline.reports.export import NightRecord, Note
+from pipeline.reports.figures import PLM_COLOR, figure_timeline, figure_trend
+from pipeline.scoring.night import NightResult
 from tests.unit.test_export import awake_night, simulated_night
 
 
@@ -99,7 +99,7 @@ def _minutes(label: str) -> int:
 
 
 def test_tick_step_whole_hours_on_a_night() -> None:
-    from pipeline.figures import _tick_step_min
+    from pipeline.reports.figures import _tick_step_min
 
     assert [_tick_step_min(h) for h in (10.0, 12.0, 3.0, 1.5, 10 / 60)] == [60, 60, 15, 10, 1]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from pipeline.methods import methods_references, methods_text
-from pipeline.night import night_score
+from pipeline.reports.methods import methods_references, methods_text
+from pipeline.scoring.night import night_score
+from pipeline.scoring.simulate import Planned, simulate_track
 from pipeline.settings import SETTING_SOURCES, Settings
-from pipeline.simulate import Planned, simulate_track
 
 
 def test_every_cited_source_has_a_reference():

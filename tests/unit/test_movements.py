@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.movements import _hysteresis, movements_classify, movements_merge
-from pipeline.plm import plm_series
+from pipeline.scoring.movements import _hysteresis, movements_classify, movements_merge
+from pipeline.scoring.plm import plm_series
 from pipeline.settings import Settings
 
 S = Settings()
@@ -124,7 +124,7 @@ def test_plm_interval_limits(interval, expected):
 
 
 def _activity(level, extension, fs=10.0):
-    from pipeline.activity import LegActivity
+    from pipeline.scoring.activity import LegActivity
 
     m = len(level)
     lv = np.vstack([level, np.zeros(m)])
@@ -146,7 +146,7 @@ def _activity(level, extension, fs=10.0):
 
 @pytest.mark.parametrize("returns,expected", [(False, 1), (True, 2)])
 def test_held_flexion_keeps_one_movement(returns, expected):
-    from pipeline.movements import movements_detect
+    from pipeline.scoring.movements import movements_detect
 
     # flex (1-2 s), hold still for 1.5 s, extend (3.5-4.5 s); rest extension 0.9 bl
     level = np.zeros(80)
@@ -196,7 +196,7 @@ def _bursts(fs, pieces):
     ],
 )
 def test_motion_pause_between_two_lm_bursts_is_a_hold(fs, pieces, expected):
-    from pipeline.movements import movements_detect
+    from pipeline.scoring.movements import movements_detect
 
     moves = movements_detect(_motion_activity(_bursts(fs, pieces), fs), S)
     left = moves[moves["side"] == "left"]
@@ -210,7 +210,7 @@ def test_motion_pause_between_two_lm_bursts_is_a_hold(fs, pieces, expected):
 def test_pause_with_trusted_keypoints_is_left_to_the_keypoints():
     """Where the keypoints are trusted through the pause and show the leg back at rest,
     the two bursts stay two movements (the unseen-hold rule is for motion only)."""
-    from pipeline.movements import movements_detect
+    from pipeline.scoring.movements import movements_detect
 
     fs = 10.0
     level = _bursts(fs, [(1.0, 1.8), (2.5, 3.3)])
@@ -244,7 +244,7 @@ def _unseen_activity(level, fs, unseen=True):
     ],
 )
 def test_unseen_leg_holds_up_to_held_max_s(fs, pieces, unseen, expected):
-    from pipeline.movements import movements_detect
+    from pipeline.scoring.movements import movements_detect
 
     moves = movements_detect(_unseen_activity(_bursts(fs, pieces), fs, unseen), S)
     left = moves[moves["side"] == "left"]

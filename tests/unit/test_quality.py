@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from detector.track import KEYPOINT_NAMES, NightTrack
-from pipeline.night import night_score
-from pipeline.quality import (
+from pipeline.scoring.night import night_score
+from pipeline.scoring.quality import (
     QUALITY_FACTORS,
     SPAN_COLUMNS,
     PoseQuality,
     quality_score,
     quality_summary,
 )
+from pipeline.scoring.simulate import Planned, simulate_plan, simulate_track
 from pipeline.settings import Settings
-from pipeline.simulate import Planned, simulate_plan, simulate_track
 
 IDX = {n: i for i, n in enumerate(KEYPOINT_NAMES)}
 LEG_JOINTS = ("hip", "knee", "ankle")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipeline.rhythm import rhythm_of_signal
+from pipeline.scoring.rhythm import rhythm_of_signal
 from pipeline.settings import Settings
 
 

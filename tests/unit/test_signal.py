@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import signal as sps
 
-from pipeline.signal import (
+from pipeline.scoring.signal import (
     samples,
     signal_fill_gaps,
     signal_grid,

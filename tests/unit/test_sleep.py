@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.activity import LegActivity
-from pipeline.night import night_score
+from pipeline.scoring.activity import LegActivity
+from pipeline.scoring.night import night_score
+from pipeline.scoring.simulate import Planned, simulate_track
+from pipeline.scoring.sleep import SleepResult, sleep_score, sleep_state_at, sleep_stats
 from pipeline.settings import Settings
-from pipeline.simulate import Planned, simulate_track
-from pipeline.sleep import SleepResult, sleep_score, sleep_state_at, sleep_stats
 
 EPOCH = Settings().epoch_s
 

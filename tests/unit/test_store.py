@@ -14,12 +14,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from detector.errors import StoreError
 from detector.track import Segment
-from pipeline.night import NightResult, night_score
+from pipeline.errors import StoreError
+from pipeline.scoring.night import NightResult, night_score
+from pipeline.scoring.simulate import simulate_plan, simulate_track
 from pipeline.settings import Settings
-from pipeline.simulate import simulate_plan, simulate_track
-from pipeline.store import (
+from pipeline.store.db import (
     DB_NAME,
     MIGRATIONS,
     Store,

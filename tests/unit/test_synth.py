@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from detector.track import KEYPOINT_NAMES
-from pipeline.synth import (
+from synth import (
     PRESETS,
     Blanket,
     CaregiverArm,
@@ -32,7 +32,7 @@ from pipeline.synth import (
     truth_dir_for,
     truth_events,
 )
-from pipeline.synth.motion import Planted
+from synth.motion import Planted
 
 CONTRACT = [
     "start_s",

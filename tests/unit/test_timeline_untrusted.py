@@ -2,7 +2,7 @@
 
 A simulated night is scored by the real signal stage twice: as simulated, and with each leg's
 knee and ankle made near-invisible for a known stretch (the pose model unsure) — so the
-summary's ``pose_untrusted_spans`` come from :mod:`pipeline.quality`, not from the test.
+summary's ``pose_untrusted_spans`` come from :mod:`pipeline.scoring.quality`, not from the test.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from detector.track import KEYPOINT_NAMES
-from pipeline.export import night_first_s
-from pipeline.figures import UNTRUSTED_LABEL, UNTRUSTED_REASONS
-from pipeline.night import NightResult, night_score
-from pipeline.plotly_figures import figure_timeline_plotly
-from pipeline.simulate import simulate_plan, simulate_track
+from pipeline.reports.export import night_first_s
+from pipeline.reports.figures import UNTRUSTED_LABEL, UNTRUSTED_REASONS
+from pipeline.scoring.night import NightResult, night_score
+from pipeline.scoring.simulate import simulate_plan, simulate_track
+from ui.plotly_figures import figure_timeline_plotly
 
 START = dt.datetime(2024, 5, 1, 19, 30)
 #: (leg, from s, to s) where the leg's knee and ankle are hidden

@@ -1,0 +1,1 @@
+"""The ``legmove`` command line (:data:`pipeline.cli.app.app`); ``python -m pipeline.cli``."""

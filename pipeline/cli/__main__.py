@@ -1,0 +1,5 @@
+"""``python -m pipeline.cli``: the ``legmove`` command."""
+
+from pipeline.cli.app import app
+
+app()

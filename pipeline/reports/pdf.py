@@ -1,0 +1,560 @@
+"""The PDF report for a pediatrician: a range of nights on a few readable pages.
+
+Pages, in order:
+
+1. summary — who and which nights, the screening-aid statement, the key numbers in
+   large type (PLMS index against the >5/h reference for children), one row per night,
+   and a trend chart of the PLMS index and LM counts with the dated notes marked;
+2. one page per night — its key numbers, its timeline and its most important episodes;
+3. the flagged episodes of every night with the parent's review: confirmed first, then
+   not reviewed, then rejected, and reviews kept from an earlier analysis that no
+   current episode matched (as many pages as they need);
+4. methods — how the numbers were made (``summary['methods']`` when the result has it)
+   and what the terms mean.
+
+Every page's footer says that this is a screening aid, not a diagnosis. The report is
+built with fpdf2 and matplotlib figures embedded as PNG; text uses the DejaVu Sans font
+shipped with matplotlib, so any name (``Émile ünd Zoë``) prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import statistics
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from detector.atomic import atomic_write
+from pipeline.reports.export import (
+    NightRecord,
+    Note,
+    fmt_clock,
+    fmt_duration,
+    night_first_s,
+    nights_sorted,
+)
+from pipeline.reports.figures import (
+    EPISODE_LABELS,
+    figure_png,
+    figure_timeline,
+    figure_trend,
+    plm_reference_per_h,
+)
+from pipeline.reports.pdf_content import STATUS_ORDER, episodes_for_review, methods_paragraph
+from pipeline.reports.pdf_layout import ALERT, GREY, INK, ReportPDF
+from pipeline.settings import Settings
+
+# methods_paragraph and episodes_for_review (pipeline.reports.pdf_content) are part of the
+# report's API: what the PDF says, as data
+__all__ = ["SCREENING_STATEMENT", "episodes_for_review", "methods_paragraph", "report_pdf"]
+
+logger = logging.getLogger(__name__)
+
+SCREENING_STATEMENT = (
+    "Screening aid, not a diagnosis. legmove estimates leg movements and sleep from "
+    "home video; it is not a sleep study (polysomnography)."
+)
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+_STATUS_TEXT = {"confirm": "confirmed", "": "not reviewed", "reject": "rejected"}
+#: height range of the trend chart on page 1 (mm)
+_TREND_MIN_MM, _TREND_MAX_MM = 62.0, 86.0
+#: setting values the report's glossary falls back to when a summary lacks them
+_DEFAULTS: dict[str, Any] = Settings().to_dict()
+#: most episodes listed on a night's own page (all are in the episodes section)
+_NIGHT_PAGE_EPISODES = 6
+
+
+def _date(d: dt.date, weekday: bool = True) -> str:
+    s = f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{_DAYS[d.weekday()]} {s}" if weekday else s
+
+
+def _date_range(nights: Sequence[NightRecord]) -> str:
+    a, b = nights[0].date, nights[-1].date
+    return _date(a, False) if a == b else f"{_date(a, False)} – {_date(b, False)}"
+
+
+def _num(x: float | None, nd: int = 1) -> str:
+    return "—" if x is None else f"{x:.{nd}f}"
+
+
+# --- the PDF pages ---------------------------------------------------------------
+
+
+def _median(xs: Sequence[float | None]) -> float | None:
+    vals = [float(x) for x in xs if x is not None]
+    return statistics.median(vals) if vals else None
+
+
+def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) -> None:
+    pdf.add_page()
+    labels = sorted({n.label for n in nights})
+    pdf.heading("Leg movements at night", 20)
+    pdf.font(12, "", GREY)
+    pdf.cell(pdf.width, 7, "Report for the pediatrician", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    who = ", ".join(labels)
+    pdf.para(
+        f"{who}  ·  {len(nights)} night{'s' if len(nights) > 1 else ''}, "
+        f"{_date_range(nights)}  ·  made {_date(dt.date.today(), False)} with legmove "
+        f"{_version()}",
+        10,
+        gap=2,
+    )
+    pdf.statement_box(
+        f"{SCREENING_STATEMENT} Read the numbers with the clinical history; diagnosing "
+        "periodic limb movement disorder or restless legs needs a clinical assessment."
+    )
+    ref = plm_reference_per_h(nights[0].result.summary)
+    idx = [n.result.summary.get("plm_index_per_h") for n in nights]
+    med = _median(idx)
+    scored = [x for x in idx if x is not None]
+    above = sum(1 for x in scored if x > ref)
+    settle = _median([n.result.summary["counts"].get("lm_settling_window", 0) for n in nights])
+    wakes = _median([n.result.summary.get("awakenings", 0) for n in nights])
+    tsleep = _median([n.result.summary.get("total_sleep_s") for n in nights])
+    rng = f"range {min(scored):.1f}–{max(scored):.1f}" if scored else "no sleep scored"
+    pdf.key_boxes(
+        [
+            (
+                "PLMS index (median)",
+                _num(med),
+                "/h sleep",
+                f"{rng}; >{ref:g}/h abnormal in children",
+                med is not None and med > ref,
+            ),
+            (
+                f"Nights above {ref:g}/h",
+                f"{above}",
+                f"of {len(scored)}",
+                "nights with sleep scored",
+                above > 0,
+            ),
+            (
+                "LMs while settling (median)",
+                _num(settle, 0),
+                "per night",
+                "leg movements in the window before sleep onset",
+                False,
+            ),
+            (
+                "Sleep (median)",
+                fmt_duration(tsleep) or "—",
+                "",
+                f"awakenings: {_num(wakes, 0)} per night (median)",
+                False,
+            ),
+        ]
+    )
+    pdf.font(11, "B")
+    pdf.cell(pdf.width, 6, "Night by night", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    multi = len(labels) > 1
+    head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
+    head += ["LMs asleep", "LMs settling", "PLMS index /h", "Rhythmic", "Twitches"]
+    widths = [26, 15, 16, 20, 21, 15, 16, 18, 18, 17]
+    if multi:
+        head.insert(1, "Child")
+        widths = [25, 20, 14, 15, 18, 18, 13, 14, 15, 15, 15]
+    pdf.font(8)
+    with pdf.table(
+        col_widths=widths,
+        width=pdf.width,
+        text_align=["LEFT"] + ["RIGHT"] * (len(head) - 1),
+        line_height=4.6,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7.5),
+        borders_layout="HORIZONTAL_LINES",
+        padding=(0.8, 1.2),
+    ) as table:
+        row = table.row()
+        for h in head:
+            row.cell(h)
+        for n in nights:
+            s = n.result.summary
+            c = s["counts"]
+            pi = s.get("plm_index_per_h")
+            cells = [
+                _date(n.date),
+                fmt_clock(s.get("sleep_onset_s"), n.start_time) or "no sleep",
+                fmt_duration(s.get("time_to_sleep_s")) or "—",
+                fmt_duration(s.get("total_sleep_s")) or "—",
+                str(s.get("awakenings", 0)),
+                str(c.get("lm_in_sleep", 0)),
+                str(c.get("lm_settling_window", 0)),
+                _num(pi),
+                str(c.get("rhythmic", 0)),
+                str(c.get("twitch", 0)),
+            ]
+            if multi:
+                cells.insert(1, n.label)
+            row = table.row()
+            alert = pi is not None and pi > ref
+            for i, txt in enumerate(cells):
+                is_pi = i == len(cells) - 3
+                style = FontFace(emphasis="BOLD", color=ALERT) if is_pi and alert else None
+                row.cell(txt, style=style)
+    pdf.ln(1)
+    pdf.para(
+        f"Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; in bold red "
+        f"when above the {ref:g}/h reference for children. LMs settling: leg movements in the "
+        "window before sleep onset.",
+        7.5,
+        gap=2,
+    )
+    # the trend chart takes the room left on the page (the notes listed under it), within
+    # limits; when too little is left it starts the next page at full height
+    notes_mm = 7 + 4.4 * len(notes) if notes else 0
+    room = pdf.page_break_trigger - pdf.get_y() - 8 - notes_mm
+    chart_mm = min(_TREND_MAX_MM, room) if room >= _TREND_MIN_MM else _TREND_MAX_MM
+    width_in = 7.2
+    height_in = width_in * chart_mm / pdf.width
+    png = figure_png(figure_trend(nights, notes, width_in=width_in, height_in=height_in))
+    if pdf.get_y() + 8 + chart_mm > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.font(11, "B")
+    pdf.cell(
+        pdf.width,
+        6,
+        f"Across nights: PLMS index (reference >{ref:g}/h) and leg movements",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.figure(png, pdf.width, chart_mm)
+    if notes:
+        pdf.font(9, "B")
+        pdf.cell(pdf.width, 5, "Notes and interventions", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for i, note in enumerate(sorted(notes, key=lambda n: n.date), start=1):
+            pdf.para(f"({i})  {_date(note.date)}: {note.text}", 8.5, gap=0.3)
+
+
+def _bed_text(n: NightRecord) -> str:
+    s = n.result.summary
+    bed = s.get("in_bed_s")
+    if bed is None or abs(float(bed) - night_first_s(n.result)) < 1.0:
+        return "the recording started"
+    return f"going to bed ({fmt_clock(bed, n.start_time)})"
+
+
+def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool]]]:
+    s = n.result.summary
+    c = s["counts"]
+    pi = s.get("plm_index_per_h")
+    onset = s.get("sleep_onset_s")
+    eff = s.get("sleep_efficiency")
+    tts = s.get("time_to_sleep_s")
+    alert = pi is not None and pi > ref
+    return [
+        [
+            (
+                "PLMS index",
+                _num(pi),
+                "/h sleep",
+                f"{c.get('plms', 0)} PLMs in sleep; >{ref:g}/h abnormal in children",
+                alert,
+            ),
+            (
+                "Leg movements (LMs)",
+                str(c.get("lm_in_sleep", 0)),
+                "asleep",
+                f"{c.get('lm_settling_window', 0)} while settling; {c.get('lm', 0)} in all",
+                False,
+            ),
+            (
+                "Asleep at",
+                fmt_clock(onset, n.start_time) or "no sleep",
+                "",
+                "no sustained sleep found"
+                if onset is None
+                else f"{fmt_duration(tts)} after {_bed_text(n)}",
+                False,
+            ),
+            (
+                "Total sleep",
+                fmt_duration(s.get("total_sleep_s")) or "—",
+                "",
+                "" if eff is None else f"sleep efficiency {100 * eff:.0f}%",
+                False,
+            ),
+        ],
+        [
+            ("Awakenings", str(s.get("awakenings", 0)), "", "wake bouts after sleep onset", False),
+            (
+                "Rhythmic movements",
+                str(c.get("rhythmic", 0)),
+                "",
+                f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
+                False,
+            ),
+            (
+                "PLM series",
+                str(c.get("plm_series", 0)),
+                "",
+                f"{c.get('plm', 0)} PLMs asleep or awake",
+                False,
+            ),
+            (
+                "Twitches / long mov.",
+                f"{c.get('twitch', 0)} / {c.get('long_movement', 0)}",
+                "",
+                "twitches <0.5 s are normal in active sleep",
+                False,
+            ),
+        ],
+    ]
+
+
+def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link: int) -> None:
+    pdf.add_page()
+    s = n.result.summary
+    ref = plm_reference_per_h(s)
+    pdf.heading(f"Night of {_date(n.date)}", 15)
+    dur = float(s.get("duration_s", 0.0))
+    when = ""
+    if n.start_time is not None:
+        end = n.start_time + dt.timedelta(seconds=dur)
+        when = f"recorded {n.start_time:%H:%M}–{end:%H:%M}, "
+    pdf.para(f"{n.label}  ·  {when}{fmt_duration(dur)} of video  ·  night {n.night_id}", 9.5)
+    for row in _night_numbers(n, ref):
+        pdf.key_boxes(row, h=24)
+    fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=4.7)
+    pdf.figure(figure_png(fig), pdf.width, pdf.width * 4.7 / 7.4)
+    quality = [f"pose found in {100 * float(s.get('pose_coverage', 0)):.0f}% of frames"]
+    artifact_s = s.get("artifact_s") or s.get("artifact_time_s")
+    if artifact_s:
+        quality.append(
+            f"{fmt_duration(artifact_s)} excluded as artifact (caregiver in view, camera moved, "
+            "lights switched)"
+        )
+    quality += [str(i) for i in s.get("issues") or []]
+    pdf.para("Data quality: " + "; ".join(quality) + ".", 8, gap=0.5)
+    mine = [
+        x for x in notes if x.night_id == n.night_id or (x.night_id is None and x.date == n.date)
+    ]
+    if mine:
+        pdf.para("Notes: " + "; ".join(x.text for x in mine), 8.5, gap=0.5)
+    rev = episodes_for_review(n)
+    cur = rev[rev["matched"].astype(bool)]
+    counts = {k: int((cur["verdict"] == k).sum()) for k in STATUS_ORDER}
+    pdf.ln(1)
+    if len(cur) == 0:
+        pdf.para("Nothing flagged for review this night.", 9, "B")
+        return
+    pdf.font(9, "B")
+    pdf.write(
+        4.5,
+        f"Flagged for review: {len(cur)} episode{'s' if len(cur) != 1 else ''} — "
+        f"{counts['confirm']} confirmed, {counts['']} not reviewed, {counts['reject']} "
+        "rejected. ",
+    )
+    hidden = int(n.result.summary.get("episodes_not_listed") or 0)
+    if hidden:
+        pdf.write(4.5, f"{hidden} more of lower priority were not listed. ")
+    pdf.font(9, "", GREY)
+    pdf.write(4.5, "The most important below; all of them in ")
+    pdf.write(4.5, "“Flagged episodes to watch”", link=episodes_link)
+    pdf.write(4.5, " after the night pages.")
+    pdf.ln(6)
+    top = cur[cur["verdict"] != "reject"].iloc[:_NIGHT_PAGE_EPISODES]
+    k = _rows_that_fit(pdf, n, top, pdf.page_break_trigger - pdf.get_y() - 2)
+    if k:
+        _episode_table(pdf, n, top.iloc[:k])
+
+
+def _page_episodes(pdf: ReportPDF, nights: list[NightRecord], link: int) -> None:
+    pdf.add_page()
+    pdf.set_link(link, page=pdf.page_no())
+    pdf.heading("Flagged episodes to watch", 15)
+    pdf.para(
+        "Moments the analysis flagged for a person to look at on the video, per night: "
+        "episodes the parent confirmed first, then those not reviewed yet, then those the "
+        'parent rejected ("not a leg movement"). Times are clock times when the '
+        "recording's start time is known, else hours:minutes:seconds after it started.",
+        8.5,
+        gap=2,
+    )
+    for n in nights:
+        rev = episodes_for_review(n)
+        pdf.font(10.5, "B")
+        if pdf.get_y() + 16 > pdf.page_break_trigger:
+            pdf.add_page()
+        pdf.cell(
+            pdf.width,
+            7,
+            f"Night of {_date(n.date)} — {len(rev)} item{'s' if len(rev) != 1 else ''}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        if len(rev) == 0:
+            pdf.para("Nothing flagged this night.", 8.5)
+            continue
+        _episode_table(pdf, n, rev)
+        pdf.ln(3)
+
+
+_EP_WIDTHS = (22, 17, 14, 27, 65, 37)
+_EP_LINE_H = 4.0
+_EP_PAD = (0.8, 1.2)
+
+
+def _episode_cells(n: NightRecord, r: Any) -> list[str]:
+    return [
+        _STATUS_TEXT[r.verdict] if r.matched else "earlier review",
+        fmt_clock(r.start_s, n.start_time, seconds=True),
+        _length(r.end_s - r.start_s),
+        EPISODE_LABELS.get(r.kind, r.kind.replace("_", " ")),
+        r.reason,
+        r.note,
+    ]
+
+
+def _rows_that_fit(pdf: ReportPDF, n: NightRecord, rev: pd.DataFrame, avail_mm: float) -> int:
+    """How many leading rows of ``rev`` fit as an episode table in ``avail_mm`` of height."""
+    scale = pdf.width / sum(_EP_WIDTHS)
+    pdf.font(8)
+
+    def height(cells: Sequence[str]) -> float:
+        lines = 1
+        for w, text in zip(_EP_WIDTHS, cells, strict=True):
+            got = pdf.multi_cell(
+                w * scale - 2 * _EP_PAD[1], _EP_LINE_H, text, dry_run=True, output="LINES"
+            )
+            lines = max(lines, len(got))  # type: ignore[arg-type]
+        return lines * _EP_LINE_H + 2 * _EP_PAD[0] + 0.3
+
+    used = height(["Review", "Time", "Length", "What", "Why it was flagged", "Note"])
+    k = 0
+    for r in rev.itertuples(index=False):
+        used += height(_episode_cells(n, r))
+        if used > avail_mm:
+            break
+        k += 1
+    return k
+
+
+def _episode_table(pdf: FPDF, n: NightRecord, rev: pd.DataFrame) -> None:
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(
+        col_widths=_EP_WIDTHS,
+        width=pdf.w - pdf.l_margin - pdf.r_margin,
+        text_align=["LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"],
+        line_height=_EP_LINE_H,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7.5),
+        borders_layout="HORIZONTAL_LINES",
+        padding=_EP_PAD,
+    ) as table:
+        row = table.row()
+        for hd in ("Review", "Time", "Length", "What", "Why it was flagged", "Note"):
+            row.cell(hd)
+        for r in rev.itertuples(index=False):
+            color = {"confirm": ALERT, "reject": GREY}.get(r.verdict, INK)
+            style = FontFace(color=color, emphasis="BOLD" if r.verdict == "confirm" else "")
+            row = table.row()
+            for i, text in enumerate(_episode_cells(n, r)):
+                row.cell(text, style=style if i == 0 else None)
+
+
+def _length(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else fmt_duration(seconds)
+
+
+def _page_methods(pdf: ReportPDF, nights: list[NightRecord]) -> None:
+    pdf.add_page()
+    pdf.heading("Methods", 15)
+    pdf.ln(1)
+    st = {**_DEFAULTS, **(nights[0].result.summary.get("settings") or {})}
+    pdf.font(11, "B")
+    pdf.cell(pdf.width, 7, "Terms", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for term, meaning in (
+        (
+            "LM",
+            f"leg movement of {st['lm_min_s']:g}–{st['lm_max_s']:g} s (up to "
+            f"{st['bilateral_lm_max_s']:g} s when both legs move together).",
+        ),
+        (
+            "Twitch",
+            f"movement shorter than {st['lm_min_s']:g} s; normal in infant active sleep, "
+            "not an LM.",
+        ),
+        (
+            "PLM",
+            f"an LM in a series of at least {st['plm_min_count']:g} LMs "
+            f"{st['plm_min_interval_s']:g}–{st['plm_max_interval_s']:g} s apart (onset to onset).",
+        ),
+        (
+            "PLMS index",
+            f"PLMs during sleep per hour of sleep; >{st['plm_index_abnormal_per_h']:g}/h is "
+            "abnormal in children.",
+        ),
+        (
+            "Settling window",
+            f"the {st['settling_window_s'] / 60:g} min before sleep onset, when restless legs "
+            "typically show.",
+        ),
+        ("Rhythmic", "a movement of 3 or more regular cycles: kicking, or cycling (alternating)."),
+        ("Awakening", f"a wake period of at least {st['wake_min_s']:g} s after sleep onset."),
+    ):
+        pdf.font(9, "B")
+        pdf.cell(34, 4.8, term)
+        pdf.font(9)
+        pdf.multi_cell(pdf.width - 34, 4.8, meaning, align="L", new_x=XPos.LMARGIN)
+    pdf.ln(3)
+    pdf.statement_box(
+        f"{SCREENING_STATEMENT} Video-based scoring has not been validated against "
+        "polysomnography in infants; counts can be wrong when the legs are hidden under a "
+        "blanket, in darkness, or when someone is in view. Watch the flagged episodes."
+    )
+    pdf.font(11, "B")
+    pdf.cell(pdf.width, 7, "How the numbers were made", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    groups: dict[str, list[NightRecord]] = {}
+    for n in nights:
+        groups.setdefault(methods_paragraph(n.result.summary), []).append(n)
+    for text, ns in groups.items():
+        if len(groups) > 1:
+            pdf.para("Nights " + ", ".join(_date(n.date, False) for n in ns) + ":", 9, "B", 0.5)
+        pdf.para(text, 8.5, gap=3)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("legmove")
+    except metadata.PackageNotFoundError:
+        return "(development)"
+
+
+def report_pdf(nights: Sequence[NightRecord], notes: Sequence[Note], path: str | Path) -> Path:
+    """Write the PDF report of ``nights`` (any order; shown by date) with ``notes`` to ``path``.
+
+    Pages: 1 summary (more if the night table is long), 1 per night, the flagged
+    episodes and the methods (each as many pages as they need). Written atomically.
+    """
+    if not nights:
+        raise ValueError("no nights to report")
+    ns = nights_sorted(nights)
+    nts = sorted(notes, key=lambda n: n.date)
+    labels = ", ".join(sorted({n.label for n in ns}))
+    pdf = ReportPDF(f"{labels}, {_date_range(ns)}")
+    pdf.set_title(f"legmove report: {labels}, {_date_range(ns)}")
+    pdf.set_author("legmove")
+    pdf.set_creator(f"legmove {_version()}")
+    _page_summary(pdf, ns, nts)
+    episodes_link = pdf.add_link()
+    for n in ns:
+        _page_night(pdf, n, nts, episodes_link)
+    _page_episodes(pdf, ns, episodes_link)
+    _page_methods(pdf, ns)
+    data = bytes(pdf.output())
+    out = Path(path)
+    with atomic_write(out, "wb") as fh:
+        fh.write(data)
+    logger.info("report of %d night(s) written to %s (%d pages)", len(ns), out, pdf.page_no())
+    return out

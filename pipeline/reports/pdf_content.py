@@ -1,0 +1,163 @@
+"""What the PDF report says, as plain data (tested without making a PDF): the methods
+paragraph of a night and its flagged episodes with the parent's reviews, in report order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from pipeline.reports.export import NightRecord
+
+__all__ = ["STATUS_ORDER", "episodes_for_review", "methods_paragraph"]
+
+logger = logging.getLogger(__name__)
+
+#: review verdicts in report order (confirmed, not reviewed, rejected)
+STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
+
+
+def methods_paragraph(summary: dict[str, Any]) -> str:
+    """The methods text of one night: ``summary['methods']`` when present, else
+    ``pipeline.reports.methods.methods_text(summary)`` when that module exists, else a short
+    paragraph built here from ``summary['settings']`` and ``summary['versions']``."""
+    if summary.get("methods"):
+        return str(summary["methods"])
+    try:
+        from pipeline.reports.methods import methods_text  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return _methods_fallback(summary)
+    try:
+        return str(methods_text(summary))
+    except Exception as exc:  # the report must still be made; say so in the log
+        logger.warning("methods_text failed (%s); using the short methods paragraph", exc)
+        return _methods_fallback(summary)
+
+
+def _methods_fallback(summary: dict[str, Any]) -> str:
+    """A short methods paragraph from ``summary['settings']`` and ``summary['versions']``."""
+    st = summary.get("settings") or {}
+    v = summary.get("versions") or {}
+
+    def g(k: str, default: float) -> float:
+        return float(st.get(k, default))
+
+    return (
+        "Leg movements were found in the video by tracking hip, knee and ankle positions "
+        f"(pose model: {v.get('pose_model', 'unknown')}) and, where the pose was unreliable, "
+        "image motion over each leg. A movement starts when a leg's speed rises above "
+        f"{g('onset_k', 6):g}× its resting noise and ends at the start of at least "
+        f"{g('offset_min_s', 0.5):g} s below {g('offset_k', 4):g}× (after the AASM onset/offset "
+        f"rule). Movements shorter than {g('lm_min_s', 0.5):g} s are twitches (normal in "
+        f"infant active sleep, not counted). A leg movement (LM) lasts {g('lm_min_s', 0.5):g}–"
+        f"{g('lm_max_s', 10):g} s on one leg or up to {g('bilateral_lm_max_s', 15):g} s when "
+        f"both legs move together (movements less than {g('bilateral_gap_s', 0.5):g} s apart "
+        "are merged, WASM 2016); longer ones are long movements. A PLM series is at least "
+        f"{g('plm_min_count', 4):g} consecutive LMs with onset-to-onset intervals of "
+        f"{g('plm_min_interval_s', 10):g}–{g('plm_max_interval_s', 90):g} s (AASM, WASM). "
+        "Sleep and wake were scored actigraphy-style from whole-body movement in "
+        f"{g('epoch_s', 15):g}-s epochs (Sadeh; Galland 2012); sleep onset is the start of "
+        f"the first sleep period of at least {g('sleep_onset_min_s', 300) / 60:g} min, an "
+        f"awakening is a wake period of at least {g('wake_min_s', 60):g} s after sleep "
+        f"onset, and the settling window is the {g('settling_window_s', 1800) / 60:g} min "
+        "before sleep onset. The PLMS index is the number of PLMs during sleep per hour of "
+        f"sleep; above {g('plm_index_abnormal_per_h', 5):g}/h is abnormal in children (AASM). "
+        "Rhythmic movements are movements of at least "
+        f"{g('rhythm_min_cycles', 3):g} cycles at {g('rhythm_fmin_hz', 0.5):g}–"
+        f"{g('rhythm_fmax_hz', 4):g} Hz (cycling when the legs alternate, kicking otherwise). "
+        f"Software: legmove {v.get('legmove', 'unknown')}."
+    )
+
+
+def _reviews(night: NightRecord) -> pd.DataFrame:
+    r = night.reviews.copy().reset_index(drop=True)
+    for col, default in (("note", ""), ("matched", True), ("verdict", "")):
+        if col not in r:
+            r[col] = default
+    r["verdict"] = r["verdict"].fillna("").astype(str)
+    r["note"] = r["note"].fillna("").astype(str)
+    r["matched"] = r["matched"].fillna(False).astype(bool)
+    return r
+
+
+def _match(r: Any, eps: pd.DataFrame) -> int | None:
+    """Index in ``eps`` of the episode review ``r`` carries over to: one of the same kind
+    that overlaps or touches it, else one of another kind overlapping at least half of the
+    longer of the two; same kind first, then the longest overlap."""
+    best: tuple[tuple[int, float], int] | None = None
+    r0, r1 = float(r.start_s), float(r.end_s)
+    for i, e in enumerate(eps.itertuples(index=False)):
+        e0, e1 = float(e.start_s), float(e.end_s)
+        ov = min(e1, r1) - max(e0, r0)
+        same = str(e.kind) == str(r.kind)
+        if not ((same and ov >= 0) or (ov > 0 and ov >= 0.5 * max(e1 - e0, r1 - r0))):
+            continue
+        rank = (0 if same else 1, -ov)
+        if best is None or rank < best[0]:
+            best = (rank, i)
+    return None if best is None else best[1]
+
+
+def episodes_for_review(night: NightRecord) -> pd.DataFrame:
+    """The night's flagged episodes with their review, in report order.
+
+    Columns: ``start_s, end_s, kind, reason, verdict ('confirm', 'reject' or ''), note,
+    matched``. A review belongs to the episode its ``episode`` number names (as the store
+    matched it), else to the one it overlaps (see :func:`_match`); the latest review of an
+    episode wins. Rows: confirmed, then not reviewed, then rejected (each in the episode
+    table's own order of importance), then reviews that no current episode matches
+    (``matched`` False), which are kept, never dropped.
+    """
+    eps = night.result.episodes.reset_index(drop=True)
+    rev = _reviews(night)
+    latest: dict[int, int] = {}  # episode index -> review row
+    orphans: list[int] = []
+    for k, r in enumerate(rev.itertuples(index=False)):
+        idx: int | None = None
+        if r.matched:
+            num = getattr(r, "episode", None)
+            if num is not None and not pd.isna(num) and 1 <= int(num) <= len(eps):
+                idx = int(num) - 1
+            else:
+                idx = _match(r, eps)
+        if idx is None:
+            orphans.append(k)
+        else:
+            latest[idx] = k  # rows are oldest first: the latest wins
+    rows: list[dict[str, Any]] = []
+    for i, e in enumerate(eps.itertuples(index=False)):
+        verdict, note = "", ""
+        if i in latest:
+            verdict = str(rev.at[latest[i], "verdict"])
+            note = str(rev.at[latest[i], "note"])
+        verdict = verdict if verdict in STATUS_ORDER else ""
+        rows.append(
+            {
+                "start_s": float(e.start_s),
+                "end_s": float(e.end_s),
+                "kind": str(e.kind),
+                "reason": str(e.reason),
+                "verdict": verdict,
+                "note": note,
+                "matched": True,
+                "_o": (STATUS_ORDER[verdict], i),
+            }
+        )
+    rows.sort(key=lambda r: tuple(r["_o"]))
+    for k in orphans:
+        r = rev.iloc[k]
+        rows.append(
+            {
+                "start_s": float(r["start_s"]),
+                "end_s": float(r["end_s"]),
+                "kind": str(r["kind"]),
+                "reason": "review from an earlier analysis; no episode flagged here now",
+                "verdict": str(r["verdict"]) if r["verdict"] in STATUS_ORDER else "",
+                "note": str(r["note"]),
+                "matched": False,
+                "_o": (3, k),
+            }
+        )
+    cols = ["start_s", "end_s", "kind", "reason", "verdict", "note", "matched"]
+    return pd.DataFrame(rows, columns=[*cols, "_o"])[cols]

@@ -1,0 +1,149 @@
+"""Per-leg activity on a uniform time grid, from keypoints where trusted and motion elsewhere.
+
+The result is expressed in *threshold units*: 1.0 is the noise-adaptive onset
+threshold of that leg's signal, so keypoint speed (body lengths/s) and leg-region
+motion energy can be joined into one activity trace per leg, with each sample
+remembering which source it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from detector.track import NightTrack
+from pipeline.scoring.quality import (
+    LEGS,
+    PLAIN_VIEW_MARGIN,
+    body_length_px,
+    leg_kinematics,
+    level_thresholds,
+    quality_score,
+)
+from pipeline.scoring.signal import (
+    signal_grid,
+    signal_lowpass,
+    signal_noise,
+    signal_resample,
+)
+from pipeline.settings import Settings
+
+__all__ = ["LEGS", "LegActivity", "activity_compute", "body_length_px"]
+
+
+@dataclass(frozen=True, eq=False)
+class LegActivity:
+    """Activity of both legs on a uniform grid (arrays of shape (2, M), legs in ``LEGS`` order)."""
+
+    t_s: np.ndarray  # (M,)
+    fs_hz: float
+    level: np.ndarray  # activity above rest in threshold units (onset = 1, rest = 0)
+    offset_level: np.ndarray  # offset threshold in the same units, per sample (< 1)
+    from_pose: np.ndarray  # bool: sample came from trusted keypoints
+    extension_bl: np.ndarray  # hip-to-ankle distance in body lengths (NaN where untrusted)
+    speed_bl_s: np.ndarray  # knee/ankle speed in body lengths/s (NaN where untrusted)
+    motion: np.ndarray  # leg-region motion energy
+    whole_motion: np.ndarray  # (M,) whole-frame motion energy
+    body_length_px: float
+    thresholds: dict[str, float]
+    # bool (2, M): the leg out of the pose model's plain view (its hip, knee or ankle below
+    # min_visibility + PLAIN_VIEW_MARGIN: covered, or too dark to be seen); None: not known
+    unseen: np.ndarray | None = None
+
+
+def activity_compute(
+    track: NightTrack, settings: Settings, trusted: np.ndarray | None = None
+) -> LegActivity:
+    """Per-leg activity of ``track`` on a uniform grid at the track's median frame rate.
+
+    ``trusted`` (N, 2) marks, per frame and leg, where keypoints may be used; by default
+    it comes from :func:`pipeline.scoring.quality.quality_score`. Keypoints must also reach
+    ``min_visibility``. Elsewhere the leg's activity comes from leg-region motion.
+    """
+    if track.n_frames < 2:
+        raise ValueError("a track needs at least two frames to compute activity")
+    if trusted is None:
+        trust = quality_score(track, settings).trusted
+    else:
+        trust = np.asarray(trusted, dtype=bool)
+        if trust.shape != (track.n_frames, 2):
+            raise ValueError(f"trusted must have shape ({track.n_frames}, 2), got {trust.shape}")
+    fs = float(np.clip(round(track.fps), 8, 60))
+    grid = signal_grid(track.t_s, fs)
+    bl = body_length_px(track, settings.min_visibility)
+    gap = max(settings.gap_fill_max_s, 1.5 / fs)
+
+    level = np.zeros((2, len(grid)))
+    offset_level = np.zeros((2, len(grid)))
+    from_pose = np.zeros((2, len(grid)), dtype=bool)
+    extension = np.full((2, len(grid)), np.nan)
+    speed_out = np.full((2, len(grid)), np.nan)
+    motion_out = np.zeros((2, len(grid)))
+    unseen = np.zeros((2, len(grid)), dtype=bool)
+    thresholds: dict[str, float] = {}
+    whole = signal_resample(track.t_s, track.motion_of("whole"), grid, gap)
+    whole = np.nan_to_num(whole, nan=0.0)
+
+    # each leg's temporaries are freed as soon as they are used: the (2, M) outputs are
+    # the only arrays of the night's length held for long
+    for li, leg in enumerate(LEGS):
+        names = [f"{leg}_hip", f"{leg}_knee", f"{leg}_ankle"]
+        vis_min = np.nan_to_num(np.stack([track.vis(n) for n in names], axis=1).min(axis=1))
+        vis_ok = vis_min >= settings.min_visibility
+        ok = vis_ok & trust[:, li]
+        ext, speed = leg_kinematics(track, leg, ok, grid, fs, bl, settings)
+        good = np.isfinite(speed)
+        extension[li] = np.where(good, ext, np.nan)
+        del ext
+        # the keypoint signal's rest and noise are learned from every visible pose, so that
+        # distrusting a quiet stretch does not move the thresholds of the trusted ones
+        all_speed = (
+            speed
+            if (ok == vis_ok).all()
+            else leg_kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
+        )
+        known = np.isfinite(all_speed)
+        base, noise = signal_noise(all_speed[known], fs) if known.any() else (0.0, 0.0)
+        del all_speed, known, ok, vis_ok
+
+        mot = signal_resample(track.t_s, track.motion_of(f"{leg}_leg"), grid, gap)
+        mot = signal_lowpass(np.nan_to_num(mot, nan=0.0), fs, settings.lowpass_hz)
+
+        on_pose, off_pose = level_thresholds(base, noise, settings.min_onset_bl_s, settings)
+        mbase, mnoise = signal_noise(mot, fs)
+        on_mot, off_mot = level_thresholds(mbase, mnoise, settings.min_onset_motion, settings)
+        thresholds[f"{leg}_onset_bl_s"] = on_pose
+        thresholds[f"{leg}_offset_bl_s"] = off_pose
+        thresholds[f"{leg}_onset_motion"] = on_mot
+        thresholds[f"{leg}_offset_motion"] = off_mot
+
+        lvl_pose = (np.nan_to_num(speed) - base) / (on_pose - base)
+        lvl_mot = (mot - mbase) / (on_mot - mbase)
+        level[li] = np.where(good, lvl_pose, lvl_mot)
+        del lvl_pose, lvl_mot
+        offset_level[li] = np.where(
+            good, (off_pose - base) / (on_pose - base), (off_mot - mbase) / (on_mot - mbase)
+        )
+        from_pose[li] = good
+        speed_out[li] = np.where(good, speed, np.nan)
+        motion_out[li] = mot
+        del speed, mot, good
+        plain = (vis_min >= settings.min_visibility + PLAIN_VIEW_MARGIN).astype(np.float64)
+        seen = signal_resample(track.t_s, plain, grid, gap)
+        unseen[li] = ~(np.nan_to_num(seen, nan=0.0) >= 0.5)
+        del plain, seen, vis_min
+    return LegActivity(
+        t_s=grid,
+        fs_hz=fs,
+        level=level,
+        offset_level=offset_level,
+        from_pose=from_pose,
+        extension_bl=extension,
+        speed_bl_s=speed_out,
+        motion=motion_out,
+        whole_motion=whole,
+        body_length_px=bl,
+        thresholds=thresholds,
+        unseen=unseen,
+    )

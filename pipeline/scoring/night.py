@@ -1,0 +1,242 @@
+"""Score one night: tracks in, :class:`NightResult` (events, epochs, episodes, summary) out.
+
+This is the one place the signal stage is put together; the CLI, the store, the
+exports and the dashboard all read the :class:`NightResult` it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detector.atomic import atomic_write
+from detector.track import NightTrack
+from pipeline.errors import TooShortError
+from pipeline.reports.methods import methods_text
+from pipeline.scoring.activity import activity_compute
+from pipeline.scoring.artifacts import (
+    ARTIFACT_COLUMNS,
+    artifacts_detect,
+    artifacts_mask,
+    artifacts_overlap,
+    artifacts_seconds,
+)
+from pipeline.scoring.episodes import EPISODE_COLUMNS, episodes_cap, episodes_flag, settling_window
+from pipeline.scoring.movements import (
+    EVENT_COLUMNS,
+    movements_classify,
+    movements_detect,
+    movements_merge,
+)
+from pipeline.scoring.plm import plm_series
+from pipeline.scoring.quality import quality_score, quality_summary
+from pipeline.scoring.rhythm import rhythm_analyse
+from pipeline.scoring.sleep import sleep_score, sleep_state_at, sleep_stats
+from pipeline.settings import Settings
+
+__all__ = ["NightResult", "night_score", "night_write", "night_read", "software_versions"]
+
+#: shortest recording the signal stage scores (one sleep-onset period is far longer,
+#: but movements can be listed from this length on)
+MIN_DURATION_S = 5.0
+
+
+@dataclass(frozen=True, eq=False)
+class NightResult:
+    events: pd.DataFrame
+    epochs: pd.DataFrame
+    episodes: pd.DataFrame
+    summary: dict[str, Any]
+    artifacts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ARTIFACT_COLUMNS))
+
+
+def software_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("legmove", "numpy", "scipy", "pandas", "mediapipe", "av"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _per_hour(count: int, seconds: float) -> float | None:
+    return round(count / (seconds / 3600), 2) if seconds > 0 else None
+
+
+def night_score(
+    track: NightTrack, settings: Settings | None = None, in_bed_s: float | None = None
+) -> NightResult:
+    """Run the signal stage on ``track`` with ``settings`` (defaults when None).
+
+    ``in_bed_s`` is when the baby was put to bed (seconds from the night's first frame),
+    if the user gave it; time to fall asleep is counted from it, else from the start.
+    Movements overlapping an artifact span (caregiver, camera, lighting) are dropped and
+    epochs overlapping one are not scored; the spans are in ``NightResult.artifacts``.
+    """
+    settings = settings or Settings()
+    if track.n_frames < 2 or track.duration_s < MIN_DURATION_S:
+        src = track.segments[0].path if track.segments else "the recording"
+        raise TooShortError(
+            f"{src}: {track.duration_s:.1f} s of video is too short to score "
+            f"(at least {MIN_DURATION_S:.0f} s needed; a night is hours) — record longer"
+        )
+    quality = quality_score(track, settings)
+    quality_fields = quality_summary(quality)
+    trusted = quality.trusted
+    del quality  # its per-frame factors are not needed past here: free them for what follows
+    act = activity_compute(track, settings, trusted=trusted)
+    del trusted
+    artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
+    mono = movements_detect(act, settings)
+    moves = movements_classify(movements_merge(mono, settings), settings)
+    moves = rhythm_analyse(moves, act, settings)
+    in_artifact = artifacts_overlap(artifacts, moves["start_s"], moves["end_s"])
+    moves = moves[~in_artifact].reset_index(drop=True)
+    moves = plm_series(moves, settings)
+    sleep = sleep_score(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
+    moves["state"] = sleep_state_at(sleep.epochs, moves["start_s"].to_numpy())
+    events = moves[EVENT_COLUMNS].sort_values("start_s", kind="stable").reset_index(drop=True)
+    events[["start_s", "end_s", "duration_s"]] = events[["start_s", "end_s", "duration_s"]].round(3)
+    events["frequency_hz"] = events["frequency_hz"].round(2)
+    events["peak_level"] = events["peak_level"].round(2)
+    events["plm_series"] = events["plm_series"].astype("Int64")
+
+    t0 = float(track.t_s[0])
+    flagged = episodes_flag(events, sleep, settings, t0, t0 + track.duration_s)
+    episodes = episodes_cap(flagged, settings)
+    epochs = sleep.epochs.copy()
+    ep_idx = (
+        np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
+    )
+    ep_idx = np.maximum(ep_idx, 0)  # a start rounded to ms may fall just before epoch 0
+    for kind in ("lm", "twitch", "long_movement"):
+        mask = (events["kind"] == kind).to_numpy()
+        epochs[f"n_{kind}"] = np.bincount(ep_idx[mask], minlength=len(epochs))[: len(epochs)]
+    epochs["n_plm"] = np.bincount(
+        ep_idx[events["plm_series"].notna().to_numpy()], minlength=len(epochs)
+    )[: len(epochs)]
+
+    stats = sleep_stats(sleep, t0, t0 + track.duration_s, in_bed_s)
+    summary = _summary(track, settings, events, episodes, sleep, act.body_length_px, stats)
+    summary["thresholds"] = {k: round(v, 5) for k, v in act.thresholds.items()}
+    summary.update(quality_fields)
+    summary["artifact_s"] = round(artifacts_seconds(artifacts), 1)
+    summary["artifacts"] = {k: int(v) for k, v in artifacts["kind"].value_counts().items()}
+    summary["counts"]["dropped_in_artifacts"] = int(in_artifact.sum())
+    summary["episodes_flagged"] = {k: int(v) for k, v in flagged["kind"].value_counts().items()}
+    summary["episodes_not_listed"] = len(flagged) - len(episodes)
+    summary["methods"] = methods_text(summary)
+    return NightResult(events, epochs, episodes, summary, artifacts)
+
+
+def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    is_lm = events["kind"] == "lm"
+    in_sleep = events["state"] == "sleep"
+    plm = events["plm_series"].notna()
+    rhythmic = events["rhythmic"].astype(bool)
+    t0 = float(track.t_s[0])
+    window = settling_window(sleep, settings, t0, t0 + track.duration_s)
+    lms_settling = 0
+    if window is not None:
+        st = events["start_s"]
+        lms_settling = int((is_lm & (st >= window[0]) & (st < window[1])).sum())
+    duration = track.duration_s
+    onset = sleep.sleep_onset_s
+    return {
+        "duration_s": round(duration, 3),
+        "in_bed_s": stats["in_bed_s"],
+        "sleep_onset_s": onset,
+        "time_to_sleep_s": stats["time_to_sleep_s"],
+        "sleep_offset_s": sleep.sleep_offset_s,
+        "total_sleep_s": round(sleep.total_sleep_s, 1),
+        "time_in_bed_s": stats["time_in_bed_s"],
+        "sleep_efficiency": stats["sleep_efficiency"],
+        "waso_s": stats["waso_s"],
+        "awakenings": len(sleep.awakenings),
+        "awakening_spans_s": [[round(a, 1), round(b, 1)] for a, b in sleep.awakenings],
+        "settling_window_s": None if window is None else [round(w, 1) for w in window],
+        "counts": {
+            "twitch": int((events["kind"] == "twitch").sum()),
+            "lm": int(is_lm.sum()),
+            "long_movement": int((events["kind"] == "long_movement").sum()),
+            "rhythmic": int(rhythmic.sum()),
+            "rhythmic_cycling": int((events["pattern"] == "cycling").sum()),
+            "rhythmic_kicking": int((events["pattern"] == "kicking").sum()),
+            "plm": int(plm.sum()),
+            "plms": int((plm & in_sleep).sum()),
+            "plm_series": int(events["plm_series"].nunique()),
+            "lm_in_sleep": int((is_lm & in_sleep).sum()),
+            "lm_settling_window": lms_settling,
+        },
+        "plm_index_per_h": _per_hour(int((plm & in_sleep).sum()), sleep.total_sleep_s),
+        "lm_index_per_h": _per_hour(int((is_lm & in_sleep).sum()), sleep.total_sleep_s),
+        "periodicity_index": round(float(plm.sum() / is_lm.sum()), 3) if is_lm.sum() else None,
+        "episodes": {k: int(v) for k, v in episodes["kind"].value_counts().items()},
+        "pose_coverage": round(float(track.pose_detected.mean()), 4) if track.n_frames else 0.0,
+        "frames": track.n_frames,
+        "fps": round(track.fps, 3),
+        "body_length_px": round(body_px, 1),
+        "sources": [s.path for s in track.segments],
+        "issues": list(track.issues),
+        "settings": settings.to_dict(),
+        "versions": {**software_versions(), "pose_model": track.model, **track.versions},
+    }
+
+
+def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
+    ``out_dir`` (each atomically)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, df in (
+        ("events", result.events),
+        ("episodes", result.episodes),
+        ("epochs", result.epochs),
+        ("artifacts", result.artifacts),
+    ):
+        p = out / f"{name}.csv"
+        with atomic_write(p, "w") as fh:
+            df.to_csv(fh, index=False, lineterminator="\n")
+        paths[name] = p
+    p = out / "summary.json"
+    with atomic_write(p, "w") as fh:
+        json.dump(result.summary, fh, indent=2, default=_json_default)
+        fh.write("\n")
+    paths["summary"] = p
+    return paths
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def night_read(out_dir: str | Path) -> NightResult:
+    """Read a result written by :func:`night_write`."""
+    out = Path(out_dir)
+    events = pd.read_csv(out / "events.csv", dtype={"pattern": str, "source": str})
+    events["pattern"] = events["pattern"].fillna("")
+    events["plm_series"] = events["plm_series"].astype("Int64")
+    episodes = pd.read_csv(out / "episodes.csv")
+    if len(episodes) == 0:
+        episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
+    epochs = pd.read_csv(out / "epochs.csv")
+    summary = json.loads((out / "summary.json").read_text())
+    artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    if (out / "artifacts.csv").is_file():  # results written before artifacts existed lack it
+        artifacts = pd.read_csv(out / "artifacts.csv")
+        if len(artifacts) == 0:
+            artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    return NightResult(events, epochs, episodes, summary, artifacts)

@@ -1,0 +1,442 @@
+"""The dashboard's interactive Plotly figures.
+
+- :func:`figure_timeline_plotly`: one night on a wall-clock axis — lanes, colours and spans
+  as in the PDF's :func:`pipeline.reports.figures.figure_timeline`, hover details on every movement,
+  untrusted-pose bands on the leg lanes, LMs and PLMs per hour beneath;
+- :func:`figure_trend_plotly`: PLMS index, LMs, sleep onset and awakenings across nights,
+  with the parent's dated notes.
+
+Drawing only: every number comes from the result or the store as the signal stage saved it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from pipeline.reports.export import hourly_counts, night_first_s, settling_window_of
+from pipeline.reports.figures import (
+    ARTIFACT_COLOR,
+    EPISODE_COLOR,
+    EPISODE_LABELS,
+    KIND_COLORS,
+    KIND_LABELS,
+    LANE_Y,
+    LANES,
+    PLM_COLOR,
+    SETTLING_COLOR,
+    STATE_COLORS,
+    STATE_NAMES,
+    UNTRUSTED_COLOR,
+    UNTRUSTED_LABEL,
+    UNTRUSTED_REASONS,
+    artifact_spans,
+    leg_movement_groups,
+    plm_spans,
+    state_runs,
+    untrusted_spans,
+)
+from pipeline.scoring.night import NightResult
+
+if TYPE_CHECKING:
+    from plotly.graph_objects import Figure as PlotlyFigure
+
+__all__ = ["figure_timeline_plotly", "figure_trend_plotly"]
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def figure_timeline_plotly(
+    result: NightResult, wall_clock_start: dt.datetime | None = None
+) -> PlotlyFigure:
+    """One night as an interactive Plotly figure: lanes as in :func:`figure_timeline`,
+    hover details on every movement, LMs and PLMs per hour beneath.
+
+    The x axis is wall-clock time when ``wall_clock_start`` (time of the first frame) is
+    given, else hours since the recording started. Movements are drawn as a few line
+    traces (one per leg and kind, segments separated by gaps), so a 10-hour night with
+    thousands of movements stays quick to draw.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    ev = result.events
+    first = night_first_s(result)
+    duration = float(result.summary.get("duration_s", 0.0))
+    min_vis = max(duration, 1.0) / 800
+
+    def xs(t: Sequence[float | None]) -> list[Any]:
+        if wall_clock_start is None:
+            return [None if v is None else (v - first) / 3600 for v in t]
+        return [None if v is None else wall_clock_start + dt.timedelta(seconds=v) for v in t]
+
+    def clock(t: float) -> str:
+        if wall_clock_start is None:
+            v = int(round(t - first))
+            return f"{v // 3600}:{v % 3600 // 60:02d}:{v % 60:02d}"
+        return (wall_clock_start + dt.timedelta(seconds=t)).strftime("%H:%M:%S")
+
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.05
+    )
+
+    def rects(spans: Sequence[tuple[float, float]], y: float, half: float) -> tuple[list, list]:
+        px: list[float | None] = []
+        py: list[float | None] = []
+        for a, b in spans:
+            px += [a, b, b, a, a, None]
+            py += [y - half, y - half, y + half, y + half, y - half, None]
+        return xs(px), py
+
+    for state, color in STATE_COLORS.items():
+        name = STATE_NAMES[state]
+        spans = state_runs(result.epochs, state)
+        if not spans and state == "artifact":
+            continue
+        px, py = rects(spans, LANE_Y["Sleep / wake"], 0.35)
+        fig.add_trace(
+            go.Scatter(
+                x=px,
+                y=py,
+                fill="toself",
+                fillcolor=color,
+                mode="lines",
+                line={"width": 0},
+                name=name,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
+    window = settling_window_of(result)
+    if window is not None and window[1] > window[0]:
+        x0, x1 = xs(list(window))
+        fig.add_vrect(
+            x0=x0,
+            x1=x1,
+            fillcolor=SETTLING_COLOR,
+            opacity=0.3,
+            line_width=0,
+            annotation_text="settling window",
+            annotation_position="inside top left",
+            annotation_font_size=10,
+        )
+    onset = result.summary.get("sleep_onset_s")
+    if onset is not None:
+        fig.add_vline(x=xs([onset])[0], line_dash="dash", line_width=1, line_color="#333333")
+    for a, b, label in artifact_spans(result):
+        x0, x1 = xs([a, b])
+        fig.add_vrect(
+            x0=x0,
+            x1=x1,
+            fillcolor=ARTIFACT_COLOR,
+            opacity=0.25,
+            line_width=0,
+            annotation_text=label,
+            annotation_position="inside bottom left",
+            annotation_font_size=9,
+        )
+
+    # untrusted pose: a hatched band behind the movements of the leg's lane, one trace per
+    # leg and reason (the band's hover names the reason)
+    untrusted = untrusted_spans(result.summary)
+    for i, ((leg, reason), grp) in enumerate(untrusted.groupby(["leg", "reason"], sort=True)):
+        lane = "Left leg" if leg == "left" else "Right leg"
+        spans = list(zip(grp["start_s"], grp["end_s"], strict=True))
+        px, py = rects(spans, LANE_Y[lane], 0.42)
+        total = float((grp["end_s"] - grp["start_s"]).sum())
+        when = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in spans[:3])
+        if len(spans) > 3:
+            when += f" and {len(spans) - 3} more"
+        fig.add_trace(
+            go.Scatter(
+                x=px,
+                y=py,
+                fill="toself",
+                fillcolor="rgba(127,127,127,0.18)",
+                fillpattern={
+                    "shape": "/",
+                    "fgcolor": UNTRUSTED_COLOR,
+                    "bgcolor": "rgba(127,127,127,0.18)",
+                    "size": 7,
+                    "solidity": 0.15,
+                },
+                mode="lines",
+                line={"width": 0},
+                name=UNTRUSTED_LABEL,
+                legendgroup="untrusted",
+                showlegend=i == 0,
+                hoveron="fills",
+                text=(
+                    f"{leg.capitalize()} leg not reliably seen — scored from motion<br>"
+                    f"why: {UNTRUSTED_REASONS.get(str(reason), str(reason))}<br>"
+                    f"{when} ({_minutes(total)} in all)"
+                ),
+                hoverinfo="text",
+            ),
+            row=1,
+            col=1,
+        )
+
+    shown: set[str] = set()
+    for lane, kind, sel in leg_movement_groups(ev):
+        px2: list[float | None] = []
+        text: list[str | None] = []
+        for r in sel.itertuples(index=False):
+            end = max(float(r.end_s), float(r.start_s) + min_vis)
+            px2 += [float(r.start_s), end, None]
+            extra = ""
+            if bool(r.rhythmic):
+                extra = f"<br>{r.pattern or 'rhythmic'} at {float(r.frequency_hz):.1f} Hz"
+            if pd.notna(r.plm_series):
+                extra += f"<br>PLM series {int(r.plm_series)}"
+            t = (
+                f"{KIND_LABELS[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
+                f"{float(r.duration_s):.1f} s, {r.state}{extra}"
+            )
+            text += [t, t, None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs(px2),
+                y=[LANE_Y[lane] if v is not None else None for v in px2],
+                mode="lines",
+                line={"color": KIND_COLORS[kind], "width": 7 if kind == "twitch" else 14},
+                name=KIND_LABELS[kind],
+                legendgroup=kind,
+                showlegend=kind not in shown,
+                hovertext=text,
+                hoverinfo="text",
+                connectgaps=False,
+            ),
+            row=1,
+            col=1,
+        )
+        shown.add(kind)
+
+    series = plm_spans(ev)
+    if series:
+        bars: list[tuple[float, float, str]] = []
+        for a, b, n in series:
+            bars.append((a, max(b, a + min_vis), f"PLM series: {n} LMs<br>{clock(a)}–{clock(b)}"))
+        fig.add_trace(_lane_trace(bars, xs, "PLM series", PLM_COLOR, "PLM series"), row=1, col=1)
+    eps = result.episodes
+    if len(eps):
+        bars = []
+        for r in eps.itertuples(index=False):
+            a, b = float(r.start_s), float(r.end_s)
+            label = EPISODE_LABELS.get(str(r.kind), str(r.kind))
+            bars.append((a, max(b, a + 2 * min_vis), f"{label}<br>{clock(a)}: {r.reason}"))
+        fig.add_trace(
+            _lane_trace(bars, xs, "Flagged", EPISODE_COLOR, "flagged episode"), row=1, col=1
+        )
+
+    hours = hourly_counts(result, wall_clock_start)
+    mid = ((hours["start_s"] + hours["end_s"]) / 2).tolist()
+    hover = [
+        f"{clock(float(a))}–{clock(float(b))}: {lm} LMs, {plm} PLMs, {tw} twitches, "
+        f"{sl:.0f} min asleep"
+        for a, b, lm, plm, tw, sl in zip(
+            hours["start_s"],
+            hours["end_s"],
+            hours["lms"],
+            hours["plms"],
+            hours["twitches"],
+            hours["sleep_min"],
+            strict=True,
+        )
+    ]
+    width = 0.8 if wall_clock_start is None else 0.8 * 3600 * 1000  # ms on a date axis
+    for col, name, color in (
+        ("lms", "LMs per hour", KIND_COLORS["lm"]),
+        ("plms", "PLMs per hour", PLM_COLOR),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=xs(mid),
+                y=hours[col],
+                width=width if col == "lms" else width * 0.55,
+                marker_color=color,
+                name=name,
+                hovertext=hover,
+                hoverinfo="text",
+                text=hours[col] if col == "lms" else None,
+                textposition="outside",
+            ),
+            row=2,
+            col=1,
+        )
+    fig.update_layout(
+        barmode="overlay",
+        height=520,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "font": {"size": 11},
+            "bgcolor": "rgba(255,255,255,0)",
+        },
+        hovermode="closest",
+        plot_bgcolor="white",
+    )
+    fig.update_yaxes(
+        tickvals=[LANE_Y[n] for n in LANES],
+        ticktext=list(LANES),
+        range=[-0.6, len(LANES) - 0.4],
+        fixedrange=True,
+        showgrid=False,
+        row=1,
+        col=1,
+    )
+    top_count = max(1, int(hours["lms"].max()) if len(hours) else 1)
+    fig.update_yaxes(
+        title_text="LMs per hour",
+        range=[0, top_count * 1.3],
+        fixedrange=True,
+        gridcolor="#eeeeee",
+        row=2,
+        col=1,
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(
+        title_text="clock time" if wall_clock_start else "hours since the recording started",
+        row=2,
+        col=1,
+    )
+    return fig
+
+
+# --- across nights ----------------------------------------------------------------
+def _nice_step(top: float, n: int = 4) -> float:
+    """A round tick step (1, 2, 5 × 10^k, at least 1) giving about ``n`` ticks up to ``top``."""
+    raw = max(1.0, float(top) / n)
+    mag = 10 ** math.floor(math.log10(raw))
+    return float(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw))
+
+
+def figure_trend_plotly(
+    table: pd.DataFrame, notes: Sequence[Any], ref_per_h: float
+) -> PlotlyFigure:
+    """PLMS index, LMs, sleep onset and awakenings over nights (one line per child), with
+    the PLMS reference dotted and the dated notes as dashed lines."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    use_clock = bool(table["sleep onset"].notna().any())
+    onset_col = "sleep onset" if use_clock else "time to fall asleep (min)"
+    panels = {
+        "PLMS index (/h)": "PLMS index (periodic leg movements per hour of sleep)",
+        "LMs": "Leg movements (LMs) per night",
+        onset_col: "Sleep onset (clock time)" if use_clock else "Time to fall asleep (min)",
+        "awakenings": "Awakenings per night",
+    }
+    fig = make_subplots(
+        rows=4,
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=list(panels.values()),
+        vertical_spacing=0.07,
+    )
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
+    for i, (label, grp) in enumerate(table.groupby("label", sort=True)):
+        color = palette[i % len(palette)]
+        for row, col in enumerate(panels, start=1):
+            fig.add_trace(
+                go.Scatter(
+                    x=grp["date"],
+                    y=grp[col],
+                    mode="lines+markers",
+                    name=str(label),
+                    legendgroup=str(label),
+                    showlegend=row == 1,
+                    line={"color": color},
+                    hovertemplate=("%{y|%H:%M}" if col == "sleep onset" else "%{y}")
+                    + f"<extra>{label}</extra>",
+                ),
+                row=row,
+                col=1,
+            )
+    fig.add_hline(y=ref_per_h, line_dash="dot", line_color="#999999", row=1, col=1)
+    by_day: dict[Any, list[str]] = {}
+    for note in notes:
+        by_day.setdefault(pd.Timestamp(note.note_date), []).append(str(note.text))
+    for x, texts in by_day.items():
+        for row in range(1, 5):
+            fig.add_vline(x=x, line_dash="dash", line_color="#E69F00", row=row, col=1)
+        text = "; ".join(texts)
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="x",
+            yref="y domain",
+            showarrow=False,
+            yanchor="bottom",
+            text=text if len(text) <= 60 else text[:57] + "…",
+            font={"size": 11, "color": "#8a5a00"},
+            bgcolor="rgba(255,255,255,0.8)",
+        )
+    fig.update_layout(
+        height=820,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": 1.08},
+    )
+    span_days = (table["date"].max() - table["date"].min()).days if len(table) else 0
+    fig.update_xaxes(
+        showgrid=True,
+        gridcolor="#eeeeee",
+        dtick=86400000.0 if span_days <= 14 else None,
+        tickformat="%a %d %b",
+    )
+    fig.update_yaxes(gridcolor="#eeeeee", rangemode="tozero")
+    for row, col in ((2, "LMs"), (4, "awakenings")):
+        top = float(pd.to_numeric(table[col], errors="coerce").max() or 0)
+        fig.update_yaxes(dtick=_nice_step(top), tickformat="d", row=row, col=1)
+    if use_clock:
+        onset = table["sleep onset"].dropna()
+        lo = onset.min() - pd.Timedelta(minutes=30)
+        hi = onset.max() + pd.Timedelta(minutes=30)
+        step = 30 if (hi - lo) <= pd.Timedelta(hours=3) else 60
+        fig.update_yaxes(
+            rangemode="normal",
+            range=[lo, hi],
+            tickformat="%H:%M",
+            dtick=step * 60_000,
+            row=3,
+            col=1,
+        )
+    return fig
+
+
+def _lane_trace(
+    spans: Sequence[tuple[float, float, str]],
+    xs: Callable[[Sequence[float | None]], list[Any]],
+    lane: str,
+    color: str,
+    name: str,
+) -> Any:
+    """A Scatter trace: one thick line per ``(start_s, end_s, hover)`` span on timeline
+    lane ``lane``; ``xs`` maps seconds to the figure's x axis."""
+    import plotly.graph_objects as go
+
+    px: list[float | None] = []
+    text: list[str | None] = []
+    for a, b, t in spans:
+        px += [a, b, None]
+        text += [t, t, None]
+    return go.Scatter(
+        x=xs(px),
+        y=[LANE_Y[lane] if v is not None else None for v in px],
+        mode="lines",
+        line={"color": color, "width": 10},
+        name=name,
+        hovertext=text,
+        hoverinfo="text",
+    )
