@@ -4,11 +4,11 @@ Renders each synthetic preset scene once (cached in --cache), analyses the video
 the real MediaPipe model exactly as ``legmove analyze`` does, compares the result with the
 scene's truth and prints one table:
 
-    python bench/accuracy.py                       # all presets
-    python bench/accuracy.py clean_day blanket     # some
-    python bench/accuracy.py --markdown            # table for docs/BENCHMARKS.md
-    python bench/accuracy.py --every-frame --out D # pose on every frame (no motion gating)
-    python bench/accuracy.py --rescore             # re-score the tracks saved in --out by an
+    python -m bench.accuracy                       # all presets
+    python -m bench.accuracy clean_day blanket     # some
+    python -m bench.accuracy --markdown            # table for docs/BENCHMARKS.md
+    python -m bench.accuracy --every-frame --out D # pose on every frame (no motion gating)
+    python -m bench.accuracy --rescore             # re-score the tracks saved in --out by an
                                                    # earlier run (signal stage only, no video)
 
 Columns: LM precision/recall/F1 (onset within ±1 s), share of true twitches counted as
@@ -30,7 +30,6 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from detector.extract import ExtractOptions  # noqa: E402
 from pipeline.compare import compare_events, compare_onsets  # noqa: E402

@@ -22,7 +22,7 @@ real :func:`pipeline.scoring.night.night_score`), saves it into a fresh store, t
   say what Streamlit and Plotly cost on this machine at this load before any of our data.
   The load average is printed with every run (the machine is shared).
 
-    .venv/bin/python bench/dashboard_load.py [--hours 10] [--repeat 3] [--no-browser]
+    .venv/bin/python -m bench.dashboard_load [--hours 10] [--repeat 3] [--no-browser]
         [--data DIR]   # keep the simulated night in DIR and reuse it next time
 """
 
@@ -39,7 +39,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from detector.track import Segment  # noqa: E402
 from pipeline.scoring.night import night_score  # noqa: E402
@@ -199,7 +198,7 @@ st.plotly_chart(go.Figure([go.Scatter(x=[0, 1], y=[0, i]) for i in range(7)]))
 @contextmanager
 def _served(script: Path, data: Path, log: Path) -> Iterator[str]:
     """``streamlit run script`` on a free localhost port, as the browser test serves it."""
-    from cdp_browser import free_port, wait_http
+    from tests.helpers.browser import free_port, wait_http
 
     port = free_port()
     env = {**os.environ, "LEGMOVE_DATA": str(data), "PYTHONPATH": str(ROOT)}
@@ -220,8 +219,7 @@ def browser_timing(data: Path, hours: float, repeat: int) -> None:
     page is idle (answers input): each run in a new chromium (nothing cached, as on a first
     visit), then reloads in one chromium (scripts cached, as for a parent who opened the
     dashboard before); and the same for the floor page (:data:`_FLOOR_APP`)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from cdp_browser import CHROMIUM, Chromium
+    from tests.helpers.browser import CHROMIUM, Chromium
 
     if CHROMIUM is None:
         print("browser: chromium is not installed — skipped")

@@ -10,7 +10,7 @@ swapping the labels' left and right matched better (a labelling-convention check
 ``--speed`` also times the estimator on the two real clips: whole frame vs a crop around the
 pose found on the first frame, shrunk to at most 256 px, with and without tracking.
 
-    .venv/bin/python bench/pose_accuracy.py [--data DIR] [--complexity 1] [--model X.task]
+    .venv/bin/python -m bench.pose_accuracy [--data DIR] [--complexity 1] [--model X.task]
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detector.pose import MediaPipePose, PoseResult, pose_crop, pose_uncrop  # noqa: E402
 from detector.track import KEYPOINT_NAMES  # noqa: E402

@@ -5,10 +5,10 @@ a body turned away from head-up, infrared noise — legmove scores the legs from
 motion. This bench measures how well leg movements (LMs) are found *inside* those spans,
 on the same rendered presets and the same full analysis as ``bench/accuracy.py``:
 
-    python bench/pose_spans.py                  # render (cached), analyse, score
-    python bench/pose_spans.py --rescore        # re-score the tracks saved by an earlier run
-    python bench/pose_spans.py --markdown       # table for docs/BENCHMARKS.md
-    python bench/pose_spans.py --seed 1 blanket prone   # other renders of some scenes
+    python -m bench.pose_spans                  # render (cached), analyse, score
+    python -m bench.pose_spans --rescore        # re-score the tracks saved by an earlier run
+    python -m bench.pose_spans --markdown       # table for docs/BENCHMARKS.md
+    python -m bench.pose_spans --seed 1 blanket prone   # other renders of some scenes
 
 Conditions and where their spans come from (the scene's truth, never the analysis):
 
@@ -45,11 +45,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from accuracy import TOL_S, format_table, scene_video  # noqa: E402
-
+from bench.accuracy import TOL_S, format_table, scene_video  # noqa: E402
 from pipeline.compare import compare_onsets  # noqa: E402
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from synth import truth_dir_for  # noqa: E402

@@ -1,9 +1,9 @@
 """Throughput of a night's analysis against decoding the same file, measured in one run.
 
-    python bench/throughput.py                    # 60-min 720p 15-fps night
-    python bench/throughput.py --minutes 10 60    # two lengths: memory flat in length?
-    python bench/throughput.py --markdown         # table for docs/BENCHMARKS.md
-    python bench/throughput.py --video night.mp4  # your own video instead
+    python -m bench.throughput                    # 60-min 720p 15-fps night
+    python -m bench.throughput --minutes 10 60    # two lengths: memory flat in length?
+    python -m bench.throughput --markdown         # table for docs/BENCHMARKS.md
+    python -m bench.throughput --video night.mp4  # your own video instead
 
 The test video is made with the synthetic-night generator (:mod:`synth`) and cached
 under ``--cache`` (default ``/tmp/legmove-bench/throughput``). Rendering 720p is slow (about
@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import av  # noqa: E402
 

@@ -7,11 +7,9 @@ pattern and frequency within 0.3 Hz).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
+from bench.accuracy import TARGETS, score_scene  # noqa: E402
 from pipeline.jobs.intake import night_analyze
 from synth import (
     LegMovement,
@@ -23,9 +21,6 @@ from synth import (
     synth_scene,
     truth_dir_for,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from accuracy import TARGETS, score_scene  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
 EVENT_COLUMNS = {
@@ -41,13 +40,6 @@ SUMMARY_KEYS = {
 COUNT_KEYS = {"twitch", "lm", "long_movement", "rhythmic", "plm", "plm_series"}
 
 
-def _clip(name: str) -> Path:
-    p = REAL / name
-    if not p.is_file():
-        pytest.skip(f"{p} absent: the shared real-video data set is not beside this checkout")
-    return p
-
-
 def _analyze(video: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "analyze", str(video), "--out", str(out), "-q"],
@@ -58,9 +50,9 @@ def _analyze(video: Path, out: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def kicking(tmp_path_factory):
+def kicking(tmp_path_factory, kicking_clip):
     out = tmp_path_factory.mktemp("kicking")
-    proc = _analyze(_clip("infant_supine_kicking.mp4"), out)
+    proc = _analyze(kicking_clip, out)
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -90,8 +82,8 @@ def test_kicking_baby_is_tracked_and_moves(kicking):
     assert (events["kind"] != "twitch").sum() >= 3
 
 
-def test_sleeping_baby_has_no_leg_movement(tmp_path):
-    proc = _analyze(_clip("infant_crib_sleeping.mp4"), tmp_path)
+def test_sleeping_baby_has_no_leg_movement(tmp_path, crib_clip):
+    proc = _analyze(crib_clip, tmp_path)
     assert proc.returncode == 0, proc.stderr
     events = pd.read_csv(tmp_path / "events.csv")
     assert (events["kind"] == "lm").sum() == 0

@@ -3,7 +3,6 @@ worker processes give the same tracks and events as the local run, into the stor
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +21,9 @@ from pipeline.jobs import (
     job_run,
 )
 from pipeline.store.db import Store
+from tests.helpers.real import REAL  # noqa: E402
+from tests.helpers.video import make_video, remux_first_seconds  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video, remux_first_seconds  # noqa: E402
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 KICKING = REAL / "infant_supine_kicking.mp4"
 CHUNK_S = 3.0  # 10 s of video: four chunks, so both workers get some
 

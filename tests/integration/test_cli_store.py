@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,7 @@ from detector.track import KEYPOINT_NAMES
 from pipeline.cli.app import app
 from pipeline.scoring.simulate import simulate_plan, simulate_track
 from pipeline.store.db import Store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video  # noqa: E402
+from tests.helpers.video import make_video  # noqa: E402
 
 
 def _fake_pose() -> FakePose:

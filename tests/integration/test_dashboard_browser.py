@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,9 +22,8 @@ from pipeline.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-sys.path.insert(0, str(ROOT / "tests"))
-from cdp_browser import CHROMIUM, Chromium, dashboard_server  # noqa: E402
-from dashboard_seed import seed_night  # noqa: E402
+from tests.helpers.browser import CHROMIUM, Chromium, dashboard_server  # noqa: E402
+from tests.helpers.seed import seed_night  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

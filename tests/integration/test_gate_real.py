@@ -21,8 +21,8 @@ import pytest
 
 from detector.track import track_load
 from pipeline.compare import compare_onsets
+from tests.helpers.real import REAL  # noqa: E402
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 LM_KINDS = ("lm", "long_movement")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -22,11 +21,9 @@ from pipeline.jobs.chunks import chunk_extract, chunk_plan
 from pipeline.scoring.simulate import simulate_plan, simulate_track
 from pipeline.settings import Settings
 from pipeline.store.db import Store
+from tests.helpers.real import REAL  # noqa: E402
+from tests.helpers.video import make_video, remux_first_seconds  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video, remux_first_seconds  # noqa: E402
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 KICKING = REAL / "infant_supine_kicking.mp4"
 
 

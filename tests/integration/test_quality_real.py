@@ -27,15 +27,7 @@ from detector.track import track_load
 from pipeline.scoring.night import night_score
 from pipeline.settings import Settings
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 pytestmark = [pytest.mark.real, pytest.mark.slow]
-
-
-def _clip(name: str) -> Path:
-    p = REAL / name
-    if not p.is_file():
-        pytest.skip(f"{p} absent: the shared real-video data set is not beside this checkout")
-    return p
 
 
 def _analyze(video: Path, out: Path, every_frame: bool) -> Path:
@@ -48,15 +40,13 @@ def _analyze(video: Path, out: Path, every_frame: bool) -> Path:
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["gated", "every_frame"])
-def crib(request, tmp_path_factory) -> Path:
-    video = _clip("infant_crib_sleeping.mp4")
-    return _analyze(video, tmp_path_factory.mktemp("crib"), request.param)
+def crib(request, tmp_path_factory, crib_clip) -> Path:
+    return _analyze(crib_clip, tmp_path_factory.mktemp("crib"), request.param)
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["gated", "every_frame"])
-def kicking(request, tmp_path_factory) -> Path:
-    video = _clip("infant_supine_kicking.mp4")
-    return _analyze(video, tmp_path_factory.mktemp("kicking"), request.param)
+def kicking(request, tmp_path_factory, kicking_clip) -> Path:
+    return _analyze(kicking_clip, tmp_path_factory.mktemp("kicking"), request.param)
 
 
 def _summary(out: Path) -> dict:

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.reports.export import NightRecord, Note
 from pipeline.reports.pdf import report_pdf
-from tests.unit.test_export import LABEL, awake_night, simulated_night
+from tests.helpers.nights import LABEL, awake_night, simulated_night
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from detector.video import night_frames, night_plan, video_probe
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+from tests.helpers.real import REAL  # noqa: E402
 
 pytestmark = pytest.mark.real
 

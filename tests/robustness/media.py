@@ -15,9 +15,7 @@ import pytest
 
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import frame_image  # noqa: E402
+from tests.helpers.video import frame_image  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 REAL = REPO.parent / "shared" / "data" / "real"
@@ -61,7 +59,7 @@ def real_clip(dst: Path, *, start_s: float, seconds: float, movflags: str | None
 
 def grey_video(dst: Path, seconds: float, fps: int = 15, **kw) -> Path:
     """A small generated grey video (see conftest_video_helpers.make_video)."""
-    from conftest_video_helpers import make_video
+    from tests.helpers.video import make_video
 
     return make_video(dst, n_frames=int(round(seconds * fps)), fps=fps, **kw)
 

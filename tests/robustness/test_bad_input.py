@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from pipeline.errors import (
 )
 from pipeline.jobs.intake import night_analyze
 from pipeline.scoring.night import MIN_DURATION_S
+from tests.helpers.video import cut, make_audio, make_video  # noqa: E402
 
 from .media import (
     RESULT_FILES,
@@ -45,9 +45,6 @@ from .media import (
     real_clip,
     snapshot,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import cut, make_audio, make_video  # noqa: E402
 
 ODD_NAME = "nacht [bed] Léa 夜 #1.mp4"  # spaces, rich-markup brackets, non-ASCII
 

@@ -34,11 +34,9 @@ from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack
 from detector.video import night_frames, night_plan, video_probe
 from pipeline.errors import LegmoveError, TooShortError
 from pipeline.scoring.night import NightResult, night_read, night_score, night_write
+from tests.helpers.video import make_video  # noqa: E402
 
 from .media import REPO
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video  # noqa: E402
 
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
 MANIFEST = json.loads((REGRESSIONS / "manifest.json").read_text())

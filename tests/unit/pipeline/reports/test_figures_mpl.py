@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from pipeline.reports.export import NightRecord, Note
 from pipeline.reports.figures import PLM_COLOR, figure_timeline, figure_trend
 from pipeline.scoring.night import NightResult
-from tests.unit.test_export import awake_night, simulated_night
+from tests.helpers.nights import awake_night, simulated_night
 
 
 @pytest.fixture(scope="module")

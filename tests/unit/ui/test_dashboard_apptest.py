@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline.store.db import Store
+from tests.helpers.seed import make_plain_video, seed_night  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dashboard_seed import make_plain_video, seed_night  # noqa: E402
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+APP = str(Path(__file__).resolve().parents[3] / "dashboard.py")
 PAGES = ["night", "review", "trends", "export", "import"]
 
 

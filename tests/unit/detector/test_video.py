@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +14,7 @@ from hypothesis import strategies as st
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
 from detector.track import Segment
 from detector.video import Frame, night_frames, night_plan, video_decode_threads, video_probe
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import (  # noqa: E402
+from tests.helpers.video import (  # noqa: E402
     cut,
     frame_code,
     frame_image,

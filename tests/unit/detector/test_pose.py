@@ -27,7 +27,7 @@ from detector.pose import (
 from detector.track import KEYPOINT_NAMES
 
 K = len(KEYPOINT_NAMES)
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _result(x: float = 1.0, vis: float = 0.9) -> PoseResult:

@@ -2,7 +2,7 @@
 
 Used by tests/integration/test_dashboard_browser.py and bench/dashboard_load.py. The
 protocol runs over a websocket with tornado's client (which Streamlit already brings), so
-nothing is downloaded. Import with ``sys.path`` pointing at ``tests/``.
+nothing is downloaded. Import as ``tests.helpers.browser``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 __all__ = ["CHROMIUM", "Chromium", "free_port", "wait_http", "dashboard_server"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

@@ -2,7 +2,7 @@
 
 Each frame carries its own number as 8 bits in the top row (8 blocks of 8x8 px, white = 1),
 so a test can tell which source frame it got back; a bright square moves below them.
-Import from a test module with ``sys.path`` pointing at ``tests/``.
+Import as ``tests.helpers.video``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 import av
@@ -10,9 +9,7 @@ from detector.extract import ExtractOptions, track_extract
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
 from detector.video import night_plan
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video  # noqa: E402
+from tests.helpers.video import make_video  # noqa: E402
 
 
 def _moving_square_video(path: Path, fps: int = 15, seconds: float = 6.0) -> Path:

@@ -1,7 +1,6 @@
 """The pose gating policy of detector.extract: where pose runs, and how often, with a fake
 estimator. Counts and times are worked out from the rules, never timed."""
 
-import sys
 from pathlib import Path
 
 import av
@@ -14,9 +13,7 @@ from detector.extract import ExtractOptions, PosePolicy, track_extract
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
 from detector.video import night_plan
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_video_helpers import make_video  # noqa: E402
+from tests.helpers.video import make_video  # noqa: E402
 
 FPS = 15
 

@@ -3,7 +3,7 @@
 A seeded night is the signal stage's real output (:func:`pipeline.scoring.night.night_score`) on a
 simulated track (:mod:`pipeline.scoring.simulate`), saved through the store like an analysis would;
 optionally with a real (small) video of the same length and the tracks file, so the review
-page can play and render clips. Import with ``sys.path`` pointing at ``tests/``.
+page can play and render clips. Import as ``tests.helpers.seed``.
 """
 
 from __future__ import annotations
