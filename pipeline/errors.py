@@ -13,6 +13,7 @@ module hands on all of them, so the CLI and the dashboard import errors from her
     ├── NoPersonError              no baby/pose was found anywhere in the night (detector)
     ├── TrackFileError             a saved tracks file is missing or damaged (detector)
     ├── TooShortError              the recording is too short to score     (pipeline.jobs)
+    ├── SettingsError              a setting or settings file is refused   (pipeline.settings)
     └── StoreError                 the night store cannot be read or written (pipeline.store)
         └── UnknownNightError      no night with that id is in the store
 
@@ -40,6 +41,7 @@ __all__ = [
     "NoPersonError",
     "TrackFileError",
     "TooShortError",
+    "SettingsError",
     "StoreError",
     "UnknownNightError",
 ]
@@ -47,6 +49,11 @@ __all__ = [
 
 class TooShortError(LegmoveError):
     """The recording is too short to score."""
+
+
+class SettingsError(LegmoveError, ValueError):
+    """A setting (or a settings file) is refused: which file, which setting, its value and
+    the allowed range. Also a ValueError: bad values are bad arguments too."""
 
 
 class StoreError(LegmoveError):

@@ -1,32 +1,65 @@
-"""All detection parameters in one settings object, each default with its source.
+"""All detection parameters in one settings object, each default with its source and range.
 
-Sources
--------
-[AASM]  AASM Manual for the Scoring of Sleep and Associated Events, v2.6 (2020), ch. VII.
-[WASM]  Ferri R. et al., World Association of Sleep Medicine (WASM) / IRLSSG standards for
-        recording and scoring leg movements in polysomnograms, Sleep Medicine 2016;26:86-95.
-[Sadeh] Sadeh A. et al., Activity-based assessment of sleep-wake patterns during the first
-        year of life, Infant Behav Dev 1995 / Sadeh 1994 actigraphy scoring.
-[Galland] Galland B.C. et al., Algorithms for using an activity-based accelerometer for
-        identification of infant sleep-wake states during nap studies, Sleep Med 2012;13:743-51
-        (15-s epochs validated in infants).
-[Cole]  Cole R.J. et al., Automatic sleep/wake identification from wrist activity,
-        Sleep 1992;15:461-9 (weighted moving window over neighbouring epochs).
-[Webster] Webster J.B. et al., An activity-based sleep monitor system for ambulatory use,
-        Sleep 1982;5:389-99 (rescoring rules for short sleep bouts inside long wake).
-[Tudor-Locke] Tudor-Locke C. et al., Fully automated waist-worn accelerometer algorithm for
-        detecting children's sleep-period time, Appl Physiol Nutr Metab 2014;39:53-7
-        (sleep onset = first of several consecutive sleep minutes).
-[video] legmove's own adaptation to video (no published standard); documented in the methods text.
+Every field is made by :func:`_setting`: its default, its source note as field metadata
+(``metadata["source"]``: the tags of :data:`REFERENCES` in brackets, then what the source
+says or how legmove adapted it — ``[video]`` marks legmove's own adaptation to video, with no
+published standard behind it) and the range of values that make sense
+(``metadata["range"]``). :class:`Settings` refuses any value outside its range, not finite,
+or of the wrong type, before anything is computed or stored; :func:`settings_load` reads a
+settings file and names the file in every refusal.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, fields
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Settings", "SETTING_SOURCES"]
+from pipeline.errors import SettingsError
+
+__all__ = [
+    "REFERENCES",
+    "SETTING_SOURCES",
+    "Settings",
+    "setting_range",
+    "settings_load",
+    "settings_overrides",
+]
+
+#: source tag -> full reference, cited by the methods text (:mod:`pipeline.reports.methods`)
+REFERENCES: dict[str, str] = {
+    "AASM": "AASM Manual for the Scoring of Sleep and Associated Events, v2.6 (2020), ch. VII.",
+    "WASM": "Ferri R. et al., World Association of Sleep Medicine (WASM) / IRLSSG standards for "
+    "recording and scoring leg movements in polysomnograms, Sleep Medicine 2016;26:86-95.",
+    "Sadeh": "Sadeh A. et al., Activity-based assessment of sleep-wake patterns during the "
+    "first year of life, Infant Behav Dev 1995 / Sadeh 1994 actigraphy scoring.",
+    "Galland": "Galland B.C. et al., Algorithms for using an activity-based accelerometer for "
+    "identification of infant sleep-wake states during nap studies, Sleep Med 2012;13:743-51 "
+    "(15-s epochs validated in infants).",
+    "Cole": "Cole R.J. et al., Automatic sleep/wake identification from wrist activity, "
+    "Sleep 1992;15:461-9 (weighted moving window over neighbouring epochs).",
+    "Webster": "Webster J.B. et al., An activity-based sleep monitor system for ambulatory "
+    "use, Sleep 1982;5:389-99 (rescoring rules for short sleep bouts inside long wake).",
+    "Tudor-Locke": "Tudor-Locke C. et al., Fully automated waist-worn accelerometer algorithm "
+    "for detecting children's sleep-period time, Appl Physiol Nutr Metab 2014;39:53-7 (sleep "
+    "onset = first of several consecutive sleep minutes).",
+    "video": "legmove's own adaptation to video (no published standard); documented in the "
+    "methods text.",
+}
+
+#: largest settings file read (a settings file is a few kilobytes)
+SETTINGS_FILE_MAX_BYTES = 1 << 20
+
+
+def _setting(default: float, source: str, *, lo: float, hi: float) -> Any:
+    """A settings field: ``default``, its ``source`` note and its allowed range ``lo``-``hi``
+    (both included; an ``int`` default makes the field take whole numbers only)."""
+    meta = {"source": source, "range": (lo, hi), "integer": isinstance(default, int)}
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -34,139 +67,540 @@ class Settings:
     """Parameters of the signal stage. Times in seconds, frequencies in Hz."""
 
     # --- preprocessing ---------------------------------------------------------------
-    analysis_rate_hz: float = 15.0  # [video] uniform grid the signal stage works on
-    gap_fill_max_s: float = 0.5  # [video] keypoint gaps up to this are interpolated
-    pose_interp_max_s: float = (
-        1.2  # [video] keypoints interpolated over frames the gated pose step skipped
+    analysis_rate_hz: float = _setting(
+        15.0,
+        "[video] uniform grid the signal stage works on",
+        lo=5.0,
+        hi=120.0,
     )
-    lowpass_hz: float = 5.0  # [video] zero-phase low-pass; rhythmic band tops at 4 Hz
-    min_visibility: float = 0.5  # [video] keypoints below this visibility are not trusted
+    gap_fill_max_s: float = _setting(
+        0.5,
+        "[video] keypoint gaps up to this are interpolated",
+        lo=0.0,
+        hi=5.0,
+    )
+    pose_interp_max_s: float = _setting(
+        1.2,
+        "[video] keypoints interpolated over frames the gated pose step skipped",
+        lo=0.0,
+        hi=10.0,
+    )
+    lowpass_hz: float = _setting(
+        5.0,
+        "[video] zero-phase low-pass; rhythmic band tops at 4 Hz",
+        lo=0.5,
+        hi=30.0,
+    )
+    min_visibility: float = _setting(
+        0.5,
+        "[video] keypoints below this visibility are not trusted",
+        lo=0.0,
+        hi=1.0,
+    )
     # --- movement detection ----------------------------------------------------------
-    onset_k: float = 6.0  # [AASM] onset 8 µV over rest ≈ several noise units; [video] × noise MAD
-    offset_k: float = 4.0  # [AASM] offset 2 µV over rest; [video] × noise MAD
-    min_onset_bl_s: float = 0.15  # [video] floor of the onset threshold, body lengths/s
-    min_onset_motion: float = 0.004  # [video] floor of the onset threshold, motion energy
-    offset_min_s: float = 0.5  # [AASM][WASM] movement ends at start of >=0.5 s below offset
-    confirm_s: float = 0.5  # [video] keypoint movement must coincide with leg-region image motion
+    onset_k: float = _setting(
+        6.0,
+        "[AASM] onset 8 µV over rest ≈ several noise units; [video] × noise MAD",
+        lo=0.5,
+        hi=100.0,
+    )
+    offset_k: float = _setting(
+        4.0,
+        "[AASM] offset 2 µV over rest; [video] × noise MAD",
+        lo=0.1,
+        hi=100.0,
+    )
+    min_onset_bl_s: float = _setting(
+        0.15,
+        "[video] floor of the onset threshold, body lengths/s",
+        lo=0.0,
+        hi=10.0,
+    )
+    min_onset_motion: float = _setting(
+        0.004,
+        "[video] floor of the onset threshold, motion energy",
+        lo=0.0,
+        hi=1.0,
+    )
+    offset_min_s: float = _setting(
+        0.5,
+        "[AASM][WASM] movement ends at start of >=0.5 s below offset",
+        lo=0.05,
+        hi=5.0,
+    )
+    confirm_s: float = _setting(
+        0.5,
+        "[video] keypoint movement must coincide with leg-region image motion",
+        lo=0.0,
+        hi=5.0,
+    )
     # --- pose quality (pipeline.scoring.quality) ---------------------------------------------
-    pose_quality_min: float = 0.5  # [video] legs scoring below are untrusted; 0 trusts every pose
-    quality_view_min: float = 0.33  # [video] shoulder width/torso below: torso seen edge-on
-    bone_short_ratio: float = 0.3  # [video] bone < this × night median, leg region still: collapsed
-    bone_long_ratio: float = 2.0  # [video] bone longer than this × its night median: stretched
-    joint_speed_max_bl_s: float = 6.0  # [video] faster joint = teleport (real kicks <= 4.8)
-    teleport_return_s: float = 1.0  # [video] a jump back within this: the joint was off between
-    agree_motion_k: float = 3.0  # [video] leg-region change above rest + k·noise = pixels changed
-    agree_motion_floor: float = 0.002  # [video] ... and above this motion energy
-    agree_frozen_s: float = 1.0  # [video] strong leg-region change this long, keypoints still
-    trusted_min_s: float = 0.5  # [video] shorter trusted runs between untrusted ones are dropped
-    held_max_s: float = 3.0  # [video] a held flexion up to this long keeps a movement going
-    # (on keypoints while the leg stays displaced; on motion of a leg out of plain view, e.g.
-    # under a blanket, a pause up to this long between bursts: movements._join_unseen_holds)
-    held_fraction: float = 0.5  # [video] ... while the leg stays this far (of its peak) from rest
-    held_motion_max_s: float = 1.0  # [video] pause between two LM-long motion bursts = a hold
-    # (frame differencing cannot see a held leg; twice the 0.5-s offset period [AASM]; measured
-    # pauses at the top of 1.5-2.5 s LMs scored from motion on the generated blanket, prone and
-    # infrared scenes: 0.5-0.8 s); 0 turns it off
+    pose_quality_min: float = _setting(
+        0.5,
+        "[video] legs scoring below are untrusted; 0 trusts every pose",
+        lo=0.0,
+        hi=1.0,
+    )
+    quality_view_min: float = _setting(
+        0.33,
+        "[video] shoulder width/torso below: torso seen edge-on",
+        lo=0.01,
+        hi=0.49,
+    )
+    bone_short_ratio: float = _setting(
+        0.3,
+        "[video] bone < this × night median, leg region still: collapsed",
+        lo=0.0,
+        hi=0.54,
+    )
+    bone_long_ratio: float = _setting(
+        2.0,
+        "[video] bone longer than this × its night median: stretched",
+        lo=1.51,
+        hi=10.0,
+    )
+    joint_speed_max_bl_s: float = _setting(
+        6.0,
+        "[video] faster joint = teleport (real kicks <= 4.8)",
+        lo=0.5,
+        hi=100.0,
+    )
+    teleport_return_s: float = _setting(
+        1.0,
+        "[video] a jump back within this: the joint was off between",
+        lo=0.0,
+        hi=10.0,
+    )
+    agree_motion_k: float = _setting(
+        3.0,
+        "[video] leg-region change above rest + k·noise = pixels changed",
+        lo=0.0,
+        hi=100.0,
+    )
+    agree_motion_floor: float = _setting(
+        0.002,
+        "[video] ... and above this motion energy",
+        lo=0.0,
+        hi=1.0,
+    )
+    agree_frozen_s: float = _setting(
+        1.0,
+        "[video] strong leg-region change this long, keypoints still",
+        lo=0.0,
+        hi=30.0,
+    )
+    trusted_min_s: float = _setting(
+        0.5,
+        "[video] shorter trusted runs between untrusted ones are dropped",
+        lo=0.0,
+        hi=30.0,
+    )
+    held_max_s: float = _setting(
+        3.0,
+        "[video] a held flexion up to this long keeps a movement going (on keypoints "
+        "while the leg stays displaced; on motion of a leg out of plain view, e.g. "
+        "under a blanket, a pause up to this long between bursts: "
+        "movements._join_unseen_holds)",
+        lo=0.0,
+        hi=10.0,
+    )
+    held_fraction: float = _setting(
+        0.5,
+        "[video] ... while the leg stays this far (of its peak) from rest",
+        lo=0.0,
+        hi=1.0,
+    )
+    held_motion_max_s: float = _setting(
+        1.0,
+        "[video] pause between two LM-long motion bursts = a hold (frame differencing "
+        "cannot see a held leg; twice the 0.5-s offset period [AASM]; measured pauses "
+        "at the top of 1.5-2.5 s LMs scored from motion on the generated blanket, prone "
+        "and infrared scenes: 0.5-0.8 s); 0 turns it off",
+        lo=0.0,
+        hi=10.0,
+    )
     # --- classification --------------------------------------------------------------
-    lm_min_s: float = 0.5  # [AASM][WASM] shorter is a twitch
-    lm_max_s: float = 10.0  # [AASM][WASM] single-leg LM upper limit
-    bilateral_lm_max_s: float = 15.0  # [WASM] bilateral LM upper limit
-    bilateral_gap_s: float = 0.5  # [WASM] <0.5 s between legs' movements merges them
-    bilateral_max_legs: int = 4  # [WASM] at most 4 monolateral LMs in one bilateral LM
+    lm_min_s: float = _setting(
+        0.5,
+        "[AASM][WASM] shorter is a twitch",
+        lo=0.1,
+        hi=5.0,
+    )
+    lm_max_s: float = _setting(
+        10.0,
+        "[AASM][WASM] single-leg LM upper limit",
+        lo=1.0,
+        hi=60.0,
+    )
+    bilateral_lm_max_s: float = _setting(
+        15.0,
+        "[WASM] bilateral LM upper limit",
+        lo=1.0,
+        hi=60.0,
+    )
+    bilateral_gap_s: float = _setting(
+        0.5,
+        "[WASM] <0.5 s between legs' movements merges them",
+        lo=0.0,
+        hi=5.0,
+    )
+    bilateral_max_legs: int = _setting(
+        4,
+        "[WASM] at most 4 monolateral LMs in one bilateral LM",
+        lo=1,
+        hi=20,
+    )
     # --- rhythmic movement -----------------------------------------------------------
-    rhythm_min_cycles: float = 3.0  # [video] >=3 cycles (as rhythmic movement disorder, AASM)
-    rhythm_fmin_hz: float = 0.5  # [AASM] rhythmic movement frequency 0.5-2 Hz; [video] to 4 Hz
-    rhythm_fmax_hz: float = 4.0  # [video] infant kicking/cycling up to 4 Hz
-    rhythm_min_periodicity: float = 0.5  # [video] autocorrelation peak needed for "clear"
+    rhythm_min_cycles: float = _setting(
+        3.0,
+        "[video] >=3 cycles (as rhythmic movement disorder, AASM)",
+        lo=1.0,
+        hi=50.0,
+    )
+    rhythm_fmin_hz: float = _setting(
+        0.5,
+        "[AASM] rhythmic movement frequency 0.5-2 Hz; [video] to 4 Hz",
+        lo=0.1,
+        hi=10.0,
+    )
+    rhythm_fmax_hz: float = _setting(
+        4.0,
+        "[video] infant kicking/cycling up to 4 Hz",
+        lo=0.2,
+        hi=20.0,
+    )
+    rhythm_min_periodicity: float = _setting(
+        0.5,
+        '[video] autocorrelation peak needed for "clear"',
+        lo=0.0,
+        hi=1.0,
+    )
     # --- PLM series ------------------------------------------------------------------
-    plm_min_count: int = 4  # [AASM][WASM] >=4 consecutive LMs
-    plm_min_interval_s: float = 10.0  # [WASM] onset-to-onset >=10 s
-    plm_max_interval_s: float = 90.0  # [AASM][WASM] onset-to-onset <=90 s
-    plm_index_abnormal_per_h: float = 5.0  # [AASM] children: PLMS index >5/h abnormal
+    plm_min_count: int = _setting(
+        4,
+        "[AASM][WASM] >=4 consecutive LMs",
+        lo=2,
+        hi=50,
+    )
+    plm_min_interval_s: float = _setting(
+        10.0,
+        "[WASM] onset-to-onset >=10 s",
+        lo=0.0,
+        hi=300.0,
+    )
+    plm_max_interval_s: float = _setting(
+        90.0,
+        "[AASM][WASM] onset-to-onset <=90 s",
+        lo=1.0,
+        hi=600.0,
+    )
+    plm_index_abnormal_per_h: float = _setting(
+        5.0,
+        "[AASM] children: PLMS index >5/h abnormal",
+        lo=0.0,
+        hi=1000.0,
+    )
     # --- sleep/wake ------------------------------------------------------------------
-    epoch_s: float = 15.0  # [Galland] 15-s epochs validated in infants
-    wake_activity_threshold: float = 0.3  # [Cole][video] smoothed active fraction above = wake
-    whole_onset_k: float = 4.0  # [video] whole-frame motion above rest + k·noise counts as active
-    sleep_onset_min_s: float = 120.0  # [Tudor-Locke][video] first sleep run lasting >= this
-    wake_min_s: float = 60.0  # [video] an awakening is a wake bout of at least this
-    isolated_sleep_max_s: float = 360.0  # [Webster] sleep bout this short inside long wake ...
-    isolated_sleep_wake_s: float = 600.0  # [Webster] ... with this much wake each side is wake
-    settling_window_s: float = 1800.0  # [video] 30 min before sleep onset (DESIGN.md)
+    epoch_s: float = _setting(
+        15.0,
+        "[Galland] 15-s epochs validated in infants",
+        lo=5.0,
+        hi=120.0,
+    )
+    wake_activity_threshold: float = _setting(
+        0.3,
+        "[Cole][video] smoothed active fraction above = wake",
+        lo=0.0,
+        hi=1.0,
+    )
+    whole_onset_k: float = _setting(
+        4.0,
+        "[video] whole-frame motion above rest + k·noise counts as active",
+        lo=0.0,
+        hi=100.0,
+    )
+    sleep_onset_min_s: float = _setting(
+        120.0,
+        "[Tudor-Locke][video] first sleep run lasting >= this",
+        lo=0.0,
+        hi=7200.0,
+    )
+    wake_min_s: float = _setting(
+        60.0,
+        "[video] an awakening is a wake bout of at least this",
+        lo=0.0,
+        hi=7200.0,
+    )
+    isolated_sleep_max_s: float = _setting(
+        360.0,
+        "[Webster] sleep bout this short inside long wake ...",
+        lo=0.0,
+        hi=7200.0,
+    )
+    isolated_sleep_wake_s: float = _setting(
+        600.0,
+        "[Webster] ... with this much wake each side is wake",
+        lo=0.0,
+        hi=14400.0,
+    )
+    settling_window_s: float = _setting(
+        1800.0,
+        "[video] 30 min before sleep onset (DESIGN.md)",
+        lo=0.0,
+        hi=14400.0,
+    )
     # --- artifacts -------------------------------------------------------------------
-    artifact_k: float = 6.0  # [video] unexplained whole-frame motion above rest + k·noise
-    artifact_min_motion: float = 0.0005  # [video] floor of that threshold, motion energy
-    artifact_coupling_margin: float = 2.0  # [video] × the night's own whole/leg motion ratio
-    artifact_coupling_min: float = 0.25  # [video] ... at least this (leg boxes ~1/5 of frame)
-    artifact_min_s: float = 3.0  # [video] shortest caregiver / camera span (a baby's reach ~1 s)
-    artifact_gap_s: float = 2.0  # [video] spans closer than this are joined
-    artifact_join_s: float = 30.0  # [video] ... and up to this apart with motion all between
-    artifact_pad_s: float = 1.0  # [video] also excluded before and after each span
-    artifact_uniform: float = 0.5  # [video] legs move >= this share of the whole: camera moved
-    artifact_torso_jump_bl: float = 0.1  # [video] torso keypoints jumping this far in 0.25 s
-    artifact_light_motion: float = 0.02  # [video] one-frame whole-frame change of a light switch
-    cover_window_s: float = 10.0  # [video] legs in/out of view this long each side: cover on/off
-    # (a one-leg LM lasts at most 10 s [AASM]; the legs are as visible after a movement as
-    # before it, so a change of visibility that outlasts the motion by this long is a cover's,
-    # not a leg movement's); 0 turns the cover check off
-    cover_visible_change: float = 0.8  # [video] each leg's visible share changes this much
-    # (mostly visible on one side, mostly hidden on the other; both legs, same direction)
+    artifact_k: float = _setting(
+        6.0,
+        "[video] unexplained whole-frame motion above rest + k·noise",
+        lo=0.0,
+        hi=100.0,
+    )
+    artifact_min_motion: float = _setting(
+        0.0005,
+        "[video] floor of that threshold, motion energy",
+        lo=0.0,
+        hi=1.0,
+    )
+    artifact_coupling_margin: float = _setting(
+        2.0,
+        "[video] × the night's own whole/leg motion ratio",
+        lo=0.0,
+        hi=100.0,
+    )
+    artifact_coupling_min: float = _setting(
+        0.25,
+        "[video] ... at least this (leg boxes ~1/5 of frame)",
+        lo=0.0,
+        hi=10.0,
+    )
+    artifact_min_s: float = _setting(
+        3.0,
+        "[video] shortest caregiver / camera span (a baby's reach ~1 s)",
+        lo=0.0,
+        hi=600.0,
+    )
+    artifact_gap_s: float = _setting(
+        2.0,
+        "[video] spans closer than this are joined",
+        lo=0.0,
+        hi=600.0,
+    )
+    artifact_join_s: float = _setting(
+        30.0,
+        "[video] ... and up to this apart with motion all between",
+        lo=0.0,
+        hi=3600.0,
+    )
+    artifact_pad_s: float = _setting(
+        1.0,
+        "[video] also excluded before and after each span",
+        lo=0.0,
+        hi=60.0,
+    )
+    artifact_uniform: float = _setting(
+        0.5,
+        "[video] legs move >= this share of the whole: camera moved",
+        lo=0.0,
+        hi=1.0,
+    )
+    artifact_torso_jump_bl: float = _setting(
+        0.1,
+        "[video] torso keypoints jumping this far in 0.25 s",
+        lo=0.0,
+        hi=10.0,
+    )
+    artifact_light_motion: float = _setting(
+        0.02,
+        "[video] one-frame whole-frame change of a light switch",
+        lo=0.0,
+        hi=1.0,
+    )
+    cover_window_s: float = _setting(
+        10.0,
+        "[video] legs in/out of view this long each side: cover on/off (a one-leg LM "
+        "lasts at most 10 s [AASM]; the legs are as visible after a movement as before "
+        "it, so a change of visibility that outlasts the motion by this long is a "
+        "cover's, not a leg movement's); 0 turns the cover check off",
+        lo=0.0,
+        hi=600.0,
+    )
+    cover_visible_change: float = _setting(
+        0.8,
+        "[video] each leg's visible share changes this much (mostly visible on one "
+        "side, mostly hidden on the other; both legs, same direction)",
+        lo=0.0,
+        hi=1.0,
+    )
     # --- episodes --------------------------------------------------------------------
-    restless_settling_min_lms: int = 10  # [video] LMs in the settling window to flag it
-    awakening_lm_window_s: float = 10.0  # [video] LM starting this soon before an awakening
-    rhythmic_merge_s: float = 60.0  # [video] rhythmic bouts this close form one episode
-    episodes_max: int = 20  # [video] most episodes listed for review, most important first
+    restless_settling_min_lms: int = _setting(
+        10,
+        "[video] LMs in the settling window to flag it",
+        lo=1,
+        hi=10000,
+    )
+    awakening_lm_window_s: float = _setting(
+        10.0,
+        "[video] LM starting this soon before an awakening",
+        lo=0.0,
+        hi=600.0,
+    )
+    rhythmic_merge_s: float = _setting(
+        60.0,
+        "[video] rhythmic bouts this close form one episode",
+        lo=0.0,
+        hi=3600.0,
+    )
+    episodes_max: int = _setting(
+        20,
+        "[video] most episodes listed for review, most important first",
+        lo=1,
+        hi=1000,
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"setting {f.name} must be a number, got {v!r}")
-            if v < 0:
-                raise ValueError(f"setting {f.name} must not be negative, got {v!r}")
-        if self.offset_k > self.onset_k:
-            raise ValueError("offset_k must not exceed onset_k (hysteresis)")
-        if not self.rhythm_fmin_hz < self.rhythm_fmax_hz:
-            raise ValueError("rhythm_fmin_hz must be below rhythm_fmax_hz")
-        if not self.plm_min_interval_s < self.plm_max_interval_s:
-            raise ValueError("plm_min_interval_s must be below plm_max_interval_s")
-        if self.analysis_rate_hz <= 2 * self.rhythm_fmax_hz:
-            raise ValueError("analysis_rate_hz must exceed twice rhythm_fmax_hz")
-        if self.pose_quality_min > 1:
-            raise ValueError("pose_quality_min must lie in 0..1 (0 trusts every detected pose)")
-        if not (self.bone_short_ratio < 0.55 and self.bone_long_ratio > 1.5):
-            raise ValueError("bone_short_ratio must be below 0.55 and bone_long_ratio above 1.5")
-        if not 0 < self.quality_view_min < 0.5:
-            raise ValueError("quality_view_min must lie between 0 and 0.5")
-        if self.joint_speed_max_bl_s <= 0:
-            raise ValueError("joint_speed_max_bl_s must be positive")
+            object.__setattr__(self, f.name, _checked(f, getattr(self, f.name)))
+        pairs = (
+            (self.offset_k <= self.onset_k, "offset_k must not exceed onset_k (hysteresis)"),
+            (
+                self.rhythm_fmin_hz < self.rhythm_fmax_hz,
+                "rhythm_fmin_hz must be below rhythm_fmax_hz",
+            ),
+            (
+                self.plm_min_interval_s < self.plm_max_interval_s,
+                "plm_min_interval_s must be below plm_max_interval_s",
+            ),
+            (
+                self.analysis_rate_hz > 2 * self.rhythm_fmax_hz,
+                "analysis_rate_hz must exceed twice rhythm_fmax_hz",
+            ),
+            (
+                self.lowpass_hz < self.analysis_rate_hz / 2,
+                "lowpass_hz must be below half analysis_rate_hz",
+            ),
+            (self.lm_min_s < self.lm_max_s, "lm_min_s must be below lm_max_s"),
+            (
+                self.lm_max_s <= self.bilateral_lm_max_s,
+                "lm_max_s must not exceed bilateral_lm_max_s",
+            ),
+        )
+        for ok, message in pairs:
+            if not ok:
+                raise SettingsError(f"{message} (got {_pair_values(self, message)})")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Settings:
+    def from_dict(cls, d: Mapping[str, Any], *, origin: str | None = None) -> Settings:
+        """Settings with the fields in ``d`` changed from the defaults. Raises
+        :class:`~pipeline.errors.SettingsError` (a ValueError) naming ``origin`` (the file
+        the values came from), the setting, its value and the allowed range."""
+        where = f"{origin}: " if origin else ""
+        if not isinstance(d, Mapping):
+            raise SettingsError(
+                f"{where}settings must be a JSON object of setting names and numbers, "
+                f'e.g. {{"onset_k": 8.0}}, not {type(d).__name__}'
+            )
         known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
+        unknown = sorted(str(k) for k in d if k not in known)
         if unknown:
-            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-        return cls(**d)
+            raise SettingsError(
+                f"{where}unknown settings: {', '.join(unknown)} — the settings and their "
+                "defaults are listed in pipeline/settings.py"
+            )
+        try:
+            return cls(**d)
+        except SettingsError as exc:
+            raise SettingsError(f"{where}{exc}") from None
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _sources() -> dict[str, str]:
-    """Each setting's source comment, read from this module's text."""
-    import inspect
-    import re
-
-    out: dict[str, str] = {}
-    for line in inspect.getsource(Settings).splitlines():
-        m = re.match(r"\s+(\w+): [\w ]+ = [^#]+#\s*(.*)$", line)
-        if m:
-            out[m.group(1)] = m.group(2).strip()
-    return out
+def setting_range(name: str) -> tuple[float, float]:
+    """The allowed range (both ends included) of the setting ``name``."""
+    lo, hi = _FIELDS[name].metadata["range"]
+    return lo, hi
 
 
-#: Setting name -> its source note, for methods text and reports.
-SETTING_SOURCES: dict[str, str] = _sources()
+def _checked(f: dataclasses.Field[Any], v: Any) -> Any:
+    lo, hi = f.metadata["range"]
+    integer = f.metadata["integer"]
+    what = "a whole number" if integer else "a number"
+    allowed = f"{what} from {_num(lo)} to {_num(hi)}"
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+        raise SettingsError(f"setting {f.name} must be {allowed}, got {shown}")
+    try:
+        x = float(v)
+    except OverflowError:
+        raise SettingsError(
+            f"setting {f.name} must be {allowed}, got a {len(str(v))}-digit number"
+        ) from None
+    if not math.isfinite(x):
+        raise SettingsError(f"setting {f.name} must be {allowed}, got {v!r}")
+    if integer and not x.is_integer():
+        raise SettingsError(f"setting {f.name} must be {allowed}, got {v!r}")
+    if not lo <= x <= hi:
+        raise SettingsError(f"setting {f.name} must be {allowed}, got {_num(x)}")
+    return int(x) if integer else x if isinstance(v, float) else v
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _pair_values(s: Settings, message: str) -> str:
+    names = [w for w in message.replace(",", " ").split() if w in _FIELDS]
+    return ", ".join(f"{n} {_num(getattr(s, n))}" for n in dict.fromkeys(names))
+
+
+def settings_load(path: str | Path) -> Settings:
+    """The settings in the JSON file ``path`` (an object of setting names and numbers, the
+    others at their defaults), every refusal naming the file: unreadable, too large, not
+    JSON, NaN or Infinity, nesting, an unknown setting or a value out of range."""
+    return Settings.from_dict(settings_overrides(path), origin=str(path))
+
+
+def settings_overrides(path: str | Path) -> dict[str, Any]:
+    """The setting values in the JSON file ``path``, checked as :func:`settings_load` checks
+    them (a valid Settings with the other fields at their defaults)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > SETTINGS_FILE_MAX_BYTES:
+            raise SettingsError(
+                f"{p}: {size} bytes is too large for a settings file (at most "
+                f'{SETTINGS_FILE_MAX_BYTES} bytes) — give a JSON object such as {{"onset_k": 8.0}}'
+            )
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"{p}: cannot read the settings file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{p}: not a text file — a settings file is JSON text") from None
+
+    def constant(name: str) -> Any:
+        raise SettingsError(f"{p}: {name} is not a number a setting can take")
+
+    try:
+        data = json.loads(text, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise SettingsError(
+            f"{p}: nested too deeply — give a flat JSON object of settings"
+        ) from None
+    except ValueError as exc:  # int() of a huge integer literal
+        if isinstance(exc, SettingsError):
+            raise
+        raise SettingsError(f"{p}: {exc}") from None
+    Settings.from_dict(data, origin=str(p))
+    return dict(data)
+
+
+_FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in fields(Settings)}
+
+#: setting name -> its source note (the tags of :data:`REFERENCES` in brackets, then words)
+SETTING_SOURCES: dict[str, str] = {n: f.metadata["source"] for n, f in _FIELDS.items()}

@@ -10,6 +10,7 @@ import streamlit as st
 
 from pipeline.reports.export import fmt_clock, fmt_duration, hourly_counts
 from pipeline.reports.figures import plm_reference_per_h
+from pipeline.reports.methods import scored_settings
 from pipeline.store.db import Night
 from ui.common import (
     DISCLAIMER,
@@ -52,6 +53,7 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
 def summary_cards(night: Night, start: dt.datetime | None) -> None:
     s = night.summary or {}
     c = s.get("counts", {})
+    rules = scored_settings(s)
     onset = s.get("sleep_onset_s")
     ref = plm_reference_per_h(s)
     plmi = s.get("plm_index_per_h")
@@ -60,7 +62,7 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
         "Sleep onset",
         fmt_clock(onset, start) if onset is not None else "no sleep found",
         help="Start of the first sustained sleep period (actigraphy-style scoring of body "
-        "movement in 15-s epochs).",
+        f"movement in {rules['epoch_s']:g}-s epochs).",
     )
     row1[1].metric("Time to fall asleep", fmt_duration(s.get("time_to_sleep_s")) or "—")
     row1[2].metric("Total sleep", fmt_duration(s.get("total_sleep_s")) or "—")
@@ -74,13 +76,22 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
         help=f"Periodic leg movements in sleep per hour of sleep; in children above {ref:g}/h "
         "is abnormal.",
     )
-    row2[1].metric("Leg movements (LMs)", c.get("lm", 0), help="0.5–10 s (both legs: 0.5–15 s)")
+    row2[1].metric(
+        "Leg movements (LMs)",
+        c.get("lm", 0),
+        help=f"{rules['lm_min_s']:g}–{rules['lm_max_s']:g} s (both legs: "
+        f"{rules['lm_min_s']:g}–{rules['bilateral_lm_max_s']:g} s)",
+    )
     row2[2].metric(
         "Rhythmic movements",
         c.get("rhythmic", 0),
         help=f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
     )
-    row2[3].metric("Twitches", c.get("twitch", 0), help="shorter than 0.5 s; normal in infants")
+    row2[3].metric(
+        "Twitches",
+        c.get("twitch", 0),
+        help=f"shorter than {rules['lm_min_s']:g} s; normal in infants",
+    )
 
 
 def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -19,9 +18,9 @@ from pipeline.cli.nights import (
     rescore_night,
     review,
 )
-from pipeline.errors import LegmoveError
+from pipeline.errors import LegmoveError, SettingsError
 from pipeline.jobs.intake import night_analyze, night_rescore_dir
-from pipeline.settings import Settings
+from pipeline.settings import Settings, settings_load
 
 app = typer.Typer(
     add_completion=False,
@@ -36,9 +35,9 @@ def _settings(settings_file: Path | None) -> Settings:
     if settings_file is None:
         return Settings()
     try:
-        return Settings.from_dict(json.loads(settings_file.read_text()))
-    except (OSError, json.JSONDecodeError, TypeError, ValueError) as exc:
-        raise typer.BadParameter(f"{settings_file}: {exc}") from exc
+        return settings_load(settings_file)
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
 def _fail(exc: Exception) -> None:

@@ -20,7 +20,6 @@ exit with code 2; a legmove error never shows a traceback.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator
 from datetime import date
@@ -35,9 +34,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from detector.extract import ExtractOptions
-from pipeline.errors import LegmoveError
+from pipeline.errors import LegmoveError, SettingsError
 from pipeline.jobs import DEFAULT_CHUNK_S, job_rescore, job_run, job_start_background, job_status
-from pipeline.settings import Settings
+from pipeline.settings import Settings, settings_overrides
 from pipeline.store.db import ENV_DATA, VERDICTS, Night, Store, parse_clock, parse_date
 
 #: --every-frame: a reference for checking the motion gate, not a more accurate mode (the
@@ -104,13 +103,9 @@ def _settings_dict(settings_file: Path | None) -> dict[str, Any]:
     if settings_file is None:
         return {}
     try:
-        data = json.loads(settings_file.read_text())
-        if not isinstance(data, dict):
-            raise ValueError("the file must hold one JSON object of setting names and values")
-        Settings.from_dict(data)
-    except (OSError, json.JSONDecodeError, TypeError, ValueError) as exc:
-        _fail(f"{settings_file}: {exc}")
-    return data
+        return settings_overrides(settings_file)
+    except SettingsError as exc:
+        _fail(str(exc))
 
 
 def _hms(t_s: float | None) -> str:
@@ -438,7 +433,12 @@ def rescore_night(night: str, settings_file: Path | None, data: Path | None) -> 
     changes = _settings_dict(settings_file)
     with _handled():
         store = Store(data)
-        settings = Settings.from_dict({**store.get_night(night_id).settings, **changes})
+        try:
+            settings = Settings.from_dict(
+                {**store.get_night(night_id).settings, **changes}, origin=str(settings_file)
+            )
+        except SettingsError as exc:
+            _fail(str(exc))
         result = job_rescore(store, night_id, settings)
         out.print(_summary_line(result.summary))
         lost = sum(r.unmatched for r in store.reviews(night_id))

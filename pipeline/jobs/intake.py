@@ -15,7 +15,8 @@ from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_load
 from detector.video import night_plan, video_probe
 from pipeline.errors import StoreError, TooShortError
-from pipeline.scoring.night import MIN_DURATION_S, NightResult, night_score, night_write
+from pipeline.reports.folder import night_write
+from pipeline.scoring.night import MIN_DURATION_S, NightResult, night_score
 from pipeline.settings import Settings
 
 __all__ = [

@@ -1,9 +1,11 @@
-"""The methods paragraph of a night's report, written from the settings actually used.
+"""The one methods text of legmove's reports, written from the settings actually used.
 
 :func:`methods_text` reads ``summary['settings']`` (the values the night was scored
-with), cites each rule's source from the setting comments in :mod:`pipeline.settings`
-(``SETTING_SOURCES``), names the software and pose-model versions from
-``summary['versions']`` and ends with the references it cited.
+with), cites each rule's source from the settings' field metadata
+(:data:`pipeline.settings.SETTING_SOURCES`), names the software and pose-model versions from
+``summary['versions']`` and ends with the references it cited
+(:data:`pipeline.settings.REFERENCES`). :func:`methods_terms` explains the report's terms
+with the same values. Scoring writes no prose: every text here is made when a report is.
 """
 
 from __future__ import annotations
@@ -12,20 +14,58 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pipeline.settings as settings_module
-from pipeline.settings import SETTING_SOURCES, Settings
+from pipeline.settings import REFERENCES, SETTING_SOURCES, Settings
 
-__all__ = ["methods_text", "methods_references"]
+__all__ = ["methods_references", "methods_terms", "methods_text", "scored_settings"]
+
+
+def scored_settings(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a night was scored with (``summary['settings']``; defaults for what an
+    older result lacks): what every text about the night quotes, never a literal."""
+    return {**Settings().to_dict(), **(summary.get("settings") or {})}
 
 
 def methods_references() -> dict[str, str]:
-    """Source tag (e.g. ``AASM``) -> full reference, from the settings module's docstring."""
-    doc = settings_module.__doc__ or ""
-    block = doc.split("-------", 1)[-1]
-    out: dict[str, str] = {}
-    for m in re.finditer(r"^\[([^\]]+)\]\s+(.+?)(?=^\[|\Z)", block, flags=re.M | re.S):
-        out[m.group(1)] = " ".join(m.group(2).split())
-    return out
+    """Source tag (e.g. ``AASM``) -> full reference."""
+    return dict(REFERENCES)
+
+
+def methods_terms(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(term, meaning) of the words a report uses, with the values of ``settings``."""
+    st = scored_settings({"settings": settings})
+    return [
+        (
+            "LM",
+            f"leg movement of {st['lm_min_s']:g}–{st['lm_max_s']:g} s (up to "
+            f"{st['bilateral_lm_max_s']:g} s when both legs move together).",
+        ),
+        (
+            "Twitch",
+            f"movement shorter than {st['lm_min_s']:g} s; normal in infant active sleep, "
+            "not an LM.",
+        ),
+        (
+            "PLM",
+            f"an LM in a series of at least {st['plm_min_count']:g} LMs "
+            f"{st['plm_min_interval_s']:g}–{st['plm_max_interval_s']:g} s apart (onset to onset).",
+        ),
+        (
+            "PLMS index",
+            f"PLMs during sleep per hour of sleep; >{st['plm_index_abnormal_per_h']:g}/h is "
+            "abnormal in children.",
+        ),
+        (
+            "Settling window",
+            f"the {st['settling_window_s'] / 60:g} min before sleep onset, when restless legs "
+            "typically show.",
+        ),
+        (
+            "Rhythmic",
+            f"a movement of {st['rhythm_min_cycles']:g} or more regular cycles: kicking, or "
+            "cycling (alternating).",
+        ),
+        ("Awakening", f"a wake period of at least {st['wake_min_s']:g} s after sleep onset."),
+    ]
 
 
 def _tags(names: tuple[str, ...]) -> list[str]:
@@ -45,8 +85,7 @@ def _num(v: Any) -> str:
 
 def methods_text(summary: Mapping[str, Any]) -> str:
     """A methods paragraph for ``summary`` (a night's summary.json), then its references."""
-    st: dict[str, Any] = Settings().to_dict()
-    st.update(summary.get("settings") or {})
+    st = scored_settings(summary)
     v: Mapping[str, Any] = summary.get("versions") or {}
     cited: list[str] = []
 

@@ -48,9 +48,9 @@ from pipeline.reports.figures import (
     figure_trend,
     plm_reference_per_h,
 )
+from pipeline.reports.methods import methods_terms, scored_settings
 from pipeline.reports.pdf_content import STATUS_ORDER, episodes_for_review, methods_paragraph
 from pipeline.reports.pdf_layout import ALERT, GREY, INK, ReportPDF
-from pipeline.settings import Settings
 
 # methods_paragraph and episodes_for_review (pipeline.reports.pdf_content) are part of the
 # report's API: what the PDF says, as data
@@ -70,7 +70,6 @@ _STATUS_TEXT = {"confirm": "confirmed", "": "not reviewed", "reject": "rejected"
 #: height range of the trend chart on page 1 (mm)
 _TREND_MIN_MM, _TREND_MAX_MM = 62.0, 86.0
 #: setting values the report's glossary falls back to when a summary lacks them
-_DEFAULTS: dict[str, Any] = Settings().to_dict()
 #: most episodes listed on a night's own page (all are in the episodes section)
 _NIGHT_PAGE_EPISODES = 6
 
@@ -471,38 +470,10 @@ def _page_methods(pdf: ReportPDF, nights: list[NightRecord]) -> None:
     pdf.add_page()
     pdf.heading("Methods", 15)
     pdf.ln(1)
-    st = {**_DEFAULTS, **(nights[0].result.summary.get("settings") or {})}
+    st = scored_settings(nights[0].result.summary)
     pdf.font(11, "B")
     pdf.cell(pdf.width, 7, "Terms", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    for term, meaning in (
-        (
-            "LM",
-            f"leg movement of {st['lm_min_s']:g}–{st['lm_max_s']:g} s (up to "
-            f"{st['bilateral_lm_max_s']:g} s when both legs move together).",
-        ),
-        (
-            "Twitch",
-            f"movement shorter than {st['lm_min_s']:g} s; normal in infant active sleep, "
-            "not an LM.",
-        ),
-        (
-            "PLM",
-            f"an LM in a series of at least {st['plm_min_count']:g} LMs "
-            f"{st['plm_min_interval_s']:g}–{st['plm_max_interval_s']:g} s apart (onset to onset).",
-        ),
-        (
-            "PLMS index",
-            f"PLMs during sleep per hour of sleep; >{st['plm_index_abnormal_per_h']:g}/h is "
-            "abnormal in children.",
-        ),
-        (
-            "Settling window",
-            f"the {st['settling_window_s'] / 60:g} min before sleep onset, when restless legs "
-            "typically show.",
-        ),
-        ("Rhythmic", "a movement of 3 or more regular cycles: kicking, or cycling (alternating)."),
-        ("Awakening", f"a wake period of at least {st['wake_min_s']:g} s after sleep onset."),
-    ):
+    for term, meaning in methods_terms(st):
         pdf.font(9, "B")
         pdf.cell(34, 4.8, term)
         pdf.font(9)

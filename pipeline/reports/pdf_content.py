@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.reports.export import NightRecord
+from pipeline.reports.methods import methods_text
 
 __all__ = ["STATUS_ORDER", "episodes_for_review", "methods_paragraph"]
 
@@ -19,55 +20,9 @@ STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
 
 
 def methods_paragraph(summary: dict[str, Any]) -> str:
-    """The methods text of one night: ``summary['methods']`` when present, else
-    ``pipeline.reports.methods.methods_text(summary)`` when that module exists, else a short
-    paragraph built here from ``summary['settings']`` and ``summary['versions']``."""
-    if summary.get("methods"):
-        return str(summary["methods"])
-    try:
-        from pipeline.reports.methods import methods_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return _methods_fallback(summary)
-    try:
-        return str(methods_text(summary))
-    except Exception as exc:  # the report must still be made; say so in the log
-        logger.warning("methods_text failed (%s); using the short methods paragraph", exc)
-        return _methods_fallback(summary)
-
-
-def _methods_fallback(summary: dict[str, Any]) -> str:
-    """A short methods paragraph from ``summary['settings']`` and ``summary['versions']``."""
-    st = summary.get("settings") or {}
-    v = summary.get("versions") or {}
-
-    def g(k: str, default: float) -> float:
-        return float(st.get(k, default))
-
-    return (
-        "Leg movements were found in the video by tracking hip, knee and ankle positions "
-        f"(pose model: {v.get('pose_model', 'unknown')}) and, where the pose was unreliable, "
-        "image motion over each leg. A movement starts when a leg's speed rises above "
-        f"{g('onset_k', 6):g}× its resting noise and ends at the start of at least "
-        f"{g('offset_min_s', 0.5):g} s below {g('offset_k', 4):g}× (after the AASM onset/offset "
-        f"rule). Movements shorter than {g('lm_min_s', 0.5):g} s are twitches (normal in "
-        f"infant active sleep, not counted). A leg movement (LM) lasts {g('lm_min_s', 0.5):g}–"
-        f"{g('lm_max_s', 10):g} s on one leg or up to {g('bilateral_lm_max_s', 15):g} s when "
-        f"both legs move together (movements less than {g('bilateral_gap_s', 0.5):g} s apart "
-        "are merged, WASM 2016); longer ones are long movements. A PLM series is at least "
-        f"{g('plm_min_count', 4):g} consecutive LMs with onset-to-onset intervals of "
-        f"{g('plm_min_interval_s', 10):g}–{g('plm_max_interval_s', 90):g} s (AASM, WASM). "
-        "Sleep and wake were scored actigraphy-style from whole-body movement in "
-        f"{g('epoch_s', 15):g}-s epochs (Sadeh; Galland 2012); sleep onset is the start of "
-        f"the first sleep period of at least {g('sleep_onset_min_s', 300) / 60:g} min, an "
-        f"awakening is a wake period of at least {g('wake_min_s', 60):g} s after sleep "
-        f"onset, and the settling window is the {g('settling_window_s', 1800) / 60:g} min "
-        "before sleep onset. The PLMS index is the number of PLMs during sleep per hour of "
-        f"sleep; above {g('plm_index_abnormal_per_h', 5):g}/h is abnormal in children (AASM). "
-        "Rhythmic movements are movements of at least "
-        f"{g('rhythm_min_cycles', 3):g} cycles at {g('rhythm_fmin_hz', 0.5):g}–"
-        f"{g('rhythm_fmax_hz', 4):g} Hz (cycling when the legs alternate, kicking otherwise). "
-        f"Software: legmove {v.get('legmove', 'unknown')}."
-    )
+    """The methods text of one night, built from its settings and versions
+    (:func:`pipeline.reports.methods.methods_text`)."""
+    return methods_text(summary)
 
 
 def _reviews(night: NightRecord) -> pd.DataFrame:

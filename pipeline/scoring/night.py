@@ -6,20 +6,16 @@ exports and the dashboard all read the :class:`NightResult` it returns.
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from detector.atomic import atomic_write
 from detector.track import NightTrack
 from pipeline.errors import TooShortError
-from pipeline.reports.methods import methods_text
 from pipeline.scoring.activity import activity_compute
 from pipeline.scoring.artifacts import (
     ARTIFACT_COLUMNS,
@@ -28,7 +24,7 @@ from pipeline.scoring.artifacts import (
     artifacts_overlap,
     artifacts_seconds,
 )
-from pipeline.scoring.episodes import EPISODE_COLUMNS, episodes_cap, episodes_flag, settling_window
+from pipeline.scoring.episodes import episodes_cap, episodes_flag, settling_window
 from pipeline.scoring.movements import (
     EVENT_COLUMNS,
     movements_classify,
@@ -41,7 +37,7 @@ from pipeline.scoring.rhythm import rhythm_analyse
 from pipeline.scoring.sleep import sleep_score, sleep_state_at, sleep_stats
 from pipeline.settings import Settings
 
-__all__ = ["NightResult", "night_score", "night_write", "night_read", "software_versions"]
+__all__ = ["MIN_DURATION_S", "NightResult", "night_score", "software_versions"]
 
 #: shortest recording the signal stage scores (one sleep-onset period is far longer,
 #: but movements can be listed from this length on)
@@ -133,7 +129,6 @@ def night_score(
     summary["counts"]["dropped_in_artifacts"] = int(in_artifact.sum())
     summary["episodes_flagged"] = {k: int(v) for k, v in flagged["kind"].value_counts().items()}
     summary["episodes_not_listed"] = len(flagged) - len(episodes)
-    summary["methods"] = methods_text(summary)
     return NightResult(events, epochs, episodes, summary, artifacts)
 
 
@@ -189,54 +184,3 @@ def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[s
         "settings": settings.to_dict(),
         "versions": {**software_versions(), "pose_model": track.model, **track.versions},
     }
-
-
-def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
-    ``out_dir`` (each atomically)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, df in (
-        ("events", result.events),
-        ("episodes", result.episodes),
-        ("epochs", result.epochs),
-        ("artifacts", result.artifacts),
-    ):
-        p = out / f"{name}.csv"
-        with atomic_write(p, "w") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n")
-        paths[name] = p
-    p = out / "summary.json"
-    with atomic_write(p, "w") as fh:
-        json.dump(result.summary, fh, indent=2, default=_json_default)
-        fh.write("\n")
-    paths["summary"] = p
-    return paths
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def night_read(out_dir: str | Path) -> NightResult:
-    """Read a result written by :func:`night_write`."""
-    out = Path(out_dir)
-    events = pd.read_csv(out / "events.csv", dtype={"pattern": str, "source": str})
-    events["pattern"] = events["pattern"].fillna("")
-    events["plm_series"] = events["plm_series"].astype("Int64")
-    episodes = pd.read_csv(out / "episodes.csv")
-    if len(episodes) == 0:
-        episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
-    epochs = pd.read_csv(out / "epochs.csv")
-    summary = json.loads((out / "summary.json").read_text())
-    artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
-    if (out / "artifacts.csv").is_file():  # results written before artifacts existed lack it
-        artifacts = pd.read_csv(out / "artifacts.csv")
-        if len(artifacts) == 0:
-            artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
-    return NightResult(events, epochs, episodes, summary, artifacts)

@@ -38,7 +38,7 @@ from detector.track import track_load
 from detector.video import night_plan
 from pipeline.errors import StoreError
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir
-from pipeline.scoring.night import night_read
+from pipeline.reports.folder import night_read
 
 from .media import cli_start, earlier_result, fake_pose, grey_video, real_clip, snapshot
 

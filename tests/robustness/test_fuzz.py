@@ -33,7 +33,8 @@ import detector.errors as errors
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack
 from detector.video import night_frames, night_plan, video_probe
 from pipeline.errors import LegmoveError, TooShortError
-from pipeline.scoring.night import NightResult, night_read, night_score, night_write
+from pipeline.reports.folder import night_read, night_write
+from pipeline.scoring.night import NightResult, night_score
 from tests.helpers.video import make_video  # noqa: E402
 
 from .media import REPO

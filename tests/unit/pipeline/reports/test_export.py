@@ -269,18 +269,6 @@ def test_episodes_for_review_order_and_unmatched():
     assert out.iloc[2]["note"] == "blanket"
 
 
-def test_methods_paragraph_prefers_the_summary_text():
-    from pipeline.reports.pdf import methods_paragraph
-    from pipeline.reports.pdf_content import _methods_fallback
-
-    r = _hand_result()
-    assert methods_paragraph({**r.summary, "methods": "Scored by hand."}) == "Scored by hand."
-    summary = {"settings": {"plm_min_interval_s": 12.0}, "versions": {}}
-    assert methods_paragraph(summary).strip()
-    text = _methods_fallback(summary)  # when pipeline.reports.methods is absent
-    assert "12–90 s" in text and "5/h" in text
-
-
 def _with_artifacts(r: NightResult) -> types.SimpleNamespace:
     arts = pd.DataFrame({"start_s": [5000.0], "end_s": [5100.0], "kind": ["caregiver"]})
     return types.SimpleNamespace(

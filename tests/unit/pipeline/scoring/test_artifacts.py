@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from detector.track import NightTrack
+from pipeline.reports.folder import night_read, night_write
 from pipeline.scoring.artifacts import (
     ARTIFACT_COLUMNS,
     artifacts_detect,
@@ -16,7 +17,7 @@ from pipeline.scoring.artifacts import (
     artifacts_overlap,
     artifacts_seconds,
 )
-from pipeline.scoring.night import night_read, night_score, night_write
+from pipeline.scoring.night import night_score
 from pipeline.scoring.simulate import Planned, simulate_plan, simulate_track
 from pipeline.settings import Settings
 

@@ -1,0 +1,75 @@
+"""A results folder, the output contract of ``legmove analyze``: written and read back.
+
+events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json (see the README's
+"What the outputs mean"); the per-frame tracks beside them are written by the job.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detector.atomic import atomic_write
+from pipeline.reports.methods import methods_text
+from pipeline.scoring.artifacts import ARTIFACT_COLUMNS
+from pipeline.scoring.episodes import EPISODE_COLUMNS
+from pipeline.scoring.night import NightResult
+
+__all__ = ["night_read", "night_write"]
+
+
+def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
+    ``out_dir`` (each atomically); summary.json also carries the methods text of
+    :func:`pipeline.reports.methods.methods_text`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, df in (
+        ("events", result.events),
+        ("episodes", result.episodes),
+        ("epochs", result.epochs),
+        ("artifacts", result.artifacts),
+    ):
+        p = out / f"{name}.csv"
+        with atomic_write(p, "w") as fh:
+            df.to_csv(fh, index=False, lineterminator="\n")
+        paths[name] = p
+    p = out / "summary.json"
+    summary = {**result.summary, "methods": methods_text(result.summary)}
+    with atomic_write(p, "w") as fh:
+        json.dump(summary, fh, indent=2, default=_json_default)
+        fh.write("\n")
+    paths["summary"] = p
+    return paths
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def night_read(out_dir: str | Path) -> NightResult:
+    """Read a result written by :func:`night_write`."""
+    out = Path(out_dir)
+    events = pd.read_csv(out / "events.csv", dtype={"pattern": str, "source": str})
+    events["pattern"] = events["pattern"].fillna("")
+    events["plm_series"] = events["plm_series"].astype("Int64")
+    episodes = pd.read_csv(out / "episodes.csv")
+    if len(episodes) == 0:
+        episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
+    epochs = pd.read_csv(out / "epochs.csv")
+    summary = json.loads((out / "summary.json").read_text())
+    artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    if (out / "artifacts.csv").is_file():  # results written before artifacts existed lack it
+        artifacts = pd.read_csv(out / "artifacts.csv")
+        if len(artifacts) == 0:
+            artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
+    return NightResult(events, epochs, episodes, summary, artifacts)
