@@ -237,7 +237,7 @@ def _count_model_runs(counter: Any) -> None:
     MediaPipePose._detect_upright = counted  # type: ignore[method-assign]
 
 
-def _analyse_step(video: Path, data: Path, workers: int, chunk_s: float) -> int:
+def _analyze_step(video: Path, data: Path, workers: int, chunk_s: float) -> int:
     """Full analysis as ``legmove batch VIDEO --workers N`` does it, into a fresh store."""
     import multiprocessing as mp
 
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     if args._decode:
         return _decode_step(args._decode)
     if args._analyse:
-        return _analyse_step(args._analyse, args._data, args.workers, args.chunk_s)
+        return _analyze_step(args._analyse, args._data, args.workers, args.chunk_s)
     if args._score:
         return _score_step(args._score, args.score_hours)
 

@@ -68,16 +68,10 @@ class Settings:
 
     # --- preprocessing ---------------------------------------------------------------
     analysis_rate_hz: float = _setting(
-        15.0,
-        "[video] uniform grid the signal stage works on",
-        lo=5.0,
-        hi=120.0,
+        15.0, "[video] uniform grid the signal stage works on", lo=5.0, hi=120.0
     )
     gap_fill_max_s: float = _setting(
-        0.5,
-        "[video] keypoint gaps up to this are interpolated",
-        lo=0.0,
-        hi=5.0,
+        0.5, "[video] keypoint gaps up to this are interpolated", lo=0.0, hi=5.0
     )
     pose_interp_max_s: float = _setting(
         1.2,
@@ -86,16 +80,10 @@ class Settings:
         hi=10.0,
     )
     lowpass_hz: float = _setting(
-        5.0,
-        "[video] zero-phase low-pass; rhythmic band tops at 4 Hz",
-        lo=0.5,
-        hi=30.0,
+        5.0, "[video] zero-phase low-pass; rhythmic band tops at 4 Hz", lo=0.5, hi=30.0
     )
     min_visibility: float = _setting(
-        0.5,
-        "[video] keypoints below this visibility are not trusted",
-        lo=0.0,
-        hi=1.0,
+        0.5, "[video] keypoints below this visibility are not trusted", lo=0.0, hi=1.0
     )
     # --- movement detection ----------------------------------------------------------
     onset_k: float = _setting(
@@ -105,95 +93,50 @@ class Settings:
         hi=100.0,
     )
     offset_k: float = _setting(
-        4.0,
-        "[AASM] offset 2 µV over rest; [video] × noise MAD",
-        lo=0.1,
-        hi=100.0,
+        4.0, "[AASM] offset 2 µV over rest; [video] × noise MAD", lo=0.1, hi=100.0
     )
     min_onset_bl_s: float = _setting(
-        0.15,
-        "[video] floor of the onset threshold, body lengths/s",
-        lo=0.0,
-        hi=10.0,
+        0.15, "[video] floor of the onset threshold, body lengths/s", lo=0.0, hi=10.0
     )
     min_onset_motion: float = _setting(
-        0.004,
-        "[video] floor of the onset threshold, motion energy",
-        lo=0.0,
-        hi=1.0,
+        0.004, "[video] floor of the onset threshold, motion energy", lo=0.0, hi=1.0
     )
     offset_min_s: float = _setting(
-        0.5,
-        "[AASM][WASM] movement ends at start of >=0.5 s below offset",
-        lo=0.05,
-        hi=5.0,
+        0.5, "[AASM][WASM] movement ends at start of >=0.5 s below offset", lo=0.05, hi=5.0
     )
     confirm_s: float = _setting(
-        0.5,
-        "[video] keypoint movement must coincide with leg-region image motion",
-        lo=0.0,
-        hi=5.0,
+        0.5, "[video] keypoint movement must coincide with leg-region image motion", lo=0.0, hi=5.0
     )
     # --- pose quality (pipeline.scoring.quality) ---------------------------------------------
     pose_quality_min: float = _setting(
-        0.5,
-        "[video] legs scoring below are untrusted; 0 trusts every pose",
-        lo=0.0,
-        hi=1.0,
+        0.5, "[video] legs scoring below are untrusted; 0 trusts every pose", lo=0.0, hi=1.0
     )
     quality_view_min: float = _setting(
-        0.33,
-        "[video] shoulder width/torso below: torso seen edge-on",
-        lo=0.01,
-        hi=0.49,
+        0.33, "[video] shoulder width/torso below: torso seen edge-on", lo=0.01, hi=0.49
     )
     bone_short_ratio: float = _setting(
-        0.3,
-        "[video] bone < this × night median, leg region still: collapsed",
-        lo=0.0,
-        hi=0.54,
+        0.3, "[video] bone < this × night median, leg region still: collapsed", lo=0.0, hi=0.54
     )
     bone_long_ratio: float = _setting(
-        2.0,
-        "[video] bone longer than this × its night median: stretched",
-        lo=1.51,
-        hi=10.0,
+        2.0, "[video] bone longer than this × its night median: stretched", lo=1.51, hi=10.0
     )
     joint_speed_max_bl_s: float = _setting(
-        6.0,
-        "[video] faster joint = teleport (real kicks <= 4.8)",
-        lo=0.5,
-        hi=100.0,
+        6.0, "[video] faster joint = teleport (real kicks <= 4.8)", lo=0.5, hi=100.0
     )
     teleport_return_s: float = _setting(
-        1.0,
-        "[video] a jump back within this: the joint was off between",
-        lo=0.0,
-        hi=10.0,
+        1.0, "[video] a jump back within this: the joint was off between", lo=0.0, hi=10.0
     )
     agree_motion_k: float = _setting(
-        3.0,
-        "[video] leg-region change above rest + k·noise = pixels changed",
-        lo=0.0,
-        hi=100.0,
+        3.0, "[video] leg-region change above rest + k·noise = pixels changed", lo=0.0, hi=100.0
     )
     agree_motion_floor: float = _setting(
-        0.002,
-        "[video] ... and above this motion energy",
-        lo=0.0,
-        hi=1.0,
+        0.002, "[video] ... and above this motion energy", lo=0.0, hi=1.0
     )
     agree_frozen_s: float = _setting(
-        1.0,
-        "[video] strong leg-region change this long, keypoints still",
-        lo=0.0,
-        hi=30.0,
+        1.0, "[video] strong leg-region change this long, keypoints still", lo=0.0, hi=30.0
     )
     trusted_min_s: float = _setting(
-        0.5,
-        "[video] shorter trusted runs between untrusted ones are dropped",
-        lo=0.0,
-        hi=30.0,
+        0.5, "[video] shorter trusted runs between untrusted ones are dropped", lo=0.0, hi=30.0
     )
     held_max_s: float = _setting(
         3.0,
@@ -205,10 +148,7 @@ class Settings:
         hi=10.0,
     )
     held_fraction: float = _setting(
-        0.5,
-        "[video] ... while the leg stays this far (of its peak) from rest",
-        lo=0.0,
-        hi=1.0,
+        0.5, "[video] ... while the leg stays this far (of its peak) from rest", lo=0.0, hi=1.0
     )
     held_motion_max_s: float = _setting(
         1.0,
@@ -220,201 +160,93 @@ class Settings:
         hi=10.0,
     )
     # --- classification --------------------------------------------------------------
-    lm_min_s: float = _setting(
-        0.5,
-        "[AASM][WASM] shorter is a twitch",
-        lo=0.1,
-        hi=5.0,
-    )
-    lm_max_s: float = _setting(
-        10.0,
-        "[AASM][WASM] single-leg LM upper limit",
-        lo=1.0,
-        hi=60.0,
-    )
-    bilateral_lm_max_s: float = _setting(
-        15.0,
-        "[WASM] bilateral LM upper limit",
-        lo=1.0,
-        hi=60.0,
-    )
+    lm_min_s: float = _setting(0.5, "[AASM][WASM] shorter is a twitch", lo=0.1, hi=5.0)
+    lm_max_s: float = _setting(10.0, "[AASM][WASM] single-leg LM upper limit", lo=1.0, hi=60.0)
+    bilateral_lm_max_s: float = _setting(15.0, "[WASM] bilateral LM upper limit", lo=1.0, hi=60.0)
     bilateral_gap_s: float = _setting(
-        0.5,
-        "[WASM] <0.5 s between legs' movements merges them",
-        lo=0.0,
-        hi=5.0,
+        0.5, "[WASM] <0.5 s between legs' movements merges them", lo=0.0, hi=5.0
     )
     bilateral_max_legs: int = _setting(
-        4,
-        "[WASM] at most 4 monolateral LMs in one bilateral LM",
-        lo=1,
-        hi=20,
+        4, "[WASM] at most 4 monolateral LMs in one bilateral LM", lo=1, hi=20
     )
     # --- rhythmic movement -----------------------------------------------------------
     rhythm_min_cycles: float = _setting(
-        3.0,
-        "[video] >=3 cycles (as rhythmic movement disorder, AASM)",
-        lo=1.0,
-        hi=50.0,
+        3.0, "[video] >=3 cycles (as rhythmic movement disorder, AASM)", lo=1.0, hi=50.0
     )
     rhythm_fmin_hz: float = _setting(
-        0.5,
-        "[AASM] rhythmic movement frequency 0.5-2 Hz; [video] to 4 Hz",
-        lo=0.1,
-        hi=10.0,
+        0.5, "[AASM] rhythmic movement frequency 0.5-2 Hz; [video] to 4 Hz", lo=0.1, hi=10.0
     )
     rhythm_fmax_hz: float = _setting(
-        4.0,
-        "[video] infant kicking/cycling up to 4 Hz",
-        lo=0.2,
-        hi=20.0,
+        4.0, "[video] infant kicking/cycling up to 4 Hz", lo=0.2, hi=20.0
     )
     rhythm_min_periodicity: float = _setting(
-        0.5,
-        '[video] autocorrelation peak needed for "clear"',
-        lo=0.0,
-        hi=1.0,
+        0.5, '[video] autocorrelation peak needed for "clear"', lo=0.0, hi=1.0
     )
     # --- PLM series ------------------------------------------------------------------
-    plm_min_count: int = _setting(
-        4,
-        "[AASM][WASM] >=4 consecutive LMs",
-        lo=2,
-        hi=50,
-    )
-    plm_min_interval_s: float = _setting(
-        10.0,
-        "[WASM] onset-to-onset >=10 s",
-        lo=0.0,
-        hi=300.0,
-    )
+    plm_min_count: int = _setting(4, "[AASM][WASM] >=4 consecutive LMs", lo=2, hi=50)
+    plm_min_interval_s: float = _setting(10.0, "[WASM] onset-to-onset >=10 s", lo=0.0, hi=300.0)
     plm_max_interval_s: float = _setting(
-        90.0,
-        "[AASM][WASM] onset-to-onset <=90 s",
-        lo=1.0,
-        hi=600.0,
+        90.0, "[AASM][WASM] onset-to-onset <=90 s", lo=1.0, hi=600.0
     )
     plm_index_abnormal_per_h: float = _setting(
-        5.0,
-        "[AASM] children: PLMS index >5/h abnormal",
-        lo=0.0,
-        hi=1000.0,
+        5.0, "[AASM] children: PLMS index >5/h abnormal", lo=0.0, hi=1000.0
     )
     # --- sleep/wake ------------------------------------------------------------------
-    epoch_s: float = _setting(
-        15.0,
-        "[Galland] 15-s epochs validated in infants",
-        lo=5.0,
-        hi=120.0,
-    )
+    epoch_s: float = _setting(15.0, "[Galland] 15-s epochs validated in infants", lo=5.0, hi=120.0)
     wake_activity_threshold: float = _setting(
-        0.3,
-        "[Cole][video] smoothed active fraction above = wake",
-        lo=0.0,
-        hi=1.0,
+        0.3, "[Cole][video] smoothed active fraction above = wake", lo=0.0, hi=1.0
     )
     whole_onset_k: float = _setting(
-        4.0,
-        "[video] whole-frame motion above rest + k·noise counts as active",
-        lo=0.0,
-        hi=100.0,
+        4.0, "[video] whole-frame motion above rest + k·noise counts as active", lo=0.0, hi=100.0
     )
     sleep_onset_min_s: float = _setting(
-        120.0,
-        "[Tudor-Locke][video] first sleep run lasting >= this",
-        lo=0.0,
-        hi=7200.0,
+        120.0, "[Tudor-Locke][video] first sleep run lasting >= this", lo=0.0, hi=7200.0
     )
     wake_min_s: float = _setting(
-        60.0,
-        "[video] an awakening is a wake bout of at least this",
-        lo=0.0,
-        hi=7200.0,
+        60.0, "[video] an awakening is a wake bout of at least this", lo=0.0, hi=7200.0
     )
     isolated_sleep_max_s: float = _setting(
-        360.0,
-        "[Webster] sleep bout this short inside long wake ...",
-        lo=0.0,
-        hi=7200.0,
+        360.0, "[Webster] sleep bout this short inside long wake ...", lo=0.0, hi=7200.0
     )
     isolated_sleep_wake_s: float = _setting(
-        600.0,
-        "[Webster] ... with this much wake each side is wake",
-        lo=0.0,
-        hi=14400.0,
+        600.0, "[Webster] ... with this much wake each side is wake", lo=0.0, hi=14400.0
     )
     settling_window_s: float = _setting(
-        1800.0,
-        "[video] 30 min before sleep onset (DESIGN.md)",
-        lo=0.0,
-        hi=14400.0,
+        1800.0, "[video] 30 min before sleep onset (DESIGN.md)", lo=0.0, hi=14400.0
     )
     # --- artifacts -------------------------------------------------------------------
     artifact_k: float = _setting(
-        6.0,
-        "[video] unexplained whole-frame motion above rest + k·noise",
-        lo=0.0,
-        hi=100.0,
+        6.0, "[video] unexplained whole-frame motion above rest + k·noise", lo=0.0, hi=100.0
     )
     artifact_min_motion: float = _setting(
-        0.0005,
-        "[video] floor of that threshold, motion energy",
-        lo=0.0,
-        hi=1.0,
+        0.0005, "[video] floor of that threshold, motion energy", lo=0.0, hi=1.0
     )
     artifact_coupling_margin: float = _setting(
-        2.0,
-        "[video] × the night's own whole/leg motion ratio",
-        lo=0.0,
-        hi=100.0,
+        2.0, "[video] × the night's own whole/leg motion ratio", lo=0.0, hi=100.0
     )
     artifact_coupling_min: float = _setting(
-        0.25,
-        "[video] ... at least this (leg boxes ~1/5 of frame)",
-        lo=0.0,
-        hi=10.0,
+        0.25, "[video] ... at least this (leg boxes ~1/5 of frame)", lo=0.0, hi=10.0
     )
     artifact_min_s: float = _setting(
-        3.0,
-        "[video] shortest caregiver / camera span (a baby's reach ~1 s)",
-        lo=0.0,
-        hi=600.0,
+        3.0, "[video] shortest caregiver / camera span (a baby's reach ~1 s)", lo=0.0, hi=600.0
     )
     artifact_gap_s: float = _setting(
-        2.0,
-        "[video] spans closer than this are joined",
-        lo=0.0,
-        hi=600.0,
+        2.0, "[video] spans closer than this are joined", lo=0.0, hi=600.0
     )
     artifact_join_s: float = _setting(
-        30.0,
-        "[video] ... and up to this apart with motion all between",
-        lo=0.0,
-        hi=3600.0,
+        30.0, "[video] ... and up to this apart with motion all between", lo=0.0, hi=3600.0
     )
     artifact_pad_s: float = _setting(
-        1.0,
-        "[video] also excluded before and after each span",
-        lo=0.0,
-        hi=60.0,
+        1.0, "[video] also excluded before and after each span", lo=0.0, hi=60.0
     )
     artifact_uniform: float = _setting(
-        0.5,
-        "[video] legs move >= this share of the whole: camera moved",
-        lo=0.0,
-        hi=1.0,
+        0.5, "[video] legs move >= this share of the whole: camera moved", lo=0.0, hi=1.0
     )
     artifact_torso_jump_bl: float = _setting(
-        0.1,
-        "[video] torso keypoints jumping this far in 0.25 s",
-        lo=0.0,
-        hi=10.0,
+        0.1, "[video] torso keypoints jumping this far in 0.25 s", lo=0.0, hi=10.0
     )
     artifact_light_motion: float = _setting(
-        0.02,
-        "[video] one-frame whole-frame change of a light switch",
-        lo=0.0,
-        hi=1.0,
+        0.02, "[video] one-frame whole-frame change of a light switch", lo=0.0, hi=1.0
     )
     cover_window_s: float = _setting(
         10.0,
@@ -434,28 +266,16 @@ class Settings:
     )
     # --- episodes --------------------------------------------------------------------
     restless_settling_min_lms: int = _setting(
-        10,
-        "[video] LMs in the settling window to flag it",
-        lo=1,
-        hi=10000,
+        10, "[video] LMs in the settling window to flag it", lo=1, hi=10000
     )
     awakening_lm_window_s: float = _setting(
-        10.0,
-        "[video] LM starting this soon before an awakening",
-        lo=0.0,
-        hi=600.0,
+        10.0, "[video] LM starting this soon before an awakening", lo=0.0, hi=600.0
     )
     rhythmic_merge_s: float = _setting(
-        60.0,
-        "[video] rhythmic bouts this close form one episode",
-        lo=0.0,
-        hi=3600.0,
+        60.0, "[video] rhythmic bouts this close form one episode", lo=0.0, hi=3600.0
     )
     episodes_max: int = _setting(
-        20,
-        "[video] most episodes listed for review, most important first",
-        lo=1,
-        hi=1000,
+        20, "[video] most episodes listed for review, most important first", lo=1, hi=1000
     )
 
     def __post_init__(self) -> None:

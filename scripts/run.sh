@@ -31,7 +31,7 @@ if [ -z "${ID:-}" ]; then
   $BIN/legmove night add "$DEMO" --label "Demo baby" --date 2024-05-01 --in-bed 19:30
 elif [ "$STATUS" != "done" ]; then
   echo "== resuming the analysis of the demo night (night $ID)"
-  $BIN/legmove night analyse "$ID"
+  $BIN/legmove night analyze "$ID"
 else
   echo "== the demo night is already analysed (night $ID in $LEGMOVE_DATA)"
 fi

@@ -10,8 +10,14 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${need[*]} (apt-get)"
-    apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
+    echo "installing ${need[*]} (apt-get; waits up to 10 min for another apt process to finish)"
+    # a fresh machine often runs its own apt job at boot: wait for the dpkg lock, don't fail
+    lock=(-o DPkg::Lock::Timeout=600)
+    for _ in $(seq 60); do  # the package lists' lock too: retry for up to 10 min
+      apt-get "${lock[@]}" update -qq >/dev/null && break
+      sleep 10
+    done
+    apt-get "${lock[@]}" install -y -qq "${need[@]}" >/dev/null
   else
     echo "note: ${need[*]} missing and not root: the tests needing them will skip"
   fi

@@ -2,10 +2,10 @@
 
 ::
 
-    legmove night add VIDEO... --label NAME --date YYYY-MM-DD [--in-bed HH:MM] [--no-analyse]
+    legmove night add VIDEO... --label NAME --date YYYY-MM-DD [--in-bed HH:MM] [--no-analyze]
     legmove night list [--from DATE] [--to DATE] [--label NAME]
     legmove night show NIGHT
-    legmove night analyse NIGHT [--force] [--background]
+    legmove night analyze NIGHT [--force] [--background]
     legmove note add --date YYYY-MM-DD TEXT [--night NIGHT]
     legmove note list [--from DATE] [--to DATE]
     legmove review NIGHT EPISODE confirm|reject [--note TEXT]
@@ -132,7 +132,7 @@ def _hm(t_s: float | None) -> str:
 
 
 # --- analysing with a progress bar ------------------------------------------------------------
-def _analyse(
+def _analyze(
     store: Store, night_id: int, chunk_s: float, every_frame: bool, quiet: bool, force: bool
 ) -> None:
     logging.basicConfig(level=logging.WARNING)
@@ -160,7 +160,7 @@ def _analyse(
             )
     except KeyboardInterrupt:
         err.print(
-            f"interrupted — the finished part is kept; resume with `legmove night analyse "
+            f"interrupted — the finished part is kept; resume with `legmove night analyze "
             f"{night_id}`"
         )
         raise typer.Exit(130) from None
@@ -200,7 +200,9 @@ def night_add(
     settings_file: Path | None = typer.Option(
         None, "--settings", help="JSON file overriding detection settings"
     ),
-    no_analyse: bool = typer.Option(False, "--no-analyse", help="only add; analyse later"),
+    no_analyze: bool = typer.Option(
+        False, "--no-analyze", "--no-analyse", help="only add; analyze later"
+    ),
     chunk_s: float = typer.Option(
         DEFAULT_CHUNK_S, "--chunk-s", min=1.0, help="seconds of video per checkpoint"
     ),
@@ -208,7 +210,7 @@ def night_add(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = _data_option(),
 ) -> None:
-    """Add a night to the store and analyse it (resumable: see `night analyse`)."""
+    """Add a night to the store and analyse it (resumable: see `night analyze`)."""
     from pipeline.jobs.intake import night_plan_checked
 
     day = _date(night_date, "--date")
@@ -220,16 +222,16 @@ def night_add(
             label, day or date.today(), night_plan_checked(videos), in_bed=bed, settings=settings
         )
         err.print(f"added night {night_id} ({escape(store.get_night(night_id).title)})")
-        if no_analyse:
-            err.print(f"analyse it with `legmove night analyse {night_id}`")
+        if no_analyze:
+            err.print(f"analyse it with `legmove night analyze {night_id}`")
             return
-        _analyse(store, night_id, chunk_s, every_frame, quiet, force=False)
+        _analyze(store, night_id, chunk_s, every_frame, quiet, force=False)
         out.print(_summary_line(store.get_night(night_id).summary or {}))
         out.print(f"see it with `legmove night show {night_id}`")
 
 
-@night_app.command("analyse")
-def night_analyse(
+@night_app.command("analyze")
+def night_analyze_command(
     night: str = typer.Argument(..., help="night number (see `legmove night list`)"),
     force: bool = typer.Option(False, "--force", help="analyse a done night again"),
     background: bool = typer.Option(
@@ -264,12 +266,12 @@ def night_analyse(
                 f"{store.data_dir / 'logs' / f'{night_id}.log'}"
             )
             return
-        _analyse(store, night_id, chunk_s, every_frame, quiet, force)
+        _analyze(store, night_id, chunk_s, every_frame, quiet, force)
         out.print(_summary_line(store.get_night(night_id).summary or {}))
 
 
 # typer has no aliases: the US spelling, as in `legmove analyze`, works too
-night_app.command("analyze", hidden=True)(night_analyse)
+night_app.command("analyse", hidden=True)(night_analyze_command)  # British spelling
 
 
 @night_app.command("list")
@@ -343,7 +345,7 @@ def night_show(
             if st.state in ("interrupted", "failed", "pending"):
                 if n.error:
                     out.print(f"  [red]{escape(n.error)}[/]")
-                out.print(f"  (re)start it with `legmove night analyse {night_id}`")
+                out.print(f"  (re)start it with `legmove night analyze {night_id}`")
         for note in store.notes(night_id=night_id):
             out.print(f"note {note.note_date}: {escape(note.text)}")
         if n.summary is None:

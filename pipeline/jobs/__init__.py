@@ -1,6 +1,6 @@
 """Jobs: a night from video files to a stored result, resumable, on one or many processes.
 
-- :mod:`~pipeline.jobs.intake` — the files of one night checked and planned; a night analysed
+- :mod:`~pipeline.jobs.intake` — the files of one night checked and planned; a night analyzed
   straight into a results folder (``legmove analyze``);
 - :mod:`~pipeline.jobs.chunks` — one time chunk of a night decoded into per-frame tracks;
 - :mod:`~pipeline.jobs.night_job` — a stored night's job: plan, lock, checkpoints, scoring;

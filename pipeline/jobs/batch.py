@@ -8,7 +8,7 @@ this process: it plans and locks each night (:class:`pipeline.jobs.night_job.Nig
 returned chunk as the night's checkpoint, and joins, scores and saves a night as soon as
 its last chunk is in. So a worker needs the videos but not the store, a killed batch
 resumes from the finished chunks, and the results land in the store exactly as from
-``legmove night analyse``.
+``legmove night analyze``.
 
 Runners: :mod:`pipeline.jobs.runners`.
 

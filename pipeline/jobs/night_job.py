@@ -358,7 +358,7 @@ def job_rescore(store: Store, night_id: int, settings: Settings | None = None) -
     if not path.is_file():
         raise StoreError(
             f"{night.title} has no saved tracks yet (status {night.status}) — analyse it "
-            f"first with `legmove night analyse {night.id}`"
+            f"first with `legmove night analyze {night.id}`"
         )
     with _job_lock(store, night_id):
         track = track_load(path)

@@ -136,7 +136,7 @@ def _write_error(store: Store, night_id: int, exc: OSError) -> StoreError:
     return StoreError(
         f"{exc.filename or store.data_dir}: could not write the analysis "
         f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
-        f"`legmove night analyse {night_id}` to resume from the finished chunks"
+        f"`legmove night analyze {night_id}` to resume from the finished chunks"
     )
 
 

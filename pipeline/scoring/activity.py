@@ -13,14 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from detector.track import NightTrack
-from pipeline.scoring.quality import (
-    LEGS,
-    PLAIN_VIEW_MARGIN,
-    body_length_px,
-    leg_kinematics,
-    level_thresholds,
-    quality_score,
-)
+from pipeline.scoring.kinematics import body_length_px, leg_kinematics, level_thresholds
+from pipeline.scoring.quality import LEGS, PLAIN_VIEW_MARGIN, quality_score
 from pipeline.scoring.signal import (
     signal_grid,
     signal_lowpass,

@@ -33,7 +33,7 @@ from pipeline.scoring.movements import (
 )
 from pipeline.scoring.plm import plm_series
 from pipeline.scoring.quality import quality_score, quality_summary
-from pipeline.scoring.rhythm import rhythm_analyse
+from pipeline.scoring.rhythm import rhythm_analyze
 from pipeline.scoring.sleep import sleep_score, sleep_state_at, sleep_stats
 from pipeline.settings import Settings
 
@@ -93,7 +93,7 @@ def night_score(
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings)
     moves = movements_classify(movements_merge(mono, settings), settings)
-    moves = rhythm_analyse(moves, act, settings)
+    moves = rhythm_analyze(moves, act, settings)
     in_artifact = artifacts_overlap(artifacts, moves["start_s"], moves["end_s"])
     moves = moves[~in_artifact].reset_index(drop=True)
     moves = plm_series(moves, settings)

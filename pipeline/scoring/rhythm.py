@@ -16,7 +16,7 @@ from scipy import signal as sps
 from pipeline.scoring.activity import LegActivity
 from pipeline.settings import Settings
 
-__all__ = ["rhythm_analyse", "rhythm_of_signal"]
+__all__ = ["rhythm_analyze", "rhythm_of_signal"]
 
 
 def rhythm_of_signal(x: np.ndarray, fs_hz: float, settings: Settings) -> tuple[float, float]:
@@ -56,7 +56,7 @@ def rhythm_of_signal(x: np.ndarray, fs_hz: float, settings: Settings) -> tuple[f
     return fs_hz / lag, float(min(1.0, ac[p]))
 
 
-def rhythm_analyse(moves: pd.DataFrame, act: LegActivity, settings: Settings) -> pd.DataFrame:
+def rhythm_analyze(moves: pd.DataFrame, act: LegActivity, settings: Settings) -> pd.DataFrame:
     """Add ``rhythmic``, ``pattern`` and ``frequency_hz`` to each non-twitch movement."""
     out = moves.copy()
     rhythmic = np.zeros(len(out), dtype=bool)

@@ -296,7 +296,7 @@ class Store(StoreReviews):
                 if same is not None:
                     raise StoreError(
                         f"these video files are already night {same} — analyse it with "
-                        f"`legmove night analyse {same}`, or show it with `legmove night show "
+                        f"`legmove night analyze {same}`, or show it with `legmove night show "
                         f"{same}`"
                     )
             cur = con.execute(
@@ -518,7 +518,7 @@ class Store(StoreReviews):
             if night.summary is None or not row["tables_json"]:
                 raise StoreError(
                     f"{night.title} has no result yet (status {night.status}) — analyse it "
-                    f"with `legmove night analyse {night.id}`"
+                    f"with `legmove night analyze {night.id}`"
                 )
             meta = json.loads(row["tables_json"])
             tables = {

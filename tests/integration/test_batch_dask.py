@@ -40,7 +40,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def local_run(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, int]:
-    """The reference: the same night analysed chunk after chunk in this process."""
+    """The reference: the same night analyzed chunk after chunk in this process."""
     store = Store(tmp_path_factory.mktemp("local"))
     nid = store.add_night("Baby", "2024-10-07", night_plan([clip]))
     job_run(store, nid, chunk_s=CHUNK_S, workers=1)

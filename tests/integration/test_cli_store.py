@@ -54,9 +54,9 @@ def legmove(tmp_path, monkeypatch):
 
 
 def _simulated_night(tmp_path: Path, legmove) -> tuple[Store, int]:  # type: ignore[no-untyped-def]
-    """A night added with --no-analyse whose tracks are a simulated night with PLM series."""
+    """A night added with --no-analyze whose tracks are a simulated night with PLM series."""
     video = make_video(tmp_path / "sim.mp4", n_frames=90)  # 6 s: long enough to score
-    legmove("night", "add", video, "--label", "Mila", "--date", "2024-05-01", "--no-analyse")
+    legmove("night", "add", video, "--label", "Mila", "--date", "2024-05-01", "--no-analyze")
     store = Store(tmp_path / "data")
     plan, dur = simulate_plan(2)
     track, _ = simulate_track(plan, dur, 15, seed=2)
@@ -64,7 +64,7 @@ def _simulated_night(tmp_path: Path, legmove) -> tuple[Store, int]:  # type: ign
     return store, 1
 
 
-def test_add_analyse_list_show(tmp_path, legmove):
+def test_add_analyze_list_show(tmp_path, legmove):
     video = make_video(tmp_path / "v.mp4", n_frames=150, fps=15)
     res = legmove(
         "night",
@@ -189,10 +189,10 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path, legmove):
     ]:
         res = legmove(*args, code=2)
         assert says in res.output, (args, res.output)
-    legmove("night", "add", video, "--label", "A", "--date", "2024-05-01", "--no-analyse")
+    legmove("night", "add", video, "--label", "A", "--date", "2024-05-01", "--no-analyze")
     res = legmove("review", "1", "1", "maybe", code=2)
     assert "confirm or reject" in res.output
     res = legmove("review", "1", "1", "confirm", code=2)
     assert "no episode 1" in res.output
     res = legmove("rescore", "1", code=2)
-    assert "no saved tracks yet" in res.output and "night analyse 1" in res.output
+    assert "no saved tracks yet" in res.output and "night analyze 1" in res.output

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.real, pytest.mark.slow]
 LM_KINDS = ("lm", "long_movement")
 
 
-def _analyse(out: Path, every_frame: bool) -> Path:
+def _analyze(out: Path, every_frame: bool) -> Path:
     video = REAL / "infant_supine_kicking.mp4"
     if not video.is_file():
         pytest.skip(f"{video} absent: the shared real-video data set is not beside this checkout")
@@ -45,8 +45,8 @@ def _analyse(out: Path, every_frame: bool) -> Path:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
-        "gated": _analyse(tmp_path_factory.mktemp("gated"), every_frame=False),
-        "every": _analyse(tmp_path_factory.mktemp("every"), every_frame=True),
+        "gated": _analyze(tmp_path_factory.mktemp("gated"), every_frame=False),
+        "every": _analyze(tmp_path_factory.mktemp("every"), every_frame=True),
     }
 
 

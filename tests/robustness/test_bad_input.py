@@ -314,7 +314,7 @@ def _summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
-def test_api_cut_mid_stream_is_analysed_up_to_the_cut(tmp_path):
+def test_api_cut_mid_stream_is_analyzed_up_to_the_cut(tmp_path):
     full = grey_video(tmp_path / "full.mp4", 10, movflags="faststart", gop=15)
     broken = cut(full, tmp_path / "cut night.mp4", 0.7)
     night_analyze([broken], tmp_path / "out", estimator=fake_pose())
@@ -364,7 +364,7 @@ def damaged_real(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, l
 
 @pytest.mark.slow
 @pytest.mark.real
-def test_cli_damaged_real_night_is_analysed_and_the_damage_noted(damaged_real):
+def test_cli_damaged_real_night_is_analyzed_and_the_damage_noted(damaged_real):
     proc, out, names = damaged_real
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr

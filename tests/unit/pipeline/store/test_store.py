@@ -148,7 +148,7 @@ def test_in_bed_time_in_seconds_from_the_first_frame(tmp_path):
 def test_the_same_videos_cannot_be_added_twice(tmp_path):
     store = Store(tmp_path)
     first = _night(store, "a")
-    with pytest.raises(StoreError, match=f"already night {first}.*night analyse {first}"):
+    with pytest.raises(StoreError, match=f"already night {first}.*night analyze {first}"):
         store.add_night("Mila", "2024-05-09", _segments("a"))
 
 
@@ -171,7 +171,7 @@ def test_unknown_nights_and_bad_values_say_what_to_do(tmp_path):
         parse_date("2023-02-29")
     assert parse_clock("7:05") == "07:05"
     nid = _night(store)
-    with pytest.raises(StoreError, match=f"no result yet.*night analyse {nid}"):
+    with pytest.raises(StoreError, match=f"no result yet.*night analyze {nid}"):
         store.result(nid)
 
 
