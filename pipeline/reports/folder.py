@@ -67,6 +67,7 @@ def night_read(out_dir: str | Path) -> NightResult:
         episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
     epochs = pd.read_csv(out / "epochs.csv")
     summary = json.loads((out / "summary.json").read_text())
+    summary.pop("methods", None)  # the folder's text, written from the settings; not the result
     artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
     if (out / "artifacts.csv").is_file():  # results written before artifacts existed lack it
         artifacts = pd.read_csv(out / "artifacts.csv")

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import pipeline.jobs
 import pipeline.jobs.chunks
+import pipeline.jobs.run
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
 from pipeline.cli.app import app
@@ -37,7 +38,7 @@ def legmove(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # rich tables: no wrapping inside words
     monkeypatch.setattr(pipeline.jobs.chunks, "pose_default", _fake_pose)  # no MediaPipe here
     # chunks in this process, where the fake pose applies (a worker pool would load MediaPipe)
-    monkeypatch.setattr(pipeline.jobs.night_job, "default_workers", lambda: 1)
+    monkeypatch.setattr(pipeline.jobs.run, "default_workers", lambda: 1)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0):  # type: ignore[no-untyped-def]
