@@ -10,11 +10,14 @@ of :mod:`ui` (``page_*``); they hold no analysis logic and no SQL (see :mod:`ui`
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
 from pipeline.errors import LegmoveError
+from pipeline.jobs.intake import native_log_quiet
 from ui.common import DISCLAIMER, data_dir, plain_error, store
 from ui.export_page import page_export
 from ui.import_page import local_videos, page_import, safe_file_name, save_upload
@@ -57,4 +60,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if Path(sys.argv[0]).name == "streamlit":  # served by `streamlit run`, not a test's AppTest
+        native_log_quiet()  # the background analyses' MediaPipe lines stay out of the terminal
     main()

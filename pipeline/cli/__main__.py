@@ -1,5 +1,5 @@
 """``python -m pipeline.cli``: the ``legmove`` command."""
 
-from pipeline.cli.app import app
+from pipeline.cli.app import main
 
-app()
+main()

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pipeline.cli.nights import (
     EVERY_FRAME_HELP,
@@ -18,8 +17,8 @@ from pipeline.cli.nights import (
     rescore_night,
     review,
 )
+from pipeline.cli.progress import video_progress
 from pipeline.errors import LegmoveError, SettingsError
-from pipeline.jobs.intake import night_analyze, night_rescore_dir
 from pipeline.settings import Settings, settings_load
 
 app = typer.Typer(
@@ -74,23 +73,12 @@ def analyze(
 ) -> None:
     """Analyse one night: write events.csv, episodes.csv, epochs.csv, summary.json, tracks.npz."""
     from detector.extract import ExtractOptions
+    from pipeline.jobs.intake import night_analyze
 
     settings = _settings(settings_file)
     logging.basicConfig(level=logging.WARNING)
     try:
-        with Progress(
-            TextColumn("analysing"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"),
-            TimeRemainingColumn(),
-            console=err,
-            disable=quiet,
-        ) as bar:
-            task = bar.add_task("analyse", total=1.0)
-
-            def progress(done_s: float, total_s: float) -> None:
-                bar.update(task, completed=done_s, total=total_s)
-
+        with video_progress("analysing", err, quiet=quiet) as progress:
             result = night_analyze(
                 videos,
                 out,
@@ -118,6 +106,8 @@ def rescore(
 
     For a night in the store the file's settings override the night's, the new result
     replaces the old, and every review is kept (matched to the new episodes by time)."""
+    from pipeline.jobs.intake import night_rescore_dir
+
     out = Path(target)
     if not out.is_dir():
         if not target.strip().isdigit():
@@ -209,20 +199,12 @@ def batch(
     try:
         with (
             batch_runner(scheduler, workers or None) as runner,
-            Progress(
-                TextColumn(f"{len(ids)} night(s)"),
-                BarColumn(),
-                TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"),
-                TimeRemainingColumn(),
-                console=err,
-                disable=quiet,
-            ) as bar,
+            video_progress(f"{len(ids)} night(s)", err, quiet=quiet) as shown,
         ):
-            task = bar.add_task("batch", total=sum(totals.values()))
 
             def progress(night_id: int, done_s: float, _total_s: float) -> None:
                 done[night_id] = done_s
-                bar.update(task, completed=sum(done.values()))
+                shown(sum(done.values()), sum(totals.values()))
 
             outcome = batch_run(
                 store,
@@ -258,5 +240,14 @@ app.command()(review)
 app.command()(export)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def main() -> None:
+    """The ``legmove`` command: the CLI with MediaPipe's native log lines kept out of its
+    output (:func:`detector.native_log.native_log_quiet`)."""
+    from pipeline.jobs.intake import native_log_quiet
+
+    native_log_quiet()
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -21,23 +21,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from detector.extract import ExtractOptions
+from pipeline.cli.progress import video_progress
 from pipeline.errors import LegmoveError, SettingsError
-from pipeline.jobs import DEFAULT_CHUNK_S, job_rescore, job_run, job_start_background, job_status
+from pipeline.jobs.chunks import DEFAULT_CHUNK_S
 from pipeline.settings import Settings, settings_overrides
-from pipeline.store.db import ENV_DATA, VERDICTS, Night, Store, parse_clock, parse_date
+from pipeline.store.place import ENV_DATA
+
+# the store, the jobs and the report libraries load inside the commands that use them, so
+# `legmove --help` answers at once
+if TYPE_CHECKING:
+    from pipeline.store.db import Night, Store
 
 #: --every-frame: a reference for checking the motion gate, not a more accurate mode (the
 #: signal stage was developed on gated tracks; see docs/BENCHMARKS.md, Throughput)
@@ -85,6 +89,8 @@ def _handled() -> Iterator[None]:
 
 
 def _date(text: str | None, option: str) -> date | None:
+    from pipeline.store.records import parse_date
+
     if text is None:
         return None
     try:
@@ -108,15 +114,23 @@ def _settings_dict(settings_file: Path | None) -> dict[str, Any]:
         _fail(str(exc))
 
 
+def _missing(t_s: object) -> bool:
+    """NaN or pandas' NA (a table cell with no value)."""
+    try:
+        return math.isnan(float(t_s))  # type: ignore[arg-type]
+    except TypeError:  # pd.NA
+        return True
+
+
 def _hms(t_s: float | None) -> str:
-    if t_s is None or pd.isna(t_s):
+    if t_s is None or _missing(t_s):
         return "—"
     t = int(round(float(t_s)))
     return f"{t // 3600}:{t % 3600 // 60:02d}:{t % 60:02d}"
 
 
 def _minutes(t_s: float | None) -> str:
-    if t_s is None or pd.isna(t_s):
+    if t_s is None or _missing(t_s):
         return "—"
     if t_s < 59.5:
         return f"{float(t_s):.0f} s"
@@ -125,7 +139,7 @@ def _minutes(t_s: float | None) -> str:
 
 
 def _hm(t_s: float | None) -> str:
-    if t_s is None or pd.isna(t_s):
+    if t_s is None or _missing(t_s):
         return ""
     m = int(round(float(t_s) / 60))
     return f"{m // 60}:{m % 60:02d}"
@@ -135,21 +149,12 @@ def _hm(t_s: float | None) -> str:
 def _analyze(
     store: Store, night_id: int, chunk_s: float, every_frame: bool, quiet: bool, force: bool
 ) -> None:
+    from detector.extract import ExtractOptions
+    from pipeline.jobs import job_run
+
     logging.basicConfig(level=logging.WARNING)
     try:
-        with Progress(
-            TextColumn(f"analysing night {night_id}"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"),
-            TimeRemainingColumn(),
-            console=err,
-            disable=quiet,
-        ) as bar:
-            task = bar.add_task("analyse", total=1.0)
-
-            def progress(done_s: float, total_s: float) -> None:
-                bar.update(task, completed=done_s, total=total_s)
-
+        with video_progress(f"analysing night {night_id}", err, quiet=quiet) as progress:
             job_run(
                 store,
                 night_id,
@@ -180,6 +185,8 @@ def _summary_line(s: dict[str, Any]) -> str:
 
 
 def _state(store: Store, night: Night) -> str:
+    from pipeline.jobs import job_status
+
     if night.status == "done":
         return "done"
     st = job_status(store, night.id)
@@ -212,6 +219,8 @@ def night_add(
 ) -> None:
     """Add a night to the store and analyse it (resumable: see `night analyze`)."""
     from pipeline.jobs.intake import night_plan_checked
+    from pipeline.store.db import Store
+    from pipeline.store.records import parse_clock
 
     day = _date(night_date, "--date")
     settings = Settings.from_dict(_settings_dict(settings_file))
@@ -245,6 +254,9 @@ def night_analyze_command(
     data: Path | None = _data_option(),
 ) -> None:
     """Analyse a night, or resume its interrupted analysis from the finished chunks."""
+    from pipeline.jobs import job_start_background
+    from pipeline.store.db import Store
+
     night_id = _night_id(night)
     with _handled():
         store = Store(data)
@@ -282,6 +294,8 @@ def night_list(
     data: Path | None = _data_option(),
 ) -> None:
     """List the nights in the store, oldest first."""
+    from pipeline.store.db import Store
+
     lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
     with _handled():
         store = Store(data)
@@ -321,6 +335,9 @@ def night_show(
     data: Path | None = _data_option(),
 ) -> None:
     """Show one night: its videos, analysis state, numbers, episodes and reviews."""
+    from pipeline.jobs import job_status
+    from pipeline.store.db import Store
+
     night_id = _night_id(night)
     with _handled():
         store = Store(data)
@@ -390,6 +407,8 @@ def note_add(
     data: Path | None = _data_option(),
 ) -> None:
     """Add a dated note or intervention; reports mark it on the trend chart."""
+    from pipeline.store.db import Store
+
     day = _date(note_date, "--date")
     night_id = _night_id(night) if night is not None else None
     with _handled():
@@ -404,6 +423,8 @@ def note_list(
     data: Path | None = _data_option(),
 ) -> None:
     """List the notes, by date."""
+    from pipeline.store.db import Store
+
     lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
     with _handled():
         for n in Store(data).notes(date_from=lo, date_to=hi):
@@ -419,6 +440,9 @@ def review(
     data: Path | None = _data_option(),
 ) -> None:
     """Confirm or reject a flagged episode; the review is kept across re-analyses."""
+    from pipeline.store.db import Store
+    from pipeline.store.records import VERDICTS
+
     night_id = _night_id(night)
     if verdict not in VERDICTS:
         _fail(f"VERDICT must be confirm or reject, not {verdict!r}")
@@ -431,6 +455,9 @@ def review(
 def rescore_night(night: str, settings_file: Path | None, data: Path | None) -> None:
     """``legmove rescore NIGHT``: the signal stage again on the saved tracks; the settings
     file's values override the night's current settings."""
+    from pipeline.jobs import job_rescore
+    from pipeline.store.db import Store
+
     night_id = _night_id(night)
     changes = _settings_dict(settings_file)
     with _handled():
@@ -464,6 +491,7 @@ def export(
     from pipeline.reports.export import export_csv  # the report libraries load only here
     from pipeline.reports.pdf import report_pdf
     from pipeline.reports.record import night_notes, night_records
+    from pipeline.store.db import Store
 
     lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_dir is None and pdf is None:

@@ -10,13 +10,24 @@
 - :mod:`~pipeline.jobs.run` — run a night's job here or detached in the background.
 """
 
-from pipeline.jobs.batch import batch_add, batch_inputs, batch_run
-from pipeline.jobs.chunks import DEFAULT_CHUNK_S
-from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_plan_checked, night_rescore_dir
-from pipeline.jobs.night_job import NightJob, job_rescore
-from pipeline.jobs.run import job_run, job_start_background
-from pipeline.jobs.runners import DaskRunner, LocalPool, batch_runner, default_workers
-from pipeline.jobs.status import JobStatus, job_decode_log, job_status
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names for type checkers; at run time each loads on first use
+    from pipeline.jobs.batch import batch_add, batch_inputs, batch_run
+    from pipeline.jobs.chunks import DEFAULT_CHUNK_S
+    from pipeline.jobs.intake import (
+        TRACKS_FILE,
+        night_analyze,
+        night_plan_checked,
+        night_rescore_dir,
+    )
+    from pipeline.jobs.night_job import NightJob, job_rescore
+    from pipeline.jobs.run import job_run, job_start_background
+    from pipeline.jobs.runners import DaskRunner, LocalPool, batch_runner, default_workers
+    from pipeline.jobs.status import JobStatus, job_decode_log, job_status
 
 __all__ = [
     "DEFAULT_CHUNK_S",
@@ -39,3 +50,35 @@ __all__ = [
     "night_plan_checked",
     "night_rescore_dir",
 ]
+
+#: where each name of __all__ lives: a command that needs one module does not load the rest
+_HOME = {
+    "DEFAULT_CHUNK_S": "pipeline.jobs.chunks",
+    "DaskRunner": "pipeline.jobs.runners",
+    "JobStatus": "pipeline.jobs.status",
+    "LocalPool": "pipeline.jobs.runners",
+    "NightJob": "pipeline.jobs.night_job",
+    "TRACKS_FILE": "pipeline.jobs.intake",
+    "batch_add": "pipeline.jobs.batch",
+    "batch_inputs": "pipeline.jobs.batch",
+    "batch_run": "pipeline.jobs.batch",
+    "batch_runner": "pipeline.jobs.runners",
+    "default_workers": "pipeline.jobs.runners",
+    "job_decode_log": "pipeline.jobs.status",
+    "job_rescore": "pipeline.jobs.night_job",
+    "job_run": "pipeline.jobs.run",
+    "job_start_background": "pipeline.jobs.run",
+    "job_status": "pipeline.jobs.status",
+    "night_analyze": "pipeline.jobs.intake",
+    "night_plan_checked": "pipeline.jobs.intake",
+    "night_rescore_dir": "pipeline.jobs.intake",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

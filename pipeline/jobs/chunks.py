@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from detector.extract import ExtractOptions, Progress, track_extract
+from detector.native_log import native_log_quiet
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_concat, track_load
 from detector.video import video_decode_threads
@@ -241,6 +242,7 @@ def chunk_worker_init(
     (:func:`detector.video.video_decode_threads`); then ``initializer(*initargs)`` runs."""
     global _progress_queue
     _progress_queue = queue
+    native_log_quiet()
     video_decode_threads(decode_threads)
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
     if initializer is not None:

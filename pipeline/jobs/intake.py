@@ -11,6 +11,7 @@ from pathlib import Path
 
 from detector.atomic import atomic_write, dir_sync
 from detector.extract import ExtractOptions, Progress, track_extract
+from detector.native_log import native_log_quiet
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_load
 from detector.video import night_plan, video_probe
@@ -22,6 +23,7 @@ from pipeline.settings import Settings
 __all__ = [
     "TRACKS_FILE",
     "file_save",
+    "native_log_quiet",
     "night_analyze",
     "night_plan_checked",
     "night_rescore_dir",

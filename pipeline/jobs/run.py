@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 
 from detector.extract import ExtractOptions, Progress
+from detector.native_log import native_log_quiet
 from detector.pose import PoseEstimator
 from pipeline.errors import LegmoveError, StoreError
 from pipeline.jobs.batch import batch_run
@@ -230,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers", type=int, default=None, help="processes (default: one per core, max 4)"
     )
     args = parser.parse_args(argv)
+    native_log_quiet()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
     )

@@ -7,19 +7,25 @@
 - :mod:`~pipeline.store.schema` — the schema and its migrations.
 """
 
-from pipeline.store.db import (
-    DB_NAME,
-    ENV_DATA,
-    NIGHT_STATUSES,
-    VERDICTS,
-    Night,
-    Note,
-    Review,
-    Store,
-    parse_clock,
-    parse_date,
-    store_default_dir,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names for type checkers; at run time each loads on first use
+    from pipeline.store.db import (
+        DB_NAME,
+        ENV_DATA,
+        NIGHT_STATUSES,
+        VERDICTS,
+        Night,
+        Note,
+        Review,
+        Store,
+        parse_clock,
+        parse_date,
+        store_default_dir,
+    )
 
 __all__ = [
     "DB_NAME",
@@ -34,3 +40,27 @@ __all__ = [
     "parse_date",
     "store_default_dir",
 ]
+
+#: where each name of __all__ lives: a command that needs one module does not load the rest
+_HOME = {
+    "DB_NAME": "pipeline.store.db",
+    "ENV_DATA": "pipeline.store.db",
+    "NIGHT_STATUSES": "pipeline.store.db",
+    "Night": "pipeline.store.db",
+    "Note": "pipeline.store.db",
+    "Review": "pipeline.store.db",
+    "Store": "pipeline.store.db",
+    "VERDICTS": "pipeline.store.db",
+    "parse_clock": "pipeline.store.db",
+    "parse_date": "pipeline.store.db",
+    "store_default_dir": "pipeline.store.db",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

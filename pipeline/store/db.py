@@ -35,7 +35,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time
@@ -48,6 +47,7 @@ from detector.track import Segment
 from pipeline.errors import StoreError, UnknownNightError
 from pipeline.scoring.night import NightResult
 from pipeline.settings import Settings
+from pipeline.store.place import ENV_DATA, store_default_dir
 from pipeline.store.records import (
     Night,
     Note,
@@ -89,24 +89,9 @@ logger = logging.getLogger(__name__)
 
 #: file name of the database inside a data folder
 DB_NAME = "legmove.db"
-#: environment variable naming the data folder
-ENV_DATA = "LEGMOVE_DATA"
 #: how long a connection waits for another process's write to finish before failing
 BUSY_TIMEOUT_S = 60.0
 NIGHT_STATUSES = ("pending", "running", "done", "failed")
-
-
-def store_default_dir() -> Path:
-    """The data folder used when none is given.
-
-    ``$LEGMOVE_DATA`` if set, else ``$XDG_DATA_HOME/legmove``, else ``~/.local/share/legmove``.
-    """
-    env = os.environ.get(ENV_DATA)
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "legmove"
 
 
 def _now() -> str:

@@ -14,7 +14,11 @@ import pandas as pd
 
 from detector.track import Segment
 
+#: what a person can say of a flagged episode
+VERDICTS = ("confirm", "reject")
+
 __all__ = [
+    "VERDICTS",
     "Night",
     "Note",
     "Review",

@@ -18,12 +18,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import StoreError
-from pipeline.store.records import Night, Note, Review, parse_date, review_match
+from pipeline.store.records import VERDICTS, Night, Note, Review, parse_date, review_match
 from pipeline.store.tables import CORE_COLUMNS, table_read
 
 __all__ = ["VERDICTS", "StoreReviews"]
-
-VERDICTS = ("confirm", "reject")
 
 
 def _now() -> str:
