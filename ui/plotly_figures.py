@@ -24,7 +24,6 @@ from pipeline.reports.figures import (
     EPISODE_COLOR,
     EPISODE_LABELS,
     KIND_COLORS,
-    KIND_LABELS,
     LANE_Y,
     LANES,
     PLM_COLOR,
@@ -35,6 +34,7 @@ from pipeline.reports.figures import (
     UNTRUSTED_LABEL,
     UNTRUSTED_REASONS,
     artifact_spans,
+    kind_labels,
     leg_movement_groups,
     plm_spans,
     state_runs,
@@ -185,6 +185,7 @@ def figure_timeline_plotly(
         )
 
     shown: set[str] = set()
+    labels = kind_labels(result.summary)
     for lane, kind, sel in leg_movement_groups(ev):
         px2: list[float | None] = []
         text: list[str | None] = []
@@ -197,7 +198,7 @@ def figure_timeline_plotly(
             if pd.notna(r.plm_series):
                 extra += f"<br>PLM series {int(r.plm_series)}"
             t = (
-                f"{KIND_LABELS[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
+                f"{labels[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
                 f"{float(r.duration_s):.1f} s, {r.state}{extra}"
             )
             text += [t, t, None]
@@ -207,7 +208,7 @@ def figure_timeline_plotly(
                 y=[LANE_Y[lane] if v is not None else None for v in px2],
                 mode="lines",
                 line={"color": KIND_COLORS[kind], "width": 7 if kind == "twitch" else 14},
-                name=KIND_LABELS[kind],
+                name=labels[kind],
                 legendgroup=kind,
                 showlegend=kind not in shown,
                 hovertext=text,

@@ -32,6 +32,7 @@ from pipeline.reports.export import (
     nights_sorted,
     settling_window_of,
 )
+from pipeline.reports.methods import scored_settings
 from pipeline.scoring.night import NightResult
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ __all__ = [
     "EPISODE_LABELS",
     "KIND_COLORS",
     "KIND_LABELS",
+    "kind_labels",
     "LANES",
     "LANE_Y",
     "STATE_COLORS",
@@ -67,12 +69,21 @@ KIND_COLORS = {
     "long_movement": "#CC79A7",
     "rhythmic": "#E69F00",
 }
-KIND_LABELS = {
-    "twitch": "twitch (<0.5 s)",
-    "lm": "leg movement (LM)",
-    "long_movement": "long movement",
-    "rhythmic": "rhythmic movement",
-}
+
+
+def kind_labels(summary: dict[str, Any]) -> dict[str, str]:
+    """The legend's name of each movement kind, with the night's own twitch limit."""
+    st = scored_settings(summary)
+    return {
+        "twitch": f"twitch (<{st['lm_min_s']:g} s)",
+        "lm": "leg movement (LM)",
+        "long_movement": "long movement",
+        "rhythmic": "rhythmic movement",
+    }
+
+
+#: the kinds' names with the default settings (a night's own: :func:`kind_labels`)
+KIND_LABELS = kind_labels({})
 EPISODE_LABELS = {
     "plm_series": "PLM series",
     "movement_awakening": "awakening after a leg movement",
@@ -343,7 +354,7 @@ def figure_timeline(
         Patch(color=SLEEP_COLOR, label="asleep"),
         Patch(color=WAKE_COLOR, label="awake"),
         Patch(color=SETTLING_COLOR, alpha=0.5, label="settling window"),
-        *[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in KIND_COLORS],
+        *[Patch(color=KIND_COLORS[k], label=kind_labels(result.summary)[k]) for k in KIND_COLORS],
         Patch(color=PLM_COLOR, label="PLM series / PLMs"),
         Patch(color=EPISODE_COLOR, label="flagged episode"),
     ]
