@@ -269,3 +269,57 @@ def test_review_says_when_the_video_file_is_gone(seeded_data: Path) -> None:
     _ok(at)
     warning = "\n".join(w.value for w in at.warning)
     assert "not where it was" in warning and first.sources[0].path in warning
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
+def test_cli_and_dashboard_export_the_same_reviewed_night_alike(
+    seeded_data: Path, tmp_path: Path
+) -> None:
+    """Both exports go through pipeline.reports.record: same CSV bytes, same PDF text — also
+    for a review a re-score carried over to an episode of another kind, and for a night with
+    an in-bed time but no recording time (the two adapters before took the clock start from
+    different places: the CSVs' clock columns differed)."""
+    import sqlite3
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli.app import app
+    from pipeline.jobs import job_rescore
+    from pipeline.settings import Settings
+
+    store = Store(seeded_data)
+    first, second = store.episodes(2).iloc[0], store.episodes(2).iloc[1]
+    store.add_review(2, int(first["number"]), "confirm", "both legs")
+    store.add_review(2, int(second["number"]), "reject", "")
+    # as if the first review was given on an earlier analysis that called the same stretch
+    # a rhythmic movement: the store carries it over to the PLM series now found there (the
+    # spans coincide), so the exports must report it on that series — an adapter keeping the
+    # stored kind would list it as a review of an episode that no longer exists
+    with sqlite3.connect(seeded_data / "legmove.db") as db:
+        db.execute("UPDATE reviews SET kind = 'rhythmic_movement' WHERE note = 'both legs'")
+    job_rescore(store, 2, Settings(onset_k=7.0))  # episodes re-found; reviews matched by time
+    moved = next(r for r in store.reviews(2) if r.note == "both legs")
+    assert not moved.unmatched and moved.episode == int(first["number"])
+
+    at = _app("export")
+    at.button(key="exp_go").click().run()
+    _ok(at)
+    ui_dir = next((seeded_data / "exports").iterdir())
+
+    cli_dir = tmp_path / "cli"
+    pdf = cli_dir / "report.pdf"
+    done = CliRunner().invoke(
+        app, ["export", "--csv", str(cli_dir), "--pdf", str(pdf), "--data", str(seeded_data)]
+    )
+    assert done.exit_code == 0, done.output
+    for name in ("nights.csv", "hourly.csv", "movements.csv"):
+        assert (cli_dir / name).read_bytes() == (ui_dir / name).read_bytes(), name
+
+    def text(p: Path) -> str:
+        out = subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True)
+        return out.stdout
+
+    ui_text, cli_text = text(next(ui_dir.glob("*.pdf"))), text(pdf)
+    assert "both legs" in cli_text  # the review is in the report
+    assert ui_text == cli_text
