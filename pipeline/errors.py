@@ -14,8 +14,9 @@ module hands on all of them, so the CLI and the dashboard import errors from her
     ├── TrackFileError             a saved tracks file is missing or damaged (detector)
     ├── TooShortError              the recording is too short to score     (pipeline.jobs)
     ├── SettingsError              a setting or settings file is refused   (pipeline.settings)
-    └── StoreError                 the night store cannot be read or written (pipeline.store)
-        └── UnknownNightError      no night with that id is in the store
+    ├── StoreError                 the night store cannot be read or written (pipeline.store)
+    │   └── UnknownNightError      no night with that id is in the store
+    └── ReferenceFileError         an expert's scoring cannot be read       (pipeline.compare)
 
 Bad arguments to functions raise :class:`ValueError`.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "SettingsError",
     "StoreError",
     "UnknownNightError",
+    "ReferenceFileError",
 ]
 
 
@@ -62,3 +64,8 @@ class StoreError(LegmoveError):
 
 class UnknownNightError(StoreError):
     """No night with the given id is in the store."""
+
+
+class ReferenceFileError(LegmoveError):
+    """An expert's scoring (EDF+ annotations, a CSV/TSV table) cannot be read or holds no
+    usable event: which file, what is wrong, what to export instead."""

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pipeline.cli.compare import compare
 from pipeline.cli.nights import (
     EVERY_FRAME_HELP,
     export,
@@ -238,6 +239,7 @@ app.add_typer(night_app, name="night")
 app.add_typer(note_app, name="note")
 app.command()(review)
 app.command()(export)
+app.command()(compare)
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from detector.atomic import atomic_write
+from pipeline.compare.nights import NightsAgreement
+from pipeline.reports.agreement import page_agreement
 from pipeline.reports.export import (
     NightRecord,
     Note,
@@ -502,11 +504,18 @@ def _version() -> str:
         return "(development)"
 
 
-def report_pdf(nights: Sequence[NightRecord], notes: Sequence[Note], path: str | Path) -> Path:
+def report_pdf(
+    nights: Sequence[NightRecord],
+    notes: Sequence[Note],
+    path: str | Path,
+    agreement: NightsAgreement | None = None,
+) -> Path:
     """Write the PDF report of ``nights`` (any order; shown by date) with ``notes`` to ``path``.
 
     Pages: 1 summary (more if the night table is long), 1 per night, the flagged
-    episodes and the methods (each as many pages as they need). Written atomically.
+    episodes, the agreement with a sleep lab's scoring when ``agreement`` is given
+    (:mod:`pipeline.reports.agreement`) and the methods (each as many pages as they need).
+    Written atomically.
     """
     if not nights:
         raise ValueError("no nights to report")
@@ -522,6 +531,8 @@ def report_pdf(nights: Sequence[NightRecord], notes: Sequence[Note], path: str |
     for n in ns:
         _page_night(pdf, n, nts, episodes_link)
     _page_episodes(pdf, ns, episodes_link)
+    if agreement is not None:
+        page_agreement(pdf, agreement)
     _page_methods(pdf, ns)
     data = bytes(pdf.output())
     out = Path(path)

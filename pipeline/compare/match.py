@@ -2,7 +2,9 @@
 
 As YASA's ``compare_detection``: each true event is matched to at most one detected event
 whose onset lies within ``tolerance_s`` of it (closest first); unmatched detections are
-false positives, unmatched truths false negatives.
+false positives, unmatched truths false negatives. ``bench/accuracy.py`` scores the
+generated scenes with these functions and ``legmove compare`` scores a night against an
+expert's scoring with them, so the two give the same numbers for the same tables.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ class Comparison:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        """tp, fp, fn, precision, recall and F1 (rounded to 4 places) for a JSON file."""
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 def compare_onsets(truth_s: np.ndarray, detected_s: np.ndarray, tolerance_s: float) -> Comparison:
