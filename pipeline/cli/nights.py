@@ -10,7 +10,7 @@
     legmove note list [--from DATE] [--to DATE]
     legmove review NIGHT EPISODE confirm|reject [--note TEXT]
     legmove rescore NIGHT [--settings FILE]
-    legmove export [--from DATE] [--to DATE] [--label NAME] --csv DIR --pdf FILE
+    legmove export [--from DATE] [--to DATE] [--label NAME] --csv DIR --pdf FILE --events DIR
 
 Every command takes ``--data DIR`` (else ``$LEGMOVE_DATA``, else the default data folder,
 :func:`pipeline.store.db.store_default_dir`). Errors print one line saying what to do and
@@ -23,7 +23,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -485,19 +485,29 @@ def export(
     label: str | None = typer.Option(None, "--label", help="the child (needed if several)"),
     csv_dir: Path | None = typer.Option(None, "--csv", help="folder for the CSV files"),
     pdf: Path | None = typer.Option(None, "--pdf", help="PDF report file to write"),
+    events_dir: Path | None = typer.Option(
+        None, "--events", help="folder for each night's EDF+ and BIDS events.tsv files"
+    ),
+    psg_start: str | None = typer.Option(
+        None, "--psg-start", help="with --events, one night: the PSG's start, YYYY-MM-DDTHH:MM:SS"
+    ),
     data: Path | None = _data_option(),
 ) -> None:
-    """Export analysed nights for a pediatrician: CSV tables and/or a PDF report."""
+    """Export analysed nights: CSV tables, a PDF report, events for a sleep-lab viewer."""
     from pipeline.reports.export import export_csv  # the report libraries load only here
     from pipeline.reports.pdf import report_pdf
     from pipeline.reports.record import night_notes, night_records
     from pipeline.store.db import Store
 
     lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
-    if csv_dir is None and pdf is None:
-        _fail("say what to write: --csv DIR and/or --pdf FILE")
+    if csv_dir is None and pdf is None and events_dir is None:
+        _fail("say what to write: --csv DIR, --pdf FILE and/or --events DIR")
     if lo is not None and hi is not None and lo > hi:
         _fail(f"--from {lo} is after --to {hi}")
+    try:
+        start = datetime.fromisoformat(psg_start) if psg_start is not None else None
+    except ValueError:
+        _fail(f"--psg-start {psg_start!r}: write the PSG's start as YYYY-MM-DDTHH:MM:SS")
     with _handled():
         store = Store(data)
         nights = store.list_nights(date_from=lo, date_to=hi, label=label, status="done")
@@ -518,3 +528,8 @@ def export(
         if pdf is not None:
             notes = night_notes(store, lo or first, hi or last)
             out.print(f"wrote {report_pdf(nights=records, notes=notes, path=pdf)}")
+        if events_dir is not None:
+            from pipeline.reports.events_export import export_events
+
+            for path in export_events(records, events_dir, psg_start=start).values():
+                out.print(f"wrote {path}")

@@ -118,8 +118,9 @@ def edf_write(
     try:
         writer.setStartdatetime(start_time or EDF_UNKNOWN_START)
         writer.setEquipment("legmove")
-        if recording:
-            writer.setRecordingAdditional(recording[:80])
+        if recording:  # EDF header fields: ASCII, no spaces
+            text = "".join(c if c.isascii() and c.isprintable() else "_" for c in recording)
+            writer.setRecordingAdditional(text.replace(" ", "_")[:40])
         if signals:
             writer.setSignalHeaders(
                 [

@@ -10,7 +10,8 @@
   midnight counted on) or as date-times; a duration (``duration``, ``Duration[s]``) or an
   end column (``end``, ``stop``); and a label column (``trial_type``, ``label``, ``kind``,
   ``Event``, ``Description``, ``annotation``, ``type``, ...). BIDS ``events.tsv`` (``n/a``
-  for a missing value) and legmove's own ``events.csv`` are such tables. Optional columns:
+  for a missing value; the clock time of its zero from legmove's own sidecar ``.json``) and
+  legmove's ``events.csv`` are such tables. Optional columns:
   a side (``side``, ``leg``, ``location``, ``channel``), the sleep state or stage at the
   event (``state``, ``Sleep Stage``) and a PLM series number (``plm_series``);
 - a **folder**: its ``events.csv`` / ``events.tsv`` / ``*_events.tsv``, with the hypnogram
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -294,6 +296,19 @@ def _reference(
     )
 
 
+def _sidecar_start(path: Path) -> dt.datetime | None:
+    """The clock time of time zero that legmove's events export writes into the BIDS
+    sidecar (``<name>.json`` beside ``<name>.tsv``), when there is one."""
+    side = path.with_suffix(".json")
+    if path.suffix.lower() != ".tsv" or not side.is_file():
+        return None
+    try:
+        zero = json.loads(side.read_text(encoding="utf-8")).get("legmove", {}).get("onset_zero")
+        return dt.datetime.fromisoformat(zero) if isinstance(zero, str) else None
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def _read_table(path: Path, labelmap: LabelMap) -> Reference:
     df, roles = _table_text(path)
     onset, mode = _times(df[roles["onset"]], roles["onset"], path)
@@ -306,7 +321,7 @@ def _read_table(path: Path, labelmap: LabelMap) -> Reference:
         if end_mode == "day" and mode == "day":
             end = np.where(end < onset - 12 * 3600, end + 86400.0, end)
         dur = end - onset
-    start_time = None
+    start_time = _sidecar_start(path)
     if mode == "datetime":
         first = float(np.nanmin(onset))
         start_time = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=first)
