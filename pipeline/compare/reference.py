@@ -191,7 +191,9 @@ def _times(values: pd.Series, column: str, path: Path) -> tuple[np.ndarray, str]
 
 
 # --- reading ----------------------------------------------------------------------------------
-def _table_text(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+def _table_text(path: Path, stages: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table below its header line, and the role of its columns; ``stages``: a stage
+    column (``stage``, ``Sleep Stage``) may stand for the label (a hypnogram file)."""
     try:
         text = path.read_text(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
@@ -202,7 +204,7 @@ def _table_text(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         if not line.count(sep):
             continue
         roles = _roles([c.strip().strip('"') for c in line.split(sep)])
-        if "onset" in roles and "label" in roles:
+        if "onset" in roles and ("label" in roles or (stages and "state" in roles)):
             df = pd.read_csv(
                 io.StringIO("\n".join(lines[i:])),
                 sep=sep,
@@ -212,7 +214,10 @@ def _table_text(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
             )
             df.columns = [str(c).strip() for c in df.columns]
             df = df[~df.apply(lambda r: all(_blank(str(v)) for v in r), axis=1)]
-            return df.reset_index(drop=True), _roles(list(df.columns))
+            roles = _roles(list(df.columns))
+            if "label" not in roles:
+                roles["label"] = roles["state"]
+            return df.reset_index(drop=True), roles
     raise ReferenceFileError(
         f"{path}: found no header with an onset column (onset, start, Start Time, ...) and a "
         "label column (trial_type, label, Event, Description, ...) — export the scoring with "
@@ -411,7 +416,7 @@ def reference_hypnogram(path: str | Path, labels: LabelMap | None = None) -> pd.
         t = edf_annotations_read(p).table
         onset, dur, lbl = t["onset_s"].to_numpy(float), t["duration_s"].to_numpy(float), t["label"]
     else:
-        df, roles = _table_text(p)
+        df, roles = _table_text(p, stages=True)
         onset, _ = _times(df[roles["onset"]], roles["onset"], p)
         dur = np.full(len(df), np.nan)
         if "duration" in roles:
