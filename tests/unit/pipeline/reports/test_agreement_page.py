@@ -38,10 +38,11 @@ def test_the_figure_draws_each_night_and_the_limits(agreement):
     fig = figure_agreement(agreement)
     FigureCanvasAgg(fig).draw()
     scatter, ba = fig.axes
-    assert scatter.collections[0].get_offsets().tolist() == [[x, y] for x, y in zip(X, Y)]
-    means = [(x + y) / 2 for x, y in zip(X, Y)]
-    diffs = [y - x for x, y in zip(X, Y)]
-    assert ba.collections[0].get_offsets().tolist() == [[m, d] for m, d in zip(means, diffs)]
+    pairs = list(zip(X, Y, strict=True))
+    assert scatter.collections[0].get_offsets().tolist() == [[x, y] for x, y in pairs]
+    # Bland–Altman: the mean of the two indices against legmove − reference
+    want = [[(x + y) / 2, y - x] for x, y in pairs]
+    assert ba.collections[0].get_offsets().tolist() == want
     levels = sorted(round(line.get_ydata()[0], 3) for line in ba.get_lines())
     sd = (2 / 3) ** 0.5
     assert levels == [round(1 - 1.96 * sd, 3), 0.0, 1.0, round(1 + 1.96 * sd, 3)]
