@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.app import app
@@ -64,3 +65,58 @@ def test_label_maps_and_errors(tmp_path):
     assert res.exit_code == 2 and "not a results folder" in res.output
     res = runner.invoke(app, ["compare", folder, str(ref), "--offset-s", "soon"])
     assert res.exit_code == 2 and "'auto'" in res.output
+
+
+def test_a_stored_night_exported_for_a_viewer_and_compared_with_it(tmp_path):
+    from pipeline.store.db import Store
+    from tests.helpers.seed import seed_night
+
+    data = tmp_path / "data"
+    night_id = seed_night(Store(data), in_bed="19:30")  # the clock: 1 May 2024 19:30
+    events = tmp_path / "events"
+    res = runner.invoke(app, ["export", "--events", str(events), "--data", str(data)])
+    assert res.exit_code == 0, res.output
+    stem = f"night-{night_id}_2024-05-01_events"
+    assert {p.name for p in events.iterdir()} == {f"{stem}.{s}" for s in ("tsv", "json", "edf")}
+    # the EDF+ starts at the night's clock time, so the comparison aligns by the clocks
+    out = tmp_path / "a.json"
+    pdf = tmp_path / "a.pdf"
+    res = runner.invoke(
+        app,
+        [
+            "compare",
+            str(night_id),
+            str(events / f"{stem}.edf"),
+            "--data",
+            str(data),
+            "--json",
+            str(out),
+            "--pdf",
+            str(pdf),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text())
+    assert d["offset"]["how"] == "from the clocks of the video and the reference"
+    assert d["offset"]["used_s"] == 0.0 and d["lm"]["f1"] == 1.0 and d["lm"]["tp"] > 10
+    assert d["plm"]["reference_count"] == d["plm"]["legmove_count"]
+    assert pdf.read_bytes().startswith(b"%PDF")
+    # aligned to a PSG that started at 19:28: the events.tsv's onsets are 120 s later
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "--events",
+            str(tmp_path / "psg"),
+            "--psg-start",
+            "2024-05-01T19:28:00",
+            "--data",
+            str(data),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    a = (events / f"{stem}.tsv").read_text().splitlines()[1].split("\t")
+    b = (tmp_path / "psg" / f"{stem}.tsv").read_text().splitlines()[1].split("\t")
+    assert float(b[0]) - float(a[0]) == pytest.approx(120.0)
+    res = runner.invoke(app, ["export", "--events", "x", "--psg-start", "7pm", "--data", str(data)])
+    assert res.exit_code == 2 and "--psg-start" in res.output
