@@ -26,6 +26,9 @@ epochs (40 of 15 s): legmove's sleep 75-360 (19 epochs), the hypnogram's 60-360 
   kappa (0.975 − 0.5)/0.5 = 0.95; sleep sensitivity 19/20, wake specificity 20/20
 """
 
+import datetime as dt
+
+import pandas as pd
 import pytest
 
 from pipeline.compare.agreement import night_agreement
@@ -105,3 +108,36 @@ def test_bad_arguments(tmp_path):
         night_agreement(hand_night(), _ref(tmp_path), tolerance_s=0)
     with pytest.raises(ValueError, match="'auto'"):
         night_agreement(hand_night(), _ref(tmp_path), offset="later")
+
+
+def test_a_table_of_clock_times(tmp_path):
+    # the hand reference written with times of day, the PSG's zero at 22:00:00 (79200 s)
+    lines = hand_reference_csv().strip().splitlines()
+    rows = ["time,duration,event"]
+    for line in lines[1:]:
+        onset, rest = line.split(",", 1)
+        t = 22 * 3600 + float(onset)
+        rows.append(f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{t % 60:04.1f},{rest}")
+    p = tmp_path / "clock.csv"
+    p.write_text("\n".join(rows) + "\n")
+    ref = reference_read(p)
+    assert ref.day_clock and ref.events["onset_s"].iloc[0] == 79300.0  # 22:01:40
+    # the video's clock known: the offset is its time of day
+    start = dt.datetime(2026, 11, 27, 22, 0, 0)
+    a = night_agreement(hand_night(), ref, video_start=start)
+    assert a.offset_s == 79200.0 and a.offset_how.startswith("from the clocks")
+    assert _counts(a.lm) == (3, 3, 2) and a.plms_index == (48.0, 40.0)
+    # unknown: estimated over the whole span of the reference (the shift of the hand reference
+    # pairs at 79199.9 s, as in test_a_given_offset_puts_a_shifted_reference_back)
+    b = night_agreement(hand_night(), ref)
+    assert b.offset_how == "estimated from the event trains (no video clock)"
+    assert b.offset_s == pytest.approx(79199.9) and _counts(b.lm) == (3, 3, 2)
+
+
+def test_a_separate_hypnogram_replaces_the_references(tmp_path):
+    hyp = pd.DataFrame(
+        {"start_s": [0.0, 200.0], "end_s": [200.0, 600.0], "state": ["sleep", "wake"]}
+    )
+    a = night_agreement(hand_night(), _ref(tmp_path), hypnogram=hyp)
+    # sleep is now 0-200 s = 1/18 h with r1..r4 in it: 4 × 18 = 72/h
+    assert a.plms_index[0] == 72.0
