@@ -18,26 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.compare import (
-    DEFAULT_TOLERANCE_S,
-    LabelMap,
-    NightAgreement,
-    night_agreement,
-    nights_agreement,
-    reference_hypnogram,
-    reference_read,
-)
-from pipeline.compare.text import night_rows, nights_rows
+from pipeline.compare.match import DEFAULT_TOLERANCE_S
 from pipeline.errors import LegmoveError
-from pipeline.scoring.night import NightResult
-from pipeline.store.db import ENV_DATA, Store
+from pipeline.store.place import ENV_DATA
+
+# the comparison, the store and the report libraries load inside the command, so
+# `legmove --help` answers at once
+if TYPE_CHECKING:
+    from pipeline.compare import NightAgreement
+    from pipeline.scoring.night import NightResult
 
 __all__ = ["compare"]
 
@@ -54,6 +50,7 @@ def _result(target: str, data: Path | None) -> tuple[str, NightResult, dt.dateti
     """(name, result, clock time of its first frame, the stored night or None)."""
     from pipeline.reports.folder import night_read
     from pipeline.reports.record import night_clock_start
+    from pipeline.store.db import Store
 
     p = Path(target)
     if p.is_dir():
@@ -132,6 +129,15 @@ def compare(
     ),
 ) -> None:
     """Compare nights with a sleep laboratory's scoring: LMs, twitches, PLMs, sleep/wake."""
+    from pipeline.compare import (
+        LabelMap,
+        night_agreement,
+        nights_agreement,
+        reference_hypnogram,
+        reference_read,
+    )
+    from pipeline.compare.text import night_rows, nights_rows
+
     if len(pairs) % 2:
         _fail("give RESULT REFERENCE pairs: each result followed by its reference scoring")
     if hypnogram is not None and len(pairs) > 2:

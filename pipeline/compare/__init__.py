@@ -11,16 +11,32 @@
 - :mod:`~pipeline.compare.nights` — agreement over several nights (ICC, Bland–Altman).
 """
 
-from pipeline.compare.agreement import DEFAULT_TOLERANCE_S, NightAgreement, night_agreement
-from pipeline.compare.labels import LabelMap, LabelRule
-from pipeline.compare.match import Comparison, compare_events, compare_onsets
-from pipeline.compare.nights import NightsAgreement, bland_altman, icc_agreement, nights_agreement
-from pipeline.compare.offset import OffsetEstimate, offset_estimate
-from pipeline.compare.reference import Reference, reference_hypnogram, reference_read
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names for type checkers; at run time each loads on first use
+    from pipeline.compare.agreement import NightAgreement, night_agreement
+    from pipeline.compare.labels import LabelMap, LabelRule
+    from pipeline.compare.match import (
+        DEFAULT_TOLERANCE_S,
+        Comparison,
+        compare_events,
+        compare_onsets,
+    )
+    from pipeline.compare.nights import (
+        NightsAgreement,
+        bland_altman,
+        icc_agreement,
+        nights_agreement,
+    )
+    from pipeline.compare.offset import OffsetEstimate, offset_estimate
+    from pipeline.compare.reference import Reference, reference_hypnogram, reference_read
 
 __all__ = [
-    "DEFAULT_TOLERANCE_S",
     "Comparison",
+    "DEFAULT_TOLERANCE_S",
     "LabelMap",
     "LabelRule",
     "NightAgreement",
@@ -37,3 +53,34 @@ __all__ = [
     "reference_hypnogram",
     "reference_read",
 ]
+
+#: where each name of __all__ lives: `legmove --help` and a command that needs one module do
+#: not load the rest (the agreement brings in the signal stage)
+_HOME = {
+    "DEFAULT_TOLERANCE_S": "pipeline.compare.match",
+    "Comparison": "pipeline.compare.match",
+    "compare_events": "pipeline.compare.match",
+    "compare_onsets": "pipeline.compare.match",
+    "LabelMap": "pipeline.compare.labels",
+    "LabelRule": "pipeline.compare.labels",
+    "NightAgreement": "pipeline.compare.agreement",
+    "night_agreement": "pipeline.compare.agreement",
+    "NightsAgreement": "pipeline.compare.nights",
+    "bland_altman": "pipeline.compare.nights",
+    "icc_agreement": "pipeline.compare.nights",
+    "nights_agreement": "pipeline.compare.nights",
+    "OffsetEstimate": "pipeline.compare.offset",
+    "offset_estimate": "pipeline.compare.offset",
+    "Reference": "pipeline.compare.reference",
+    "reference_hypnogram": "pipeline.compare.reference",
+    "reference_read": "pipeline.compare.reference",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

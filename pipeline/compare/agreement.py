@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.compare.match import Comparison, compare_onsets
+from pipeline.compare.match import DEFAULT_TOLERANCE_S, Comparison, compare_onsets
 from pipeline.compare.offset import OffsetEstimate, offset_estimate
 from pipeline.compare.reference import HYPNOGRAM_COLUMNS, Reference
 from pipeline.scoring.night import NightResult
@@ -42,10 +42,6 @@ from pipeline.scoring.sleep import sleep_state_at
 from pipeline.settings import Settings
 
 __all__ = ["DEFAULT_TOLERANCE_S", "NightAgreement", "night_agreement", "state_at"]
-
-#: onset tolerance of an LM match: bench/accuracy.py's TOL_S, and YASA's compare_detection
-#: default order of magnitude for events of seconds
-DEFAULT_TOLERANCE_S = 1.0
 
 
 @dataclass(frozen=True, eq=False)

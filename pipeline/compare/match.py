@@ -10,11 +10,18 @@ expert's scoring with them, so the two give the same numbers for the same tables
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["Comparison", "compare_events", "compare_onsets"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DEFAULT_TOLERANCE_S", "Comparison", "compare_events", "compare_onsets"]
+
+#: onset tolerance of an LM match (``legmove compare --tolerance-s``): bench/accuracy.py's
+#: TOL_S, so the two score a night alike
+DEFAULT_TOLERANCE_S = 1.0
 
 
 @dataclass(frozen=True)
