@@ -501,7 +501,7 @@ def export(
 
     lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_dir is None and pdf is None and events_dir is None:
-        _fail("say what to write: --csv DIR, --pdf FILE and/or --events DIR")
+        _fail("say what to write: --csv DIR and/or --pdf FILE (and/or --events DIR)")
     if lo is not None and hi is not None and lo > hi:
         _fail(f"--from {lo} is after --to {hi}")
     try:
