@@ -36,6 +36,15 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   :class:`detector.pose.MediaPipePose`) may do so at most every ``retry_every_s``: a weak pose
   that stays weak (legs under a blanket) otherwise costs four model runs on every call.
 
+Every ``sync_s`` (60 s) of the night's timeline the detector starts afresh (a *sync*): on
+the first frame of each period the pose model forgets whom it follows and its preferred
+rotation, pose runs, the leg boxes are that pose's, and the rest level, the refresh and the
+search schedules begin anew. So the tracks of any frame depend only on the video since the
+sync point before it, and a run that starts later in the night (a chunk) decodes from that
+sync point and gives the same tracks as a run over the whole night: a night's events do
+not depend on where it was cut into chunks. A sync costs about one pose call more a minute
+(MediaPipe detects instead of tracking, and a tracking graph is made to lose the person).
+
 On the other frames the last pose is carried forward (``pose_ran`` False), which is right
 because nothing moved there. Motion is measured on every frame, on a frame downscaled
 once (area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a

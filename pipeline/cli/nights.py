@@ -34,7 +34,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from detector.extract import ExtractOptions
-from pipeline.errors import LegmoveError, SettingsError
+from pipeline.errors import (
+    LegmoveError,
+    NoPersonError,
+    SettingsError,
+    TooShortError,
+    VideoError,
+)
 from pipeline.jobs import DEFAULT_CHUNK_S, job_rescore, job_run, job_start_background, job_status
 from pipeline.settings import Settings, settings_overrides
 from pipeline.store.db import ENV_DATA, VERDICTS, Night, Store, parse_clock, parse_date
@@ -225,7 +231,11 @@ def night_add(
         if no_analyze:
             err.print(f"analyse it with `legmove night analyze {night_id}`")
             return
-        _analyze(store, night_id, chunk_s, every_frame, quiet, force=False)
+        try:
+            _analyze(store, night_id, chunk_s, every_frame, quiet, force=False)
+        except (VideoError, NoPersonError, TooShortError) as exc:  # nothing in it to score
+            store.remove_night(night_id)
+            _fail(f"{exc}\nnight {night_id} was not kept: nothing of it could be scored")
         out.print(_summary_line(store.get_night(night_id).summary or {}))
         out.print(f"see it with `legmove night show {night_id}`")
 
