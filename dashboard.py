@@ -43,7 +43,10 @@ def main() -> None:
     if "page" not in st.session_state:
         wanted = st.query_params.get("page")
         if wanted not in PAGES:
-            wanted = "night" if store().list_nights() else "import"
+            try:
+                wanted = "night" if store().list_nights() else "import"
+            except LegmoveError:  # a damaged store: the night page says what is wrong
+                wanted = "night"
         st.session_state["page"] = wanted
     with st.sidebar:
         st.title("legmove")

@@ -36,6 +36,15 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   :class:`detector.pose.MediaPipePose`) may do so at most every ``retry_every_s``: a weak pose
   that stays weak (legs under a blanket) otherwise costs four model runs on every call.
 
+Every ``sync_s`` (60 s) of the night's timeline the detector starts afresh (a *sync*): on
+the first frame of each period the pose model forgets whom it follows and its preferred
+rotation, pose runs, the leg boxes are that pose's, and the rest level, the refresh and the
+search schedules begin anew. So the tracks of any frame depend only on the video since the
+sync point before it, and a run that starts later in the night (a chunk) decodes from that
+sync point and gives the same tracks as a run over the whole night: a night's events do
+not depend on where it was cut into chunks. A sync costs about one pose call more a minute
+(MediaPipe detects instead of tracking, and a tracking graph is made to lose the person).
+
 On the other frames the last pose is carried forward (``pose_ran`` False), which is right
 because nothing moved there. Motion is measured on every frame, on a frame downscaled
 once (area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a
@@ -61,7 +70,15 @@ from detector.pose import PoseEstimator, PoseResult
 from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
 from detector.video import Frame, night_frames
 
-__all__ = ["ExtractOptions", "PosePolicy", "Progress", "track_extract"]
+__all__ = [
+    "GAP_RESET_S",
+    "SYNC_LEAD_S",
+    "ExtractOptions",
+    "PosePolicy",
+    "Progress",
+    "sync_start",
+    "track_extract",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +88,12 @@ Progress = Callable[[float, float], None]
 Box = tuple[float, float, float, float]
 #: frame times are multiples of 1/fps in floating point: intervals are met within this
 _TIME_EPS_S = 1e-3
+#: frames further apart than this are not differenced: motion starts anew after the gap
+GAP_RESET_S = 1.0
+#: a run that starts after the night's start decodes this long before its sync point, so
+#: the sync frame's motion has the previous frame a run from the start had (or none, after
+#: a gap of more than GAP_RESET_S)
+SYNC_LEAD_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -92,13 +115,14 @@ class ExtractOptions:
     move_every: int = 1  # while moving, pose on every n-th frame (1: full frame rate)
     look_back: bool = True  # at an onset, pose the frame a refresh_s refresh would have
     retry_every_s: float = 10.0  # a weak pose may trigger other rotations this often
+    sync_s: float = 60.0  # every this long on the night's timeline the detector starts afresh
     motion_width_px: int = 160
     motion_row_step: int = 4  # motion reads every n-th row of a frame shrunk 16x or more
     min_visibility: float = 0.5
 
     def __post_init__(self) -> None:
         names = ("refresh_s", "refresh_max_s", "search_every_s", "search_max_s")
-        for name in (*names, "gate_rest_window_s"):
+        for name in (*names, "gate_rest_window_s", "sync_s"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number of seconds, got {value}")
@@ -125,10 +149,17 @@ class PosePolicy:
 
     def __init__(self, opts: ExtractOptions) -> None:
         self.opts = opts
+        #: searches in a row that failed, beyond which the interval no longer doubles
+        self._failures_max = 1 + math.ceil(math.log2(opts.search_max_s / opts.search_every_s))
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget everything seen: the state of a policy just made (see :func:`track_extract`,
+        which restarts it at every ``sync_s`` of the night's timeline)."""
         self.rest = 0.0  # rest level of near-baby motion (0 until a second has passed)
         self._second = -math.inf  # the one-second bin being filled ...
         self._bin: list[float] = []  # ... its motion values
-        self._medians: deque[float] = deque(maxlen=max(1, math.ceil(opts.gate_rest_window_s)))
+        self._medians: deque[float] = deque(maxlen=max(1, math.ceil(self.opts.gate_rest_window_s)))
         self.have_pose = False  # the last call found a pose
         self.moving = False  # the current frame moves (set by decide)
         self._moving_run = 0  # frames in a row that moved, up to this one
@@ -138,13 +169,30 @@ class PosePolicy:
         self.look_back = False  # set by decide: pose the frame kept back first
         self._last_try_t = -math.inf
         self._last_pose_t = -math.inf
-        self._still_every = opts.refresh_s
+        self._still_every = self.opts.refresh_s
         self._failures = 0  # searches in a row that found nobody
         self._reset_t = -math.inf  # when motion last shortened the search interval
 
-    def decide(self, t_s: float, near_motion: float) -> bool:
-        """Whether pose should run on the frame at ``t_s`` with this near-leg motion."""
+    def synced(self, t_s: float, near_motion: float, found: bool, *, first: bool) -> None:
+        """Record the pose run on a sync frame at ``t_s`` (just after :meth:`restart`), its
+        near-leg motion and whether a pose was found, as the start of a fresh schedule:
+        quiet legs with a pose wait for the next refresh at ``refresh_max_s`` (a sync is the
+        quiet refresh), anything else refreshes after ``refresh_s``; a sync that finds
+        nobody searches again at ``search_max_s`` (or sooner once something moves), except
+        at the ``first`` sync of the night, after which the search starts at its shortest
+        interval."""
         o = self.opts
+        self._bin_add(t_s, near_motion)
+        self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
+        self._moving_run = int(self.moving)
+        self.have_pose = found
+        self._last_try_t = self._last_pose_t = self._grid_t = t_s
+        self._failures = 0 if found else 1 if first else self._failures_max
+        quiet = found and not self.moving and near_motion <= o.gate_floor
+        self._still_every = o.refresh_max_s if quiet else o.refresh_s
+
+    def _bin_add(self, t_s: float, near_motion: float) -> None:
+        """Put the frame's motion into its one-second bin; a bin completed sets the rest level."""
         second = math.floor(t_s + _TIME_EPS_S)
         if second != self._second:
             if self._bin:
@@ -153,6 +201,11 @@ class PosePolicy:
                 self._bin.clear()
             self._second = second
         self._bin.append(near_motion)
+
+    def decide(self, t_s: float, near_motion: float) -> bool:
+        """Whether pose should run on the frame at ``t_s`` with this near-leg motion."""
+        o = self.opts
+        self._bin_add(t_s, near_motion)
         was = self.moving
         self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
         self._moving_run = self._moving_run + 1 if self.moving else 0
@@ -190,7 +243,7 @@ class PosePolicy:
             self._stirred = False
             self._failures = 0
         else:  # the next search after search_every_s, then at doubling intervals
-            self._failures += 1
+            self._failures = min(self._failures + 1, self._failures_max)
         self.have_pose = found
         self._last_try_t = t_s
 
@@ -202,6 +255,11 @@ class _RetryLimit:
         self.estimator = estimator
         self.every_s = every_s
         self.weak = getattr(estimator, "weak_score", None)
+        self._last_t = -math.inf
+
+    def reset(self) -> None:
+        """Forget the tracking state and the last retry (the next call may retry at once)."""
+        self.estimator.reset()
         self._last_t = -math.inf
 
     def estimate(self, rgb: np.ndarray, t_s: float) -> PoseResult | None:
@@ -250,13 +308,15 @@ class _Columns:
         self._i += 1
         self.n += 1
 
-    def set_pose(self, start: int, kp: np.ndarray, vis: np.ndarray) -> None:
-        """Frame ``start`` gets a pose of its own (``ran``), carried to the frames after it."""
+    def set_pose(self, start: int, kp: np.ndarray, vis: np.ndarray, *, ran: bool = True) -> None:
+        """Frame ``start`` gets a pose of its own (``ran``; else one of an earlier frame not
+        kept here), carried to the frames after it."""
         for i in range(start, self.n):
             k, j = divmod(i, self._BLOCK)
             self._block("kp", k)[j], self._block("vis", k)[j] = kp, vis
-        k, j = divmod(start, self._BLOCK)
-        self._block("ran", k)[j] = True
+        if ran:
+            k, j = divmod(start, self._BLOCK)
+            self._block("ran", k)[j] = True
 
     def _block(self, key: str, k: int) -> np.ndarray:
         done = self._done[key]
@@ -299,6 +359,22 @@ def _scaled(boxes: Sequence[Box | None], s: float) -> list[Box | None]:
     return [None if b is None else (b[0] * s, b[1] * s, b[2] * s, b[3] * s) for b in boxes]
 
 
+def sync_start(start_s: float, options: ExtractOptions | None = None) -> float:
+    """The sync point (a multiple of ``sync_s``) at or before ``start_s``: where the state of
+    a run from the night's start is rebuilt from nothing, so decoding from there (after
+    :data:`SYNC_LEAD_S` more) gives the frames from ``start_s`` exactly as that run would."""
+    sync_s = (options or ExtractOptions()).sync_s
+    return math.floor((start_s + _TIME_EPS_S) / sync_s) * sync_s
+
+
+def _boxes_at_sync(kp: np.ndarray, vis: np.ndarray, min_visibility: float) -> list[Box | None]:
+    """The leg boxes a sync's pose sets: of the visible joints, or where a leg has too few
+    of them, of the model's estimate of all three (the older boxes are forgotten at a sync)."""
+    seen = leg_boxes(kp, vis, min_visibility)
+    guess = leg_boxes(kp, np.ones_like(vis), 0.0)
+    return [b if b is not None else g for b, g in zip(seen, guess, strict=True)]
+
+
 def track_extract(
     segments: Sequence[Segment],
     estimator: PoseEstimator,
@@ -310,6 +386,15 @@ def track_extract(
     require_person: bool = True,
 ) -> NightTrack:
     """Decode ``segments`` between ``start_s`` and ``end_s`` and return their tracks.
+
+    The tracks of the frames from ``start_s`` on are those a run from the night's start
+    gives them, wherever ``start_s`` lies (a night cut into chunks gives the tracks of the
+    whole night): the detector starts afresh at every ``sync_s`` of the night's timeline
+    (the first frame of each period: the pose model's tracking and preferred rotation
+    reset, pose run, the leg boxes taken from that pose, the gate's rest level and schedules
+    begun anew), and a run from ``start_s`` decodes from the sync point before it, after
+    :data:`SYNC_LEAD_S` seconds that only give motion its previous frame. Motion across a
+    gap of more than :data:`GAP_RESET_S` between frames starts anew, as at a new segment.
 
     Raises :class:`NoPersonError` when ``require_person`` and no pose was found at all.
     """
@@ -327,27 +412,62 @@ def track_extract(
     frame_size = (0, 0)
     last_report = -np.inf
     kept: tuple[Frame, int] | None = None  # a frame kept back for look_back, and its index
-    for frame in night_frames(segments, start_s=start_s, end_s=end_s, on_issue=issues.append):
+    sync_from = sync_start(start_s, opts)
+    period: int | None = None  # the sync period of the last frame
+    prev_t = -math.inf
+    lo = max(0.0, sync_from - SYNC_LEAD_S)
+    for frame in night_frames(segments, start_s=lo, end_s=end_s, on_issue=issues.append):
+        t = frame.t_s
         if frame.segment != segment:
             segment = frame.segment
             meter.reset()
             estimator.reset()
             frame_size = (frame.gray.shape[1], frame.gray.shape[0])
+        elif t - prev_t > GAP_RESET_S:
+            meter.reset()
+        prev_t = t
         small, scale = _motion_input(frame.gray, opts.motion_width_px, opts.motion_row_step)
+        if t < sync_from - _TIME_EPS_S:  # the lead-in: motion's previous frame only
+            meter.update(small)
+            continue
+        now = math.floor((t + _TIME_EPS_S) / opts.sync_s)
+        if now != period:  # a sync: everything starts afresh from this frame
+            first = period is None and sync_from == 0.0
+            period, kept = now, None
+            policy.restart()
+            pose.reset()
+            res = pose.estimate(frame.rgb(), t)
+            if res is None:
+                last_kp, last_vis = _empty_pose()
+                boxes = [None, None]
+            else:
+                last_kp, last_vis = res.keypoints_px, res.visibility
+                found_any = True
+                boxes = _boxes_at_sync(last_kp, last_vis, opts.min_visibility)
+            m = meter.update(small, _scaled(boxes, scale))
+            policy.synced(t, float(max(m[1], m[2])), res is not None, first=first)
+            if t >= start_s - _TIME_EPS_S:
+                cols.append(t, last_kp, last_vis, True, m)
+            continue
         m = meter.update(small, _scaled(boxes, scale))
-        t = frame.t_s
         run = policy.decide(t, float(max(m[1], m[2])))
         if policy.look_back and kept is not None and kept[0].segment == frame.segment:
             back, at = kept
             found = pose.estimate(back.rgb(), back.t_s)
             policy.ran(back.t_s, found is not None)
-            if found is None:
-                cols.set_pose(at, *_empty_pose())
+            if at >= 0:
+                if found is None:
+                    cols.set_pose(at, *_empty_pose())
+                else:
+                    cols.set_pose(at, found.keypoints_px, found.visibility)
+            elif found is not None:  # kept before start_s: its pose carries into the tracks
+                cols.set_pose(0, found.keypoints_px, found.visibility, ran=False)
             else:
-                cols.set_pose(at, found.keypoints_px, found.visibility)
+                cols.set_pose(0, *_empty_pose(), ran=False)
             kept = None
+        keep = t >= start_s - _TIME_EPS_S  # frames before start_s are decoded, not kept
         if policy.grid_point:
-            kept = (frame, cols.n)  # this frame's entry is appended below
+            kept = (frame, cols.n if keep else -1)  # this frame's entry is appended below
         elif run:
             kept = None
             res = pose.estimate(frame.rgb(), t)
@@ -361,10 +481,11 @@ def track_extract(
                 boxes = [
                     nb if nb is not None else ob for nb, ob in zip(new_boxes, boxes, strict=True)
                 ]
-        cols.append(t, last_kp, last_vis, run, m)
+        if keep:
+            cols.append(t, last_kp, last_vis, run, m)
         if progress is not None and t - last_report >= 1.0:
             last_report = t
-            progress(min(t - start_s, total_s), total_s)
+            progress(min(max(0.0, t - start_s), total_s), total_s)
     if progress is not None:
         progress(total_s, total_s)
     if require_person and not found_any:

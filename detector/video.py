@@ -17,9 +17,11 @@ same number as ``rotation``; PyAV reads it per frame as ``VideoFrame.rotation``)
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from detector.track import Segment
 
 __all__ = [
     "MAX_FRAME_PIXELS",
+    "MIN_FRAME_SIDE_PX",
     "VideoInfo",
     "Frame",
     "video_probe",
@@ -60,6 +63,8 @@ _AV_ERRORS = (av.FFmpegError, OSError, ValueError)
 #: monitors with room to spare. One upright RGB copy of such a frame is 48 MiB; far larger
 #: frames (8000 x 6000 is 48 megapixels) would multiply the memory of every stage.
 MAX_FRAME_PIXELS = 4096 * 4096
+#: smallest frame side legmove accepts (a baby's legs need more pixels than that to be seen)
+MIN_FRAME_SIDE_PX = 32
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,14 @@ class Frame:
 # --- probing ------------------------------------------------------------------------------
 def _check_file(path: Path) -> None:
     if not path.exists():
+        if path.is_symlink():  # a link to nowhere, or round in a loop
+            try:
+                path.stat()
+                why = "cannot be followed"
+            except OSError as exc:
+                why = "goes round in a loop" if exc.errno == errno.ELOOP else "points to no file"
+            link = f"give the video file itself, or fix the link (to {os.readlink(path)})"
+            raise NotAVideoError(path, f"is a symbolic link that {why}", link)
         raise NotAVideoError(path, "no such file", "check the path and the file name")
     if path.is_dir():
         raise NotAVideoError(path, "is a folder, not a video file", "give the video files in it")
@@ -121,6 +134,13 @@ def _open(path: Path) -> tuple[Any, Any]:
         container.close()
         raise NotAVideoError(
             path, f"is a still image ({fmt.removesuffix('_pipe')}), not a video", "give the video"
+        )
+    if fmt == "gif":
+        container.close()
+        raise NotAVideoError(
+            path,
+            "is an animated GIF image, not a video recording",
+            "give the camera's video file (e.g. .mp4, .mkv, .avi)",
         )
     pic = av.stream.Disposition.attached_pic
     videos = [s for s in container.streams.video if not s.disposition & pic]
@@ -146,7 +166,15 @@ def _open(path: Path) -> tuple[Any, Any]:
 
 
 def _check_size(path: Path, width: int, height: int) -> None:
-    """Refuse frames larger than :data:`MAX_FRAME_PIXELS` before decoding them."""
+    """Refuse frames larger than :data:`MAX_FRAME_PIXELS` before decoding them, and frames
+    with a side under :data:`MIN_FRAME_SIDE_PX`."""
+    if 0 < min(width, height) < MIN_FRAME_SIDE_PX:
+        raise NotAVideoError(
+            path,
+            f"frame size {width}x{height} is too small to show a baby's legs (at least "
+            f"{MIN_FRAME_SIDE_PX}x{MIN_FRAME_SIDE_PX} pixels)",
+            "give the camera's recording itself, not a thumbnail or preview",
+        )
     if width * height > MAX_FRAME_PIXELS:
         raise NotAVideoError(
             path,

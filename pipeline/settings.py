@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -368,6 +369,52 @@ def _checked(f: dataclasses.Field[Any], v: Any) -> Any:
     return int(x) if integer else x if isinstance(v, float) else v
 
 
+class _AsRead:
+    """A value of a settings file no setting can take (NaN, Infinity, a number too large for
+    a float, nested values), kept as read so that the refusal names the setting."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _json_int(text: str) -> int | _AsRead:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= 30 else _AsRead(f"a {digits}-digit number")
+
+
+def _json_float(text: str) -> float | _AsRead:
+    x = float(text)
+    return x if math.isfinite(x) else _AsRead(text)
+
+
+#: values nested deeper than this in a settings file are refused before they are parsed (no
+#: setting nests at all; very deep nesting would exhaust the parser's recursion)
+_MAX_NESTING = 32
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]')
+
+
+def _nested_setting(text: str, limit: int) -> str | None:
+    """The top-level key (or "" outside any) under which ``text`` nests arrays or objects
+    deeper than ``limit``; None when it does not."""
+    depth, key, last = 0, "", ""
+    for m in _JSON_TOKENS.finditer(text):
+        tok = m.group()
+        if tok[0] == '"':
+            last = tok[1:-1]
+        elif tok in "[{":
+            depth += 1
+            if depth > limit:
+                return key
+        elif tok in "]}":
+            depth -= 1
+        elif depth == 1:  # ":" after a key of the top-level object
+            key = last
+    return None
+
+
 def _num(x: float) -> str:
     return f"{x:g}"
 
@@ -401,21 +448,19 @@ def settings_overrides(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise SettingsError(f"{p}: not a text file — a settings file is JSON text") from None
 
-    def constant(name: str) -> Any:
-        raise SettingsError(f"{p}: {name} is not a number a setting can take")
-
-    try:
-        data = json.loads(text, parse_constant=constant)
-    except json.JSONDecodeError as exc:
-        raise SettingsError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except RecursionError:
-        raise SettingsError(
-            f"{p}: nested too deeply — give a flat JSON object of settings"
-        ) from None
-    except ValueError as exc:  # int() of a huge integer literal
-        if isinstance(exc, SettingsError):
-            raise
-        raise SettingsError(f"{p}: {exc}") from None
+    key = _nested_setting(text, _MAX_NESTING)
+    if key is not None:
+        if key in _FIELDS:
+            data: Any = {key: _AsRead("values nested in arrays or objects")}
+        else:
+            raise SettingsError(f"{p}: nested too deeply — give a flat JSON object of settings")
+    else:
+        try:
+            data = json.loads(
+                text, parse_constant=_AsRead, parse_int=_json_int, parse_float=_json_float
+            )
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     Settings.from_dict(data, origin=str(p))
     return dict(data)
 

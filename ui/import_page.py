@@ -246,7 +246,11 @@ def _import_and_start(
 def section_jobs() -> None:
     """Analyses waiting, running, stopped or failed, with progress read from the store (so it
     survives a reload and a closed browser); refreshed every few seconds."""
-    nights = [n for n in store().list_nights() if n.status != "done"]
+    try:  # a fragment: its errors do not reach the page's error handling
+        nights = [n for n in store().list_nights() if n.status != "done"]
+    except LegmoveError as exc:
+        st.error(plain_error(exc))
+        return
     st.subheader("Analyses")
     if not nights:
         st.caption("No analysis waiting or running.")

@@ -99,14 +99,22 @@ def rescore(
         ..., help="a night number in the store, or a results folder of `legmove analyze`"
     ),
     settings_file: Path | None = typer.Option(None, "--settings", help="JSON settings file"),
+    defaults: bool = typer.Option(
+        False,
+        "--defaults",
+        help="back to the default settings (a night's own changes are dropped); with "
+        "--settings, the file's values on top of the defaults",
+    ),
     data: Path | None = typer.Option(
         None, "--data", envvar="LEGMOVE_DATA", help="data folder of the store", show_default=False
     ),
 ) -> None:
     """Re-run the signal stage on saved tracks with new settings (no video decoding).
 
-    For a night in the store the file's settings override the night's, the new result
-    replaces the old, and every review is kept (matched to the new episodes by time)."""
+    For a night in the store the file's settings override the night's (or, with --defaults,
+    the defaults), the new result replaces the old, and every review is kept (matched to the
+    new episodes by time); settings that are refused leave the night as it was. A results
+    folder is re-scored with the defaults and the file's values."""
     from pipeline.jobs.intake import night_rescore_dir
 
     out = Path(target)
@@ -118,7 +126,7 @@ def rescore(
                     "(`legmove night list` shows the nights)"
                 )
             )
-        rescore_night(target, settings_file, data)
+        rescore_night(target, settings_file, data, defaults=defaults)
         return
     try:
         result = night_rescore_dir(out, _settings(settings_file))

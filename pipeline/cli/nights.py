@@ -9,7 +9,7 @@
     legmove note add --date YYYY-MM-DD TEXT [--night NIGHT]
     legmove note list [--from DATE] [--to DATE]
     legmove review NIGHT EPISODE confirm|reject [--note TEXT]
-    legmove rescore NIGHT [--settings FILE]
+    legmove rescore NIGHT [--settings FILE] [--defaults]
     legmove export [--from DATE] [--to DATE] [--label NAME] --csv DIR --pdf FILE --events DIR
 
 Every command takes ``--data DIR`` (else ``$LEGMOVE_DATA``, else the default data folder,
@@ -33,7 +33,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.progress import video_progress
-from pipeline.errors import LegmoveError, SettingsError
+from pipeline.errors import (
+    LegmoveError,
+    NoPersonError,
+    SettingsError,
+    TooShortError,
+    VideoError,
+)
 from pipeline.jobs.chunks import DEFAULT_CHUNK_S
 from pipeline.settings import Settings, settings_overrides
 from pipeline.store.place import ENV_DATA
@@ -234,7 +240,11 @@ def night_add(
         if no_analyze:
             err.print(f"analyse it with `legmove night analyze {night_id}`")
             return
-        _analyze(store, night_id, chunk_s, every_frame, quiet, force=False)
+        try:
+            _analyze(store, night_id, chunk_s, every_frame, quiet, force=False)
+        except (VideoError, NoPersonError, TooShortError) as exc:  # nothing in it to score
+            store.remove_night(night_id)
+            _fail(f"{exc}\nnight {night_id} was not kept: nothing of it could be scored")
         out.print(_summary_line(store.get_night(night_id).summary or {}))
         out.print(f"see it with `legmove night show {night_id}`")
 
@@ -452,9 +462,12 @@ def review(
     err.print(f"episode {episode} of night {night_id}: {verdict}")
 
 
-def rescore_night(night: str, settings_file: Path | None, data: Path | None) -> None:
+def rescore_night(
+    night: str, settings_file: Path | None, data: Path | None, *, defaults: bool = False
+) -> None:
     """``legmove rescore NIGHT``: the signal stage again on the saved tracks; the settings
-    file's values override the night's current settings."""
+    file's values override the night's current settings (the defaults with ``defaults``).
+    Settings are checked before anything is computed or stored."""
     from pipeline.jobs import job_rescore
     from pipeline.store.db import Store
 
@@ -462,12 +475,13 @@ def rescore_night(night: str, settings_file: Path | None, data: Path | None) -> 
     changes = _settings_dict(settings_file)
     with _handled():
         store = Store(data)
+        base = {} if defaults else store.get_night(night_id).settings
+        origin = str(settings_file) if settings_file is not None else None
         try:
-            settings = Settings.from_dict(
-                {**store.get_night(night_id).settings, **changes}, origin=str(settings_file)
-            )
-        except SettingsError as exc:
-            _fail(str(exc))
+            settings = Settings.from_dict({**base, **changes}, origin=origin)
+        except SettingsError as exc:  # with the night's own settings: refused, nothing changed
+            back = "" if defaults else f" — `legmove rescore {night_id} --defaults` starts afresh"
+            _fail(f"night {night_id}: {exc}{back}")
         result = job_rescore(store, night_id, settings)
         out.print(_summary_line(result.summary))
         lost = sum(r.unmatched for r in store.reviews(night_id))

@@ -30,7 +30,7 @@ from detector.extract import ExtractOptions
 from detector.track import Segment
 from pipeline.errors import StoreError
 from pipeline.jobs.chunks import DEFAULT_CHUNK_S, chunk_task
-from pipeline.jobs.night_job import NightJob
+from pipeline.jobs.night_job import NightJob, job_write_error
 from pipeline.jobs.runners import ChunkRunner
 from pipeline.settings import Settings
 from pipeline.store.db import Store
@@ -187,6 +187,8 @@ def batch_run(
             on_night(night_id, error)
 
     def close(night_id: int, error: Exception | None) -> None:
+        if isinstance(error, OSError):  # a checkpoint or tracks file that cannot be written
+            error = job_write_error(store, night_id, error)
         o = open_.pop(night_id)
         for fut in o.running:
             fut.cancel()

@@ -6,11 +6,11 @@ dicts, times, an output path, an options dict) that writes its result to a file;
 pool or a Dask cluster whose workers cannot see the store (:mod:`pipeline.jobs.batch`). Chunks
 are joined with :func:`chunk_join`.
 
-Each chunk is decoded from ``warmup_s`` (:data:`WARMUP_S`) before its start, so motion
-energy and pose tracking are settled at the boundary, and the warm-up frames are dropped.
-With the default estimator every chunk gets a fresh pose model, so a chunk's tracks depend
-only on the video and the chunk's bounds: chunks give the same tracks whichever process
-runs them, and in whatever order.
+A chunk's tracks are those of the same frames in a run over the whole night, wherever the
+chunk starts (:func:`detector.extract.track_extract` decodes from the detector's sync point
+before the chunk's start and drops the frames before it; :func:`chunk_warmup_s` says how
+long that is): a night gives the same tracks, and so the same events, whatever its chunk
+length, whichever process runs each chunk and in whatever order.
 """
 
 from __future__ import annotations
@@ -25,17 +25,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from detector.extract import ExtractOptions, Progress, track_extract
+from detector.extract import SYNC_LEAD_S, ExtractOptions, Progress, sync_start, track_extract
 from detector.native_log import native_log_quiet
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_concat, track_load
 from detector.video import video_decode_threads
 
 __all__ = [
-    "WARMUP_S",
     "chunk_plan",
+    "chunk_warmup_s",
     "chunk_track",
     "chunk_extract",
     "chunk_info",
@@ -45,8 +43,6 @@ __all__ = [
     "memory_steady",
 ]
 
-#: each chunk is decoded from this long before its start (motion and pose settle)
-WARMUP_S = 1.0
 #: default chunk length: 5 min of video (a few minutes of work lost at most on a kill)
 DEFAULT_CHUNK_S = 300.0
 #: a chunk running in a pool worker reports its progress at most this often (seconds)
@@ -65,13 +61,21 @@ def chunk_plan(segments: Sequence[Segment], chunk_s: float) -> list[tuple[float,
     return [(i * chunk_s, (i + 1) * chunk_s if i < n - 1 else None) for i in range(n)]
 
 
+def chunk_warmup_s(start_s: float, options: dict[str, Any] | None = None) -> float:
+    """Seconds of video decoded before a chunk starting at ``start_s`` (and dropped): from the
+    detector's sync point at or before it (:func:`detector.extract.sync_start`, every
+    ``sync_s``), plus the lead-in that gives the first frame's motion its previous frame."""
+    opts = ExtractOptions(**(options or {}))
+    sync = sync_start(float(start_s), opts)
+    return float(start_s) - max(0.0, sync - SYNC_LEAD_S) if sync > 0 else float(start_s)
+
+
 def chunk_track(
     segments: Sequence[dict[str, Any]],
     start_s: float,
     end_s: float | None,
     *,
     options: dict[str, Any] | None = None,
-    warmup_s: float = WARMUP_S,
     estimator: PoseEstimator | None = None,
     progress: Progress | None = None,
 ) -> NightTrack:
@@ -82,32 +86,21 @@ def chunk_track(
     the videos but not the store.
     """
     segs = [Segment.from_dict(d) for d in segments]
-    lo = max(0.0, float(start_s) - max(0.0, warmup_s))
-    chunk_len = (end_s if end_s is not None else max(s.end_s for s in segs)) - start_s
-
-    def report(done_s: float, _total_s: float) -> None:
-        if progress is not None:
-            progress(min(max(0.0, done_s - (start_s - lo)), chunk_len), chunk_len)
-
     own = estimator is None
     est: PoseEstimator = estimator if estimator is not None else pose_default()
     try:
-        track = track_extract(
+        return track_extract(
             segs,
             est,
             options=ExtractOptions(**(options or {})),
-            start_s=lo,
+            start_s=float(start_s),
             end_s=end_s,
-            progress=report,
+            progress=progress,
             require_person=False,
         )
     finally:
         if own:
             est.close()
-    first = int(np.searchsorted(track.t_s, start_s, side="left"))
-    if first:
-        track = track.slice(first, track.n_frames)
-    return track
 
 
 def chunk_info(track: NightTrack, path: str | Path) -> dict[str, Any]:
@@ -128,7 +121,6 @@ def chunk_extract(
     out_path: str,
     *,
     options: dict[str, Any] | None = None,
-    warmup_s: float = WARMUP_S,
     estimator: PoseEstimator | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
@@ -136,7 +128,7 @@ def chunk_extract(
 
     ``segments`` are :meth:`Segment.to_dict` dicts, ``options`` :class:`ExtractOptions`
     fields, ``out_path`` the ``.npz`` file to write (atomically). Decoding starts
-    ``warmup_s`` early; the warm-up frames are dropped. With ``estimator`` None a fresh
+    :func:`chunk_warmup_s` early; those frames are dropped. With ``estimator`` None a fresh
     :func:`pose_default` model is made and closed. ``progress(done_s, total_s)`` reports the
     seconds of this chunk done. Returns ``{"path", "n_frames", "pose_frames", "pose_calls",
     "issues"}``. Only simple, picklable arguments: this can run in another process or on a
@@ -147,7 +139,6 @@ def chunk_extract(
         start_s,
         end_s,
         options=options,
-        warmup_s=warmup_s,
         estimator=estimator,
         progress=progress,
     )

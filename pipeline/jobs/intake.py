@@ -15,7 +15,7 @@ from detector.native_log import native_log_quiet
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_load
 from detector.video import night_plan, video_probe
-from pipeline.errors import StoreError, TooShortError
+from pipeline.errors import NoPersonError, NotAVideoError, StoreError, TooShortError
 from pipeline.reports.folder import night_write
 from pipeline.scoring.night import MIN_DURATION_S, NightResult, night_score
 from pipeline.settings import Settings
@@ -27,6 +27,7 @@ __all__ = [
     "night_analyze",
     "night_plan_checked",
     "night_rescore_dir",
+    "track_checked",
     "video_codec",
 ]
 
@@ -95,11 +96,40 @@ def night_analyze(
     own = estimator is None
     est = estimator if estimator is not None else pose_default()
     try:
-        track = track_extract(segments, est, options=options, progress=progress)
+        track = track_extract(
+            segments, est, options=options, progress=progress, require_person=False
+        )
     finally:
         if own:
             est.close()
-    return _score_and_write(track, out, settings, save_track=True)
+    return _score_and_write(track_checked(track), out, settings, save_track=True)
+
+
+def track_checked(track: NightTrack) -> NightTrack:
+    """``track`` if it can be scored. A recording that decodes for less than
+    :data:`MIN_DURATION_S` though its files are longer is damaged: NotAVideoError names the
+    file and says after how many of its seconds (a recording that is too short was refused
+    by :func:`night_plan_checked`); a night without any pose raises NoPersonError."""
+    if track.n_frames < 2 or track.duration_s < MIN_DURATION_S:
+        frame_s = 1.0 / track.fps if track.fps > 0 else 0.0
+        for seg in track.segments:
+            length = seg.end_s - seg.start_s
+            inside = track.t_s[(track.t_s >= seg.start_s - 1e-3) & (track.t_s < seg.end_s + 1)]
+            decoded = float(inside[-1]) + frame_s - seg.start_s if len(inside) else 0.0
+            if length - decoded > max(1.0, 0.1 * length):
+                raise NotAVideoError(
+                    seg.path,
+                    f"damaged after {decoded:.1f} s of its {length:.1f} s, too little of the "
+                    f"recording decodes to score (at least {MIN_DURATION_S:.0f} s needed)",
+                    "try another copy of the file (the camera's memory card, the cloud copy)",
+                )
+    if not track.pose_detected.any():
+        names = ", ".join(s.path for s in track.segments)
+        raise NoPersonError(
+            f"{names}: no baby (pose) was found in any frame — check that the camera shows "
+            "the baby and that the video is not black"
+        )
+    return track
 
 
 def night_rescore_dir(out_dir: str | Path, settings: Settings | None = None) -> NightResult:

@@ -12,9 +12,10 @@ joined (:func:`detector.track.track_concat`), saved as the night's tracks file, 
 (:func:`pipeline.scoring.night.night_score`) and saved
 (:meth:`pipeline.store.db.Store.save_result`).
 
-A chunk's tracks depend only on the video and the chunk's bounds (see
-:mod:`pipeline.jobs.chunks`), never on what ran before in the same process, which is what makes
-a resumed job end exactly like an uninterrupted one.
+A chunk's tracks are those of the same frames in a run over the whole night (see
+:mod:`pipeline.jobs.chunks`), never dependent on what ran before in the same process or on
+the chunk length: a resumed job ends exactly like an uninterrupted one, and a night
+analysed again with another ``chunk_s`` (``--force``) gives the same events.
 
 Progress is persisted (table ``jobs``: chunks done and total, seconds of video done), so
 another process — the dashboard — can show it with :func:`job_status`. Every decode of a
@@ -35,6 +36,7 @@ import logging
 import math
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,8 +46,9 @@ from typing import Any
 
 from detector.extract import ExtractOptions, Progress
 from detector.track import NightTrack, Segment, track_load
-from pipeline.errors import NoPersonError, StoreError
+from pipeline.errors import SettingsError, StoreError
 from pipeline.jobs.chunks import DEFAULT_CHUNK_S, chunk_join, chunk_plan
+from pipeline.jobs.intake import track_checked
 from pipeline.jobs.status import _job_lock
 from pipeline.scoring.night import NightResult, night_score
 from pipeline.settings import Settings
@@ -54,6 +57,7 @@ from pipeline.store.db import Night, Store
 __all__ = [
     "NightJob",
     "job_rescore",
+    "job_write_error",
 ]
 
 logger = logging.getLogger(__name__)
@@ -208,6 +212,13 @@ class NightJob:
         try:
             if settings is not None:
                 store.set_settings(night_id, settings)
+            try:  # refused settings fail here, before any decoding
+                store.settings(night_id)
+            except SettingsError as exc:
+                raise SettingsError(
+                    f"night {night_id}: its settings are refused: {exc} — `legmove rescore "
+                    f"{night_id} --defaults` goes back to the default settings"
+                ) from None
             self.night = store.get_night(night_id)
             self.segments = self.night.segments
             self.seg_dicts = [s.to_dict() for s in self.segments]
@@ -311,15 +322,12 @@ class NightJob:
                 "UPDATE jobs SET stage = 'score', done_s = ?, updated = ? WHERE night_id = ?",
                 (total_s, _now(), night_id),
             )
-        track = chunk_join([c.path for c in self.chunks])
-        if not track.pose_detected.any():
-            names = ", ".join(s.path for s in self.segments)
-            raise NoPersonError(
-                f"{names}: no baby (pose) was found in any frame — check that the camera shows "
-                "the baby and that the video is not black"
-            )
+        track = track_checked(chunk_join([c.path for c in self.chunks]))
         tracks_path = store.tracks_file(night_id)
-        track.save(tracks_path)
+        try:
+            track.save(tracks_path)
+        except OSError as exc:
+            raise job_write_error(store, night_id, exc) from exc
         result = _score(track, store.settings(night_id), self.night)
         store.save_result(night_id, result, tracks_path=tracks_path)
         with store.transaction() as con:
@@ -333,14 +341,29 @@ class NightJob:
         return result
 
     def fail(self, exc: BaseException) -> None:
-        """Mark the night failed with ``exc``'s message (finished chunks are kept)."""
-        logger.error("%s: analysis failed: %s", self.night.title, exc)
-        self.store.set_status(self.night_id, "failed", str(exc))
-        with self.store.transaction() as con:
-            con.execute(
-                "UPDATE jobs SET error = ?, updated = ? WHERE night_id = ?",
-                (str(exc), _now(), self.night_id),
-            )
+        """Mark the night failed with ``exc``'s message (finished chunks are kept). When even
+        that cannot be written (a full disk), the night stays as it was — shown as
+        interrupted, resumable — and ``exc`` is what the caller reports."""
+        logger.info("%s: analysis failed: %s", self.night.title, exc)  # the caller reports it
+        try:
+            self.store.set_status(self.night_id, "failed", str(exc))
+            with self.store.transaction() as con:
+                con.execute(
+                    "UPDATE jobs SET error = ?, updated = ? WHERE night_id = ?",
+                    (str(exc), _now(), self.night_id),
+                )
+        except (StoreError, OSError, sqlite3.Error) as again:
+            logger.error("%s: could not record the failure: %s", self.night.title, again)
+
+
+def job_write_error(store: Store, night_id: int, exc: OSError) -> StoreError:
+    """The error a job reports when it cannot write (disk full, folder gone, no permission):
+    which file, and what to do."""
+    return StoreError(
+        f"{exc.filename or store.data_dir}: could not write the analysis "
+        f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
+        f"`legmove night analyze {night_id}` to resume from the finished chunks"
+    )
 
 
 def _score(track: NightTrack, settings: Settings, night: Night) -> NightResult:

@@ -23,7 +23,7 @@ from detector.pose import PoseEstimator
 from pipeline.errors import LegmoveError, StoreError
 from pipeline.jobs.batch import batch_run
 from pipeline.jobs.chunks import DEFAULT_CHUNK_S, chunk_extract, chunk_plan
-from pipeline.jobs.night_job import NightJob, _Chunk
+from pipeline.jobs.night_job import NightJob, _Chunk, job_write_error
 from pipeline.jobs.runners import LocalPool, default_workers
 from pipeline.jobs.status import _lock_held
 from pipeline.scoring.night import NightResult
@@ -93,8 +93,6 @@ def job_run(
                 progress=night_progress,
             )
         error = outcome[night_id]
-        if isinstance(error, OSError):
-            raise _write_error(store, night_id, error) from error
         if error is not None:
             raise error
         return store.result(night_id)
@@ -125,20 +123,12 @@ def job_run(
         return job.finish()
     except OSError as exc:  # disk full, folder gone, no permission: say which file, what to do
         job.fail(exc)
-        raise _write_error(store, night_id, exc) from exc
+        raise job_write_error(store, night_id, exc) from exc
     except Exception as exc:
         job.fail(exc)
         raise
     finally:
         job.close()
-
-
-def _write_error(store: Store, night_id: int, exc: OSError) -> StoreError:
-    return StoreError(
-        f"{exc.filename or store.data_dir}: could not write the analysis "
-        f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
-        f"`legmove night analyze {night_id}` to resume from the finished chunks"
-    )
 
 
 def _chunk_progress(job: NightJob, idx: int, done_s: float, _total_s: float) -> None:

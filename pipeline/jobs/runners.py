@@ -108,9 +108,10 @@ class LocalPool:
         self._pool.shutdown(wait=True)
 
     def close(self, *, kill: bool = False) -> None:
-        """Stop the workers: after their current task, or at once with ``kill``."""
+        """Stop the workers: after their current task, or at once with ``kill``. Safe to
+        call again, and after :meth:`release` (whose shutdown forgot the processes)."""
         if kill:
-            for proc in list(getattr(self._pool, "_processes", {}).values()):
+            for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
                 proc.kill()
         self._pool.shutdown(wait=not kill, cancel_futures=True)
         self._queue.close()

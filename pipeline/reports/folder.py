@@ -7,6 +7,7 @@ events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json (see the RE
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,23 @@ def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
             df.to_csv(fh, index=False, lineterminator="\n")
         paths[name] = p
     p = out / "summary.json"
-    summary = {**result.summary, "methods": methods_text(result.summary)}
-    with atomic_write(p, "w") as fh:
-        json.dump(summary, fh, indent=2, default=_json_default)
+    summary = _finite({**result.summary, "methods": methods_text(result.summary)})
+    with atomic_write(p, "w") as fh:  # valid JSON always: a value not finite is written null
+        json.dump(summary, fh, indent=2, default=_json_default, allow_nan=False)
         fh.write("\n")
     paths["summary"] = p
     return paths
+
+
+def _finite(o: Any) -> Any:
+    """``o`` (nested dicts and lists) with NaN and infinite numbers replaced by None."""
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    if isinstance(o, float | np.floating) and not math.isfinite(o):
+        return None
+    return o
 
 
 def _json_default(o: Any) -> Any:

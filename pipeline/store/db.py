@@ -35,6 +35,8 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time
@@ -130,6 +132,16 @@ class Store(StoreReviews):
                 f"{self.data_dir}: cannot create the data folder ({exc.strerror}) — choose "
                 f"another with --data or {ENV_DATA}"
             ) from exc
+        #: the folder cannot be written (a read-only disk or share): its nights can be listed
+        #: and shown, every change is refused with a StoreError saying so
+        self.read_only = not os.access(self.data_dir, os.W_OK) or (
+            self.db_path.exists() and not os.access(self.db_path, os.W_OK)
+        )
+        if self.read_only and not self.db_path.is_file():
+            raise StoreError(
+                f"{self.data_dir}: the data folder is read-only and holds no legmove database "
+                f"— choose another with --data or {ENV_DATA}"
+            )
         self._migrate()
 
     def __repr__(self) -> str:
@@ -137,11 +149,26 @@ class Store(StoreReviews):
 
     # --- connections ------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._open_read_only()
         con = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         con.row_factory = sqlite3.Row
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         con.execute("PRAGMA foreign_keys = ON")
         con.execute("PRAGMA synchronous = NORMAL")
+        return con
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A read-only connection. SQLite reads a WAL database only beside its shared-memory
+        file, which a read-only folder cannot hold unless a writer elsewhere made it; then
+        the database is read as immutable (nobody can be writing it here)."""
+        uri = self.db_path.resolve().as_uri()
+        try:
+            con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            con.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        except sqlite3.OperationalError:
+            con = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        con.row_factory = sqlite3.Row
         return con
 
     @contextlib.contextmanager
@@ -152,6 +179,12 @@ class Store(StoreReviews):
         :data:`BUSY_TIMEOUT_S` for another writer; ``write=False`` is a read snapshot.
         Low level: for modules that own tables of this database (pipeline.jobs.night_job).
         """
+        if write and self.read_only:
+            raise StoreError(
+                f"{self.data_dir}: the data folder is read-only — legmove can list and show its "
+                "nights but not change them; make it writable, or copy it and use the copy "
+                f"with --data or {ENV_DATA}"
+            )
         try:
             con = self._open()
         except sqlite3.Error as exc:
@@ -196,6 +229,10 @@ class Store(StoreReviews):
             con = self._open()
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        if self.read_only:
+            con.close()
+            self._check_read_only_schema()
+            return
         try:
             mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -228,6 +265,17 @@ class Store(StoreReviews):
             raise
         finally:
             con.close()
+
+    def _check_read_only_schema(self) -> None:
+        """A read-only database is read as it is: refuse one of another schema version."""
+        with self.transaction(write=False) as con:
+            found = con.execute("SELECT name FROM sqlite_master WHERE name = 'schema_version'")
+            version = self.schema_version() if found.fetchone() else 0
+        if version != len(MIGRATIONS):
+            raise StoreError(
+                f"{self.db_path}: schema v{version}, this legmove reads v{len(MIGRATIONS)}, and "
+                "the folder is read-only — open it once with this legmove where it can be written"
+            )
 
     def schema_version(self) -> int:
         """The schema version of the database (``len(MIGRATIONS)`` once opened)."""
@@ -412,6 +460,15 @@ class Store(StoreReviews):
         for s in sources:
             by_night.setdefault(int(s["night_id"]), []).append(s)
         return [self._night_from_row(r, by_night.get(int(r["id"]), [])) for r in rows]
+
+    def remove_night(self, night_id: int) -> None:
+        """Remove a night and all of it (results, reviews, job, tracks and checkpoint files;
+        its notes stay, no longer tied to it)."""
+        with self.transaction() as con:
+            self._night(con, night_id)
+            con.execute("DELETE FROM nights WHERE id = ?", (int(night_id),))
+        self.tracks_file(night_id).unlink(missing_ok=True)
+        shutil.rmtree(self.data_dir / "chunks" / str(int(night_id)), ignore_errors=True)
 
     def set_status(self, night_id: int, status: str, error: str | None = None) -> None:
         """Set a night's status (one of :data:`NIGHT_STATUSES`) and error message."""

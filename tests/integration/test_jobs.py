@@ -137,8 +137,10 @@ def test_one_job_per_night_at_a_time(tmp_path):
 @pytest.mark.real
 @pytest.mark.slow
 def test_killed_analysis_resumes_with_the_same_events(tmp_path):
-    clip = _real_clip(tmp_path, 6.0)  # 90 frames: 3 chunks of 2 s
-    chunk_s = 2.0
+    # 135 frames: 3 chunks of 3 s (the first 6 s hold no movement: only chunk boundaries
+    # made one appear there before chunks gave the tracks of the uncut clip; 9 s hold a twitch)
+    clip = _real_clip(tmp_path, 9.0)
+    chunk_s = 3.0
     ref_store, store = Store(tmp_path / "ref"), Store(tmp_path / "data")
     ref_id = ref_store.add_night("Baby", "2024-10-07", night_plan([clip]))
     nid = store.add_night("Baby", "2024-10-07", night_plan([clip]))
