@@ -9,6 +9,7 @@ remembering which source it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -95,6 +96,7 @@ def activity_compute(
     pelvis = pelvis_frame(track, hips, grid, fs, bl, settings)
     moving = picture_moving(pelvis, fs, settings)
     glitchy = frames_of(moving, grid, track.t_s)  # frames whose one-frame glitches go
+    kinematics = partial(leg_kinematics, pelvis=pelvis, hips=hips, despike=glitchy, moving=moving)
     notes: list[str] = []
 
     # each leg's temporaries are freed as soon as they are used: the (2, M) outputs are
@@ -104,9 +106,7 @@ def activity_compute(
         vis_min = np.nan_to_num(np.stack([track.vis(n) for n in names], axis=1).min(axis=1))
         vis_ok = vis_min >= settings.min_visibility
         ok = vis_ok & trust[:, li]
-        ext, speed = leg_kinematics(
-            track, leg, ok, grid, fs, bl, settings, pelvis=pelvis, hips=hips, despike=glitchy
-        )
+        ext, speed = kinematics(track, leg, ok, grid, fs, bl, settings)
         good = np.isfinite(speed)
         extension[li] = np.where(good, ext, np.nan)
         del ext
@@ -115,18 +115,7 @@ def activity_compute(
         all_speed = (
             speed
             if (ok == vis_ok).all()
-            else leg_kinematics(
-                track,
-                leg,
-                vis_ok,
-                grid,
-                fs,
-                bl,
-                settings,
-                pelvis=pelvis,
-                hips=hips,
-                despike=glitchy,
-            )[1]
+            else kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
         )
         rest = pose_rest(all_speed, moving, fs, settings)
         del all_speed, ok, vis_ok

@@ -25,11 +25,18 @@ thigh, shin and hip-ankle distance) made the knee angle worse on the labelled fr
 overhead view foreshortens a leg flexed towards the camera, so the 2-D bone lengths are
 not the infant's).
 
-**Relative to the body.** The movement signal is the speed of the knee and ankle in the
-*pelvis frame* — origin the corrected hip midpoint, axes along and across the torso — so a
-camera that shakes, pans, tilts or re-centres moves the frame with the picture and not the
-leg: only what the leg does relative to the body is speed. The knee's position in that
-frame is the hip's flexion and abduction, the ankle's the hip's and the knee's together.
+**Relative to the body.** The movement signal is the speed of the knee and ankle relative
+to the body. The *pelvis frame* has its origin at the corrected hip midpoint and its axes
+along and across the torso, so a camera that shakes, pans or tilts, or a baby carried or
+rolled, moves the frame with the body and not the leg: only what the leg does relative to
+the body is speed (the knee's place in that frame is the hip's flexion and abduction, the
+ankle's the hip's and the knee's together). The frame's own origin and axis come from four
+more keypoints and carry their jitter, so it is used where the body moves in the picture as
+a whole (:func:`picture_moving`); where it stays put the picture already is a body-fixed
+frame (the baby lies on the mattress) and the image coordinates are used. Where the picture
+moves the pose model is also noisier — a pixel or so from frame to frame, and a glitch every
+few seconds that throws both legs aside for a frame: those glitches are removed
+(:func:`_despike`) and the rest level is learned apart there (:func:`pose_rest`).
 """
 
 from __future__ import annotations
@@ -324,6 +331,7 @@ def leg_kinematics(
     pelvis: Pelvis | None = None,
     hips: np.ndarray | None = None,
     despike: np.ndarray | None = None,
+    moving: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One leg's hip-to-ankle distance (M,) in body lengths and its knee/ankle speed (M,) in
     body lengths/s on the analysis ``grid``, from its hip/knee/ankle positions in the frames
@@ -332,7 +340,9 @@ def leg_kinematics(
     joints are unknown.
 
     With ``pelvis`` (:func:`pelvis_frame`) the speeds are taken in the pelvis frame (see the
-    module doc; NaN where the torso is unknown), else in the image. ``hips``
+    module doc; NaN where the torso is unknown) — only where ``moving`` (M,) marks the body
+    moving in the picture as a whole (:func:`picture_moving`), when it is given — else in
+    the image. ``hips``
     (:func:`hips_corrected`) replaces the pose model's hip in the extension. ``despike``
     (N,) marks the frames whose one-frame glitches are removed first (where the picture
     moves: :func:`picture_moving`; elsewhere a one-frame flick may be a twitch at 15 fps).
@@ -355,10 +365,12 @@ def leg_kinematics(
     def speed(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if pelvis is None:
             return plain(x, y)
-        # the slower of the two views: in a still picture the image is the body's frame
-        # already (the baby lies on the mattress) and the pelvis frame only adds the
-        # torso's own jitter; where the picture moves the pelvis frame takes that out
-        return np.fmin(plain(x, y), plain(*pelvis.to_body(x, y)))
+        if moving is None:
+            return plain(*pelvis.to_body(x, y))
+        # where the body stays put in the picture, the image is the body's frame already
+        # (the baby lies on the mattress) and the pelvis frame would only add the torso
+        # keypoints' own jitter; where it moves as a whole, the pelvis frame takes that out
+        return np.where(moving, plain(*pelvis.to_body(x, y)), plain(x, y))
 
     hip_x, hip_y = coord("hip", 0), coord("hip", 1)
     knee_speed = speed(coord("knee", 0), coord("knee", 1))
