@@ -1,11 +1,16 @@
 """Pose estimation: keypoints of the baby in one RGB frame, behind a small protocol.
 
 - :class:`PoseEstimator` is what the rest of legmove codes against.
-- :class:`MediaPipePose` runs MediaPipe Pose offline. By default it uses the landmark model
-  bundled in the mediapipe 0.10.21 wheel (``pose_landmark_full.tflite``, through
-  ``mediapipe.solutions.pose``); ``model_path`` (or the ``LEGMOVE_POSE_MODEL`` environment
-  variable, read by :func:`pose_default`) may point at a MediaPipe ``.task`` bundle, run through
-  ``mediapipe.tasks`` ``PoseLandmarker`` in IMAGE mode. legmove never downloads a model.
+- :class:`MediaPipePose` runs MediaPipe Pose offline, with one of three landmark models
+  (:data:`POSE_MODELS`): ``full`` is the one bundled in the mediapipe 0.10.21 wheel
+  (``pose_landmark_full.tflite``); ``lite`` and ``heavy`` (``pose_landmark_lite.tflite``,
+  ``pose_landmark_heavy.tflite``, Apache-2.0, from the npm package ``@mediapipe/pose``) are
+  shipped in the checkout's ``models/`` folder (:func:`pose_model_file`) and run through the
+  same ``mediapipe.solutions.pose`` graph with the model file's path put into it — mediapipe
+  itself would try to download them. ``model_path`` (or a path in the ``LEGMOVE_POSE_MODEL``
+  environment variable, read by :func:`pose_default`) may instead name a MediaPipe ``.task``
+  bundle, run through ``mediapipe.tasks`` ``PoseLandmarker`` in IMAGE mode. legmove never
+  downloads a model.
 - An infant may lie at any angle, and MediaPipe finds people best upright, so
   :class:`MediaPipePose` retries a frame rotated by 90/180/270 degrees when the pose is missing or
   weak, keeps the best result, and maps the keypoints back to the frame it was given.
@@ -45,6 +50,10 @@ __all__ = [
     "pose_crop",
     "pose_uncrop",
     "pose_default",
+    "pose_model_file",
+    "POSE_MODELS",
+    "DEFAULT_POSE_MODEL",
+    "MODELS_DIR",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,6 +80,20 @@ _ROTATIONS = (0, 90, 180, 270)
 #: shown to a tracking graph to make it lose the person it follows (see MediaPipePose.reset)
 _FLUSH_IMAGE = np.zeros((32, 32, 3), np.uint8)
 ENV_MODEL = "LEGMOVE_POSE_MODEL"
+
+#: The landmark models by name, with their ``model_complexity``.
+POSE_MODELS: dict[str, int] = {"lite": 0, "full": 1, "heavy": 2}
+#: The model legmove uses unless told otherwise (best per cost on infants: docs/BENCHMARKS.md).
+DEFAULT_POSE_MODEL = "full"
+#: Where the checkout ships the landmark models the mediapipe wheel lacks.
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+#: SHA-256 of the shipped models (npm @mediapipe/pose 0.5.1675469404; its full model is
+#: byte-identical to the wheel's): a truncated copy or a Git LFS pointer is refused by name.
+_SHIPPED_SHA256 = {
+    "pose_landmark_lite": "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61",
+    "pose_landmark_heavy": "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe",
+}
+_GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
 
 
 def pose_score(visibility: np.ndarray) -> float:
@@ -171,11 +194,54 @@ def _mediapipe_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def pose_model_file(model_complexity: int) -> Path:
+    """The landmark model file of ``model_complexity`` (0 lite, 1 full, 2 heavy).
+
+    ``full`` is the wheel's own; ``lite`` and ``heavy`` are the ones shipped in
+    :data:`MODELS_DIR` (checked against their SHA-256), else a copy a user put into the
+    installed mediapipe package's ``modules/pose_landmark/`` folder. Raises
+    ``FileNotFoundError`` naming where it looked: legmove never downloads a model.
+    """
+    if model_complexity not in _BUNDLED:
+        raise ValueError(f"model_complexity must be 0, 1 or 2, got {model_complexity!r}")
+    stem = _BUNDLED[model_complexity]
+    in_wheel = _mediapipe_dir() / "modules" / "pose_landmark" / f"{stem}.tflite"
+    if stem in _SHIPPED_SHA256:
+        shipped = MODELS_DIR / f"{stem}.tflite"
+        if shipped.is_file():
+            if _sha256(shipped) != _SHIPPED_SHA256[stem]:
+                raise FileNotFoundError(
+                    f"{shipped} is not the shipped {stem} model (its SHA-256 differs: a "
+                    "partial copy, or a Git LFS pointer?) — restore it from the legmove "
+                    "checkout (models/README.md says where it came from)"
+                )
+            return shipped
+        if in_wheel.is_file():
+            return in_wheel
+        raise FileNotFoundError(
+            f"pose model file not found: {shipped} (nor {in_wheel}) — the {stem} model ships "
+            "in legmove's models/ folder; restore it from the checkout, or choose "
+            "--pose-model full (the model inside the mediapipe wheel). legmove never "
+            "downloads models"
+        )
+    if not in_wheel.is_file():
+        raise FileNotFoundError(
+            f"pose model file not found: {in_wheel} — the mediapipe wheel (0.10.21) ships it; "
+            "reinstall mediapipe==0.10.21. legmove never downloads models"
+        )
+    return in_wheel
+
+
 class MediaPipePose:
     """MediaPipe Pose, offline, trying several orientations of each frame (see module doc).
 
-    ``model_complexity`` chooses the landmark model bundled with mediapipe (0 lite, 1 full,
-    2 heavy; the 0.10.21 wheel ships only full). ``model_path`` instead names a MediaPipe
+    ``model_complexity`` chooses the landmark model (0 lite, 1 full, 2 heavy; see
+    :func:`pose_model_file` for where each is found). ``model_path`` instead names a MediaPipe
     ``.task`` bundle (e.g. ``pose_landmarker_heavy.task``), run in IMAGE mode (no tracking).
     ``tracking`` lets MediaPipe follow the person from the previous frame instead of detecting
     anew each frame (faster, steadier; call :meth:`reset` after a seek). A result whose
@@ -229,28 +295,24 @@ class MediaPipePose:
             if path.suffix.lower() != ".task":
                 raise ValueError(
                     f"{path}: model_path must be a MediaPipe .task bundle (PoseLandmarker); "
-                    "a legacy pose_landmark_{lite,heavy}.tflite goes into "
-                    f"{_mediapipe_dir() / 'modules' / 'pose_landmark'} and is chosen with "
-                    "model_complexity=0 or 2"
+                    "the lite and heavy landmark models (.tflite) ship in legmove's models/ "
+                    "folder: choose them with model_complexity=0 or 2 (--pose-model lite "
+                    "or heavy)"
                 )
             self.model_path: Path | None = path
             self.name = f"mediapipe-pose-task-{path.stem}"
             with path.open("rb") as fh:
                 digest = hashlib.file_digest(fh, "sha256").hexdigest()[:16]
             self.version = f"mediapipe {mp_version}, {path.name} sha256:{digest}"
+            self.landmark_file: Path | None = None
         else:
-            bundled = _mediapipe_dir() / "modules" / "pose_landmark"
-            bundled = bundled / f"{_BUNDLED[model_complexity]}.tflite"
-            if not bundled.is_file():
-                raise FileNotFoundError(
-                    f"pose model file not found: {bundled} — mediapipe {mp_version} bundles only "
-                    "pose_landmark_full.tflite (model_complexity=1) and legmove never downloads "
-                    "models; copy the file there, or pass a .task bundle as model_path "
-                    f"(or set {ENV_MODEL})"
-                )
             self.model_path = None
-            self.name = f"mediapipe-pose-{_BUNDLED[model_complexity].rsplit('_', 1)[1]}"
-            self.version = f"mediapipe {mp_version}, {_BUNDLED[model_complexity]}"
+            self.landmark_file = pose_model_file(model_complexity)
+            stem = _BUNDLED[model_complexity]
+            self.name = f"mediapipe-pose-{stem.rsplit('_', 1)[1]}"
+            self.version = f"mediapipe {mp_version}, {stem}"
+            if stem in _SHIPPED_SHA256:  # the file legmove ships, not the wheel's
+                self.version += f" sha256:{_SHIPPED_SHA256[stem][:16]}"
 
     # --- public ------------------------------------------------------------------------------
     def estimate(self, rgb: np.ndarray) -> PoseResult | None:
@@ -334,13 +396,22 @@ class MediaPipePose:
     def _make_solution_model(self) -> Any:
         import mediapipe as mp
 
-        return mp.solutions.pose.Pose(
-            static_image_mode=not self.tracking,
-            model_complexity=self.model_complexity,
-            smooth_landmarks=False,
-            enable_segmentation=False,
+        if self.model_complexity == 1:  # the wheel's own model: mediapipe's own entry point
+            return mp.solutions.pose.Pose(
+                static_image_mode=not self.tracking,
+                model_complexity=1,
+                smooth_landmarks=False,
+                enable_segmentation=False,
+                min_detection_confidence=self.min_detection_confidence,
+                min_tracking_confidence=0.5,
+            )
+        if self.landmark_file is None:  # only a .task bundle has none, and it never gets here
+            raise RuntimeError(f"{self.name}: no landmark model file")
+        return _solution_with_model(
+            self.landmark_file,
+            self.model_complexity,
+            tracking=self.tracking,
             min_detection_confidence=self.min_detection_confidence,
-            min_tracking_confidence=0.5,
         )
 
     def _make_task_model(self) -> Any:
@@ -355,10 +426,78 @@ class MediaPipePose:
         return vision.PoseLandmarker.create_from_options(options)
 
 
-def pose_default() -> MediaPipePose:
-    """The pose estimator legmove uses: :class:`MediaPipePose` with the bundled full model, or
-    the ``.task`` bundle named by the ``LEGMOVE_POSE_MODEL`` environment variable if set."""
-    return MediaPipePose(model_path=os.environ.get(ENV_MODEL) or None)
+def _solution_with_model(
+    landmark_file: Path, model_complexity: int, *, tracking: bool, min_detection_confidence: float
+) -> Any:
+    """``mediapipe.solutions.pose.Pose`` (same graph, same options as legmove's full-model
+    path) reading its landmark model from ``landmark_file``.
+
+    mediapipe's ``Pose`` would download the lite or heavy model into its own package
+    folder. Instead the pose graph is expanded (its subgraphs inlined) and the model path
+    the ``model_complexity`` switch selects is replaced by the absolute path of
+    ``landmark_file``; mediapipe reads an absolute resource path as it stands.
+    """
+    from mediapipe.calculators.core import constant_side_packet_calculator_pb2 as csp
+    from mediapipe.framework import calculator_pb2
+    from mediapipe.python._framework_bindings import validated_graph_config
+    from mediapipe.python.solution_base import SolutionBase
+
+    root = _mediapipe_dir().parent
+    graph = validated_graph_config.ValidatedGraphConfig()
+    graph.initialize(binary_graph_path=str(root / _GRAPH))
+    config = calculator_pb2.CalculatorGraphConfig()
+    config.ParseFromString(graph.binary_config)
+    wanted = f"mediapipe/modules/pose_landmark/{_BUNDLED[model_complexity]}.tflite"
+    replaced = 0
+    for node in config.node:
+        if node.calculator != "ConstantSidePacketCalculator":
+            continue
+        options = node.options.Extensions[csp.ConstantSidePacketCalculatorOptions.ext]
+        for packet in options.packet:
+            if packet.string_value == wanted:
+                packet.string_value = str(landmark_file)
+                replaced += 1
+    if replaced != 1:
+        raise RuntimeError(
+            f"mediapipe's pose graph ({_GRAPH}) names {wanted} {replaced} times, not once: "
+            "this mediapipe is not the 0.10.21 legmove pins"
+        )
+
+    class _Pose(SolutionBase):  # type: ignore[misc]
+        def process(self, image: np.ndarray) -> Any:
+            return super().process(input_data={"image": image})
+
+    return _Pose(
+        graph_config=config,
+        side_inputs={
+            "model_complexity": model_complexity,
+            "smooth_landmarks": False,
+            "enable_segmentation": False,
+            "smooth_segmentation": False,
+            "use_prev_landmarks": tracking,
+        },
+        calculator_params={
+            "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
+                min_detection_confidence
+            ),
+            "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__"
+            "ThresholdingCalculator.threshold": 0.5,
+        },
+        outputs=["pose_landmarks"],
+    )
+
+
+def pose_default(model: str | None = None) -> MediaPipePose:
+    """The pose estimator legmove uses: :class:`MediaPipePose` with the landmark model
+    ``model`` (a name of :data:`POSE_MODELS`), else the ``LEGMOVE_POSE_MODEL`` environment
+    variable — a model name, or the path of a ``.task`` bundle — else
+    :data:`DEFAULT_POSE_MODEL`."""
+    choice = model or os.environ.get(ENV_MODEL) or DEFAULT_POSE_MODEL
+    if choice in POSE_MODELS:
+        return MediaPipePose(POSE_MODELS[choice])
+    if model is not None:
+        raise ValueError(f"pose model must be one of {', '.join(POSE_MODELS)}, got {model!r}")
+    return MediaPipePose(model_path=choice)
 
 
 # --- cropping -------------------------------------------------------------------------------

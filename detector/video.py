@@ -32,6 +32,7 @@ from typing import Any
 import av
 import numpy as np
 
+from detector.codec import codec_hint
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
 from detector.track import Segment
 
@@ -146,11 +147,18 @@ def _open(path: Path) -> tuple[Any, Any]:
     videos = [s for s in container.streams.video if not s.disposition & pic]
     if videos and all(s.codec_context is None for s in videos):  # no decoder for its codec
         container.close()
+        codec = codec_hint(path)
+        what = (
+            f"its video is in the {codec} format, which this FFmpeg cannot decode"
+            if codec
+            else "its video stream is in a format FFmpeg cannot decode (unknown or damaged codec)"
+        )
         raise NotAVideoError(
             path,
-            "its video stream is in a format FFmpeg cannot decode (unknown or damaged codec)",
-            "convert it to H.264 (.mp4) with the camera's app or another tool, or check that "
-            "the file was copied completely",
+            what,
+            'convert it to H.264 (.mp4): on a phone choose the camera\'s "Most Compatible" '
+            "format, elsewhere e.g. ffmpeg -i IN -c:v libx264 OUT.mp4; or check that the "
+            "file was copied completely",
         )
     videos = [s for s in videos if s.codec_context is not None]
     if not videos:

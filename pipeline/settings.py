@@ -86,6 +86,15 @@ class Settings:
     min_visibility: float = _setting(
         0.5, "[video] keypoints below this visibility are not trusted", lo=0.0, hi=1.0
     )
+    hip_offset_t: float = _setting(
+        0.15,
+        "[video] body model: MediaPipe puts an infant's hips this many torso lengths "
+        "towards the shoulders with the legs extended (hand-labelled supine infants: "
+        "0.08-0.22, median 0.15; more as the legs flex); the hips are placed that much "
+        "further down (pipeline.scoring.kinematics); 0 keeps the model's hips",
+        lo=0.0,
+        hi=0.5,
+    )
     # --- movement detection ----------------------------------------------------------
     onset_k: float = _setting(
         6.0,
@@ -98,6 +107,37 @@ class Settings:
     )
     min_onset_bl_s: float = _setting(
         0.15, "[video] floor of the onset threshold, body lengths/s", lo=0.0, hi=10.0
+    )
+    still_base_bl_s: float = _setting(
+        0.1,
+        "[video] prior rest level of the keypoint speed, body lengths/s, for a recording "
+        "with no quiet stretch of its own (a clip that is all movement): the quiet "
+        "reference the analysis finds on a real supine infant's still spells, the noisier "
+        "leg (full model: 0.094-0.104; bench/pose_accuracy.py)",
+        lo=0.0,
+        hi=10.0,
+    )
+    still_noise_bl_s: float = _setting(
+        0.1,
+        "[video] prior noise (1.4826 x MAD) of the keypoint speed with still_base_bl_s, "
+        "measured the same way (0.085-0.113)",
+        lo=0.0,
+        hi=10.0,
+    )
+    still_max_bl_s: float = _setting(
+        0.2,
+        "[video] a recording whose quietest stretches move faster than this (median "
+        "keypoint speed; twice still_base_bl_s) has no quiet reference: the prior is used",
+        lo=0.0,
+        hi=10.0,
+    )
+    moving_picture_bl_s: float = _setting(
+        0.3,
+        "[video] the body moving in the picture as a whole faster than this (2-s median "
+        "image speed of the pelvis; a real infant kicking on its back: at most 0.27, a "
+        "handheld phone's shake: 0.29-0.48): rest and noise are learned apart there",
+        lo=0.0,
+        hi=100.0,
     )
     min_onset_motion: float = _setting(
         0.004, "[video] floor of the onset threshold, motion energy", lo=0.0, hi=1.0
@@ -211,6 +251,15 @@ class Settings:
     )
     isolated_sleep_wake_s: float = _setting(
         600.0, "[Webster] ... with this much wake each side is wake", lo=0.0, hi=14400.0
+    )
+    night_min_s: float = _setting(
+        180.0,
+        "[Tudor-Locke][Cole][video] shortest recording scored as a night (sleep/wake, "
+        "rates per hour): sleep onset needs a first sleep bout of sleep_onset_min_s "
+        "(120 s) and each epoch's score two 15-s epochs either side (60 s), so no sleep "
+        "can be found in less; a shorter recording is a clip: counts, not rates",
+        lo=0.0,
+        hi=86400.0,
     )
     settling_window_s: float = _setting(
         1800.0, "[video] 30 min before sleep onset (DESIGN.md)", lo=0.0, hi=14400.0

@@ -33,6 +33,10 @@ repositioned        480×360   25   4    baby moved twice (to 90°, later 200°,
                                         LMs at each angle; arms up in the "W" pose (MediaPipe
                                         then often swaps left/right); only 120 s of first sleep
 prone               480×360   25   5.5  baby face-down (legs seen from behind); PLM series, LMs
+moving_camera       480×360   25   5    a handheld/moving camera (synth.camera): shake 40–110 s,
+                                        a pan and back 130–175 s, a zoom in and out 185–240 s,
+                                        shake while panning 250–280 s; LMs with the camera still
+                                        and while it moves, camera motion with no LM as well
 demo_night          320×240   15   8    the committed demo: wake → settling with LMs and a cycling
                                         bout → sleep (305 s) with a PLM series, LMs, twitches →
                                         a 65-s awakening → sleep
@@ -54,6 +58,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from synth.camera import CameraMotion
 from synth.scene import (
     Blanket,
     CaregiverArm,
@@ -255,6 +260,35 @@ def _prone() -> tuple[dict[str, Any], list[Item]]:
     return view, items
 
 
+def _moving_camera() -> tuple[dict[str, Any], list[Item]]:
+    items: list[Item] = [
+        Period(0, 300, "sleep"),
+        LegMovement(10, 1.5, "left"),
+        LegMovement(25, 2.0, "bilateral"),
+        CameraMotion(40, 110, "shake", 0.02, move_s=2.0),
+        LegMovement(50, 1.2, "right"),
+        LegMovement(62, 2.5, "left"),
+        LegMovement(75, 1.5, "bilateral"),
+        LegMovement(88, 1.0, "right"),
+        LegMovement(118, 1.5, "left"),
+        CameraMotion(130, 175, "pan", 0.1, 30.0, move_s=2.5),
+        LegMovement(150, 1.5, "left"),
+        LegMovement(160, 2.0, "right"),
+        LegMovement(171, 1.5, "bilateral"),  # while the picture slides back
+        CameraMotion(185, 240, "zoom", 0.25, move_s=3.0),
+        LegMovement(186, 1.2, "right"),  # while it zooms in
+        LegMovement(200, 1.5, "left"),
+        LegMovement(212, 2.0, "bilateral"),
+        CameraMotion(250, 280, "shake", 0.015, move_s=1.5),
+        CameraMotion(252, 278, "pan", 0.08, 200.0, move_s=4.0),
+        LegMovement(262, 1.5, "right"),
+        LegMovement(290, 1.2, "left"),
+        Twitches(2, 298, 2.0),
+    ]
+    view = {"duration_s": 300, "fps": 25, "width": 480, "height": 360, "size": 0.6}
+    return view, items
+
+
 def _demo_night() -> tuple[dict[str, Any], list[Item]]:
     items: list[Item] = [
         Period(0, 35, "wake"),
@@ -283,6 +317,7 @@ _BUILDERS: dict[str, tuple[Callable[[], tuple[dict[str, Any], list[Item]]], str]
     "small_baby_30fps": (_small_baby_30fps, "small, off-centre, 30° baby at 30 fps"),
     "repositioned": (_repositioned, "baby moved to new angles and sizes during wake"),
     "prone": (_prone, "baby face-down; pose expected to fail, motion only"),
+    "moving_camera": (_moving_camera, "handheld shake, pan and zoom, LMs while it moves"),
     "demo_night": (_demo_night, "the demo night in sample_videos/"),
 }
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from detector.track import KEYPOINT_NAMES
 from synth.body import BODY, leg_joints
+from synth.camera import CameraMotion, camera_affines, camera_apply
 from synth.motion import Limbs, Planted, limbs_compose, plant_movements, state_timeline
 from synth.render import FrameState, Look, blanket_top, carer_arm
 from synth.scene import Blanket, CaregiverArm, Infrared, Reposition, Scene
@@ -60,6 +61,7 @@ class Program:
             self.look = Look(**{**scene.look.__dict__, "prone": scene.prone})
         self._view(scene)
         self._conditions(scene, rng)
+        self.camera = camera_affines(scene, self.t_s)  # (N, 2, 3), None: a still camera
 
     # --- construction ---------------------------------------------------------------
     def _view(self, scene: Scene) -> None:
@@ -135,6 +137,7 @@ class Program:
             carer_wiggle=float(self.carer_wiggle[i]),
             infrared=bool(self.infrared[i]),
             frame_index=i,
+            camera=None if self.camera is None else tuple(self.camera[i].ravel().tolist()),
         )
 
     # --- truth ----------------------------------------------------------------------
@@ -174,6 +177,7 @@ class Program:
             axis=-1,
         )
         w, h = self.scene.width, self.scene.height
+        fixed = px  # where a still camera sees them: the blanket and the arm are drawn there
         vis = (px[..., 0] >= 0) & (px[..., 0] < w) & (px[..., 1] >= 0) & (px[..., 1] < h)
         top = np.asarray(blanket_top(self.blanket))[:, None]
         covered = (self.blanket[:, None] > 0) & (bu[..., 1] > top) & (np.abs(bu[..., 0]) < 0.34)
@@ -183,8 +187,10 @@ class Program:
         for i in np.flatnonzero(self.carer_reach > 0):
             far, _elbow, wrist, d = carer_arm(self.state(int(i)), _matrix(self, int(i)), w, h)
             hand = wrist - d * 0.2 * L[i, 0]
-            dist = _seg_dist(px[i], far, hand)
+            dist = _seg_dist(fixed[i], far, hand)
             vis[i] &= dist > 0.1 * L[i, 0]
+        px = camera_apply(self.camera, px)
+        vis &= (px[..., 0] >= 0) & (px[..., 0] < w) & (px[..., 1] >= 0) & (px[..., 1] < h)
         return px.astype(np.float32), vis
 
     def spans(self) -> list[Span]:
@@ -216,6 +222,8 @@ class Program:
                                 "camera switches between colour and infrared",
                             )
                         )
+        for cm in sc.items_of(CameraMotion):
+            out.append(Span(cm.start_s, cm.end_s, f"camera_{cm.motion}", True, "the camera moved"))
         for r in sc.items_of(Reposition):
             out.append(
                 Span(r.t_s, r.t_s + r.duration_s, "reposition", True, "baby moved as a whole")

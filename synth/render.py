@@ -150,6 +150,8 @@ class FrameState:
     carer_wiggle: float = 0.0  # small hand movement phase
     infrared: bool = False
     frame_index: int = 0
+    # the moving camera's 2x3 affine (fixed-camera pixels -> picture), row-major; None: still
+    camera: tuple[float, ...] | None = None
 
 
 class Renderer:
@@ -198,6 +200,10 @@ class Renderer:
             self._draw_blanket(img, s, m, mat)
         if s.carer_reach > 0.0:
             self._draw_carer(img, s, m, mat)
+        if s.camera is not None:  # synth.camera: the whole picture moves
+            affine = np.asarray(s.camera, dtype=np.float64).reshape(2, 3)
+            size = (self.width, self.height)
+            img = cv2.warpAffine(img, affine, size, None, cv2.INTER_LINEAR, cv2.BORDER_REFLECT_101)
         return self._camera(img, s)
 
     # --- the baby -------------------------------------------------------------------

@@ -15,6 +15,8 @@ from pipeline.cli.nights import (
     export,
     night_app,
     note_app,
+    pose_model_option,
+    pose_model_use,
     rescore_night,
     review,
 )
@@ -50,14 +52,20 @@ def _fail(exc: Exception) -> None:
 def _print_summary(summary: dict, out: Path) -> None:
     c = summary["counts"]
     onset = summary["sleep_onset_s"]
+    if summary.get("recording") == "clip":
+        what = f"[bold]{summary['duration_s']:.0f} s clip[/] analysed (counts, not rates) · "
+    else:
+        what = (
+            f"[bold]{summary['duration_s'] / 60:.1f} min[/] analysed · sleep onset "
+            f"{'none' if onset is None else f'{onset / 60:.1f} min'} · "
+        )
     err.print(
-        f"[bold]{summary['duration_s'] / 60:.1f} min[/] analysed · sleep onset "
-        f"{'none' if onset is None else f'{onset / 60:.1f} min'} · "
+        f"{what}"
         f"LMs {c['lm']} · PLMs {c['plm']} · rhythmic {c['rhythmic']} · twitches {c['twitch']} · "
         f"pose found in {summary['pose_coverage']:.0%} of frames, "
         f"trusted {summary.get('trusted_pose_coverage', summary['pose_coverage']):.0%} of the time"
     )
-    for issue in summary.get("issues", []):
+    for issue in [*summary.get("issues", []), *summary.get("notes", [])]:
         err.print(f"[yellow]note:[/] {escape(str(issue))}", soft_wrap=True)
     err.print(f"results in {escape(str(out))}", soft_wrap=True)
 
@@ -70,12 +78,15 @@ def analyze(
         None, "--settings", help="JSON file overriding detection settings"
     ),
     every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
+    pose_model: str | None = pose_model_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
-    """Analyse one night: write events.csv, episodes.csv, epochs.csv, summary.json, tracks.npz."""
+    """Analyse one night (or a clip): write events.csv, episodes.csv, epochs.csv, summary.json,
+    tracks.npz."""
     from detector.extract import ExtractOptions
     from pipeline.jobs.intake import night_analyze
 
+    pose_model_use(pose_model)
     settings = _settings(settings_file)
     logging.basicConfig(level=logging.WARNING)
     try:
@@ -161,6 +172,7 @@ def batch(
     ),
     chunk_s: float = typer.Option(300.0, "--chunk-s", min=1.0, help="seconds per chunk task"),
     every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
+    pose_model: str | None = pose_model_option(),
     force: bool = typer.Option(False, "--force", help="analyse nights already done again"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = typer.Option(
@@ -175,6 +187,7 @@ def batch(
     from pipeline.jobs import batch_add, batch_inputs, batch_run, batch_runner
     from pipeline.store.db import Store, parse_date
 
+    pose_model_use(pose_model)
     settings = _settings(settings_file) if settings_file is not None else None
     logging.basicConfig(level=logging.WARNING)
     try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -56,7 +57,44 @@ EVERY_FRAME_HELP = (
     "more accurate (for comparison; see docs/BENCHMARKS.md)"
 )
 
-__all__ = ["night_app", "note_app", "review", "export", "rescore_night"]
+#: --pose-model: which landmark model finds the keypoints (detector.pose.POSE_MODELS)
+POSE_MODEL_HELP = (
+    "pose landmark model: lite (fastest, least accurate), full (the default) or heavy (most "
+    "accurate on infants, several times slower; docs/BENCHMARKS.md); all three run offline"
+)
+
+
+def pose_model_option() -> Any:
+    """The ``--pose-model`` option; its value goes to :func:`pose_model_use`."""
+    return typer.Option(None, "--pose-model", help=POSE_MODEL_HELP, show_default=False)
+
+
+def pose_model_use(name: str | None) -> None:
+    """Make every pose model this command starts (here, in worker processes and in a
+    background job) the landmark model ``name``: through the ``LEGMOVE_POSE_MODEL``
+    environment variable the processes inherit (:func:`detector.pose.pose_default`). A
+    Dask cluster's workers are started elsewhere: set it there too."""
+    from detector.pose import ENV_MODEL, POSE_MODELS
+
+    if name is None:
+        return
+    if name not in POSE_MODELS:
+        raise typer.BadParameter(
+            f"{name!r} is not a pose model; choose {', '.join(POSE_MODELS)}",
+            param_hint="--pose-model",
+        )
+    os.environ[ENV_MODEL] = name
+
+
+__all__ = [
+    "night_app",
+    "note_app",
+    "review",
+    "export",
+    "rescore_night",
+    "pose_model_option",
+    "pose_model_use",
+]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -180,6 +218,12 @@ def _analyze(
 def _summary_line(s: dict[str, Any]) -> str:
     c = s.get("counts", {})
     plm_i = s.get("plm_index_per_h")
+    if s.get("recording") == "clip":
+        return (
+            f"clip of {float(s.get('duration_s') or 0):.0f} s (counts, not rates) · LMs "
+            f"{c.get('lm', 0)} · PLMs {c.get('plm', 0)} · rhythmic {c.get('rhythmic', 0)} · "
+            f"twitches {c.get('twitch', 0)} · pose in {s.get('pose_coverage', 0):.0%} of frames"
+        )
     return (
         f"{_minutes(s.get('duration_s'))} of video · asleep from "
         f"{_hms(s.get('sleep_onset_s'))} · {_minutes(s.get('total_sleep_s'))} asleep · "
@@ -220,6 +264,7 @@ def night_add(
         DEFAULT_CHUNK_S, "--chunk-s", min=1.0, help="seconds of video per checkpoint"
     ),
     every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
+    pose_model: str | None = pose_model_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = _data_option(),
 ) -> None:
@@ -228,6 +273,7 @@ def night_add(
     from pipeline.store.db import Store
     from pipeline.store.records import parse_clock
 
+    pose_model_use(pose_model)
     day = _date(night_date, "--date")
     settings = Settings.from_dict(_settings_dict(settings_file))
     with _handled():
@@ -260,6 +306,7 @@ def night_analyze_command(
         DEFAULT_CHUNK_S, "--chunk-s", min=1.0, help="seconds of video per checkpoint"
     ),
     every_frame: bool = typer.Option(False, "--every-frame", help=EVERY_FRAME_HELP),
+    pose_model: str | None = pose_model_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     data: Path | None = _data_option(),
 ) -> None:
@@ -267,6 +314,7 @@ def night_analyze_command(
     from pipeline.jobs import job_start_background
     from pipeline.store.db import Store
 
+    pose_model_use(pose_model)
     night_id = _night_id(night)
     with _handled():
         store = Store(data)

@@ -9,11 +9,21 @@ remembering which source it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from detector.track import NightTrack
-from pipeline.scoring.kinematics import body_length_px, leg_kinematics, level_thresholds
+from pipeline.scoring.kinematics import (
+    body_length_px,
+    frames_of,
+    hips_corrected,
+    leg_kinematics,
+    level_thresholds,
+    pelvis_frame,
+    picture_moving,
+    pose_rest,
+)
 from pipeline.scoring.quality import LEGS, PLAIN_VIEW_MARGIN, quality_score
 from pipeline.scoring.signal import (
     signal_grid,
@@ -44,6 +54,9 @@ class LegActivity:
     # bool (2, M): the leg out of the pose model's plain view (its hip, knee or ankle below
     # min_visibility + PLAIN_VIEW_MARGIN: covered, or too dark to be seen); None: not known
     unseen: np.ndarray | None = None
+    # bool (M,): the body moving in the picture as a whole (kinematics.picture_moving)
+    picture_moving: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # what the summary should say about how it was measured
 
 
 def activity_compute(
@@ -78,6 +91,13 @@ def activity_compute(
     thresholds: dict[str, float] = {}
     whole = signal_resample(track.t_s, track.motion_of("whole"), grid, gap)
     whole = np.nan_to_num(whole, nan=0.0)
+    # the night's body model places the hips; the legs are measured relative to the pelvis
+    hips = hips_corrected(track, settings)
+    pelvis = pelvis_frame(track, hips, grid, fs, bl, settings)
+    moving = picture_moving(pelvis, fs, settings)
+    glitchy = frames_of(moving, grid, track.t_s)  # frames whose one-frame glitches go
+    kinematics = partial(leg_kinematics, pelvis=pelvis, hips=hips, despike=glitchy, moving=moving)
+    notes: list[str] = []
 
     # each leg's temporaries are freed as soon as they are used: the (2, M) outputs are
     # the only arrays of the night's length held for long
@@ -86,7 +106,7 @@ def activity_compute(
         vis_min = np.nan_to_num(np.stack([track.vis(n) for n in names], axis=1).min(axis=1))
         vis_ok = vis_min >= settings.min_visibility
         ok = vis_ok & trust[:, li]
-        ext, speed = leg_kinematics(track, leg, ok, grid, fs, bl, settings)
+        ext, speed = kinematics(track, leg, ok, grid, fs, bl, settings)
         good = np.isfinite(speed)
         extension[li] = np.where(good, ext, np.nan)
         del ext
@@ -95,23 +115,30 @@ def activity_compute(
         all_speed = (
             speed
             if (ok == vis_ok).all()
-            else leg_kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
+            else kinematics(track, leg, vis_ok, grid, fs, bl, settings)[1]
         )
-        known = np.isfinite(all_speed)
-        base, noise = signal_noise(all_speed[known], fs) if known.any() else (0.0, 0.0)
-        del all_speed, known, ok, vis_ok
+        rest = pose_rest(all_speed, moving, fs, settings)
+        del all_speed, ok, vis_ok
 
         mot = signal_resample(track.t_s, track.motion_of(f"{leg}_leg"), grid, gap)
         mot = signal_lowpass(np.nan_to_num(mot, nan=0.0), fs, settings.lowpass_hz)
 
-        on_pose, off_pose = level_thresholds(base, noise, settings.min_onset_bl_s, settings)
         mbase, mnoise = signal_noise(mot, fs)
         on_mot, off_mot = level_thresholds(mbase, mnoise, settings.min_onset_motion, settings)
-        thresholds[f"{leg}_onset_bl_s"] = on_pose
-        thresholds[f"{leg}_offset_bl_s"] = off_pose
+        thresholds[f"{leg}_onset_bl_s"] = rest.on
+        thresholds[f"{leg}_offset_bl_s"] = rest.off
+        if moving.any():
+            thresholds[f"{leg}_onset_moving_bl_s"] = rest.moving_on
         thresholds[f"{leg}_onset_motion"] = on_mot
         thresholds[f"{leg}_offset_motion"] = off_mot
+        if rest.prior:
+            notes.append(
+                f"{leg} leg: no still moment to learn the keypoint noise from (the recording "
+                f"is all movement); onset {rest.on:.2f} body lengths/s from the pose model's "
+                "noise on still infants (still_base_bl_s, still_noise_bl_s)"
+            )
 
+        base, on_pose, off_pose = rest.arrays(moving)
         lvl_pose = (np.nan_to_num(speed) - base) / (on_pose - base)
         lvl_mot = (mot - mbase) / (on_mot - mbase)
         level[li] = np.where(good, lvl_pose, lvl_mot)
@@ -119,6 +146,7 @@ def activity_compute(
         offset_level[li] = np.where(
             good, (off_pose - base) / (on_pose - base), (off_mot - mbase) / (on_mot - mbase)
         )
+        del base, on_pose, off_pose
         from_pose[li] = good
         speed_out[li] = np.where(good, speed, np.nan)
         motion_out[li] = mot
@@ -140,4 +168,6 @@ def activity_compute(
         body_length_px=bl,
         thresholds=thresholds,
         unseen=unseen,
+        picture_moving=moving,
+        notes=tuple(notes),
     )

@@ -81,12 +81,14 @@ def _dur(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-def _plm_rows(events: pd.DataFrame) -> list[dict[str, Any]]:
+def _plm_rows(events: pd.DataFrame, clip: bool = False) -> list[dict[str, Any]]:
     rows = []
     for num, grp in events.dropna(subset=["plm_series"]).groupby("plm_series"):
         iv = grp["start_s"].diff().dropna()
         asleep = float((grp["state"] == "sleep").mean()) >= 0.5
         where = "asleep" if asleep else "awake"
+        if clip:
+            where = "in this clip"
         lo, hi = round(iv.min()), round(iv.max())
         every = f"{lo} s" if lo == hi else f"{lo}-{hi} s"
         rows.append(
@@ -97,7 +99,8 @@ def _plm_rows(events: pd.DataFrame) -> list[dict[str, Any]]:
                 "n_movements": len(grp),
                 "_severity": (int(asleep), len(grp)),
                 "reason": (
-                    f"{len(grp)} leg movements in a row while {where}, one every "
+                    f"{len(grp)} leg movements in a row "
+                    f"{where if clip else 'while ' + where}, one every "
                     f"{every} (periodic series {int(num)}, from "
                     f"{_clock(grp['start_s'].min())})"
                 ),
@@ -167,7 +170,11 @@ def _settling_rows(
 
 
 def _rhythmic_rows(
-    events: pd.DataFrame, window: tuple[float, float] | None, settings: Settings, slept: bool
+    events: pd.DataFrame,
+    window: tuple[float, float] | None,
+    settings: Settings,
+    slept: bool,
+    clip: bool = False,
 ) -> list[dict[str, Any]]:
     rh = events[events["rhythmic"].astype(bool)]
     in_window = np.zeros(len(rh), dtype=bool)
@@ -187,6 +194,8 @@ def _rhythmic_rows(
         where = "while asleep" if asleep else "while settling to sleep"
         if not slept:
             where = "while awake (no sleep found)"
+        if clip:
+            where = "in this clip"
         kinds = sorted({(r.pattern or "kicking") for r in g})
         freqs = [float(r.frequency_hz) for r in g if np.isfinite(r.frequency_hz)]
         rate = f" at {min(freqs):.1f}-{max(freqs):.1f} Hz" if len(freqs) > 1 else ""
@@ -220,20 +229,33 @@ def episodes_flag(
     settings: Settings,
     start_s: float = 0.0,
     end_s: float | None = None,
+    *,
+    clip: bool = False,
 ) -> pd.DataFrame:
     """All flagged episodes (see module doc), in review order; ``priority`` is the rank.
 
     ``events`` are the night's movements with their ``state``; ``start_s`` and ``end_s``
-    are the start and end of the recording (for the settling window).
+    are the start and end of the recording (for the settling window). A ``clip`` (a
+    recording too short to score sleep, :mod:`pipeline.scoring.night`) has no settling
+    window and no awakenings: its PLM series and every rhythmic bout in it are flagged.
     """
+    if clip:
+        whole = (start_s, start_s if end_s is None else end_s)
+        return _ordered(
+            _plm_rows(events, clip=True) + _rhythmic_rows(events, whole, settings, False, True)
+        )
     window = settling_window(sleep, settings, start_s, end_s)
     slept = sleep.sleep_onset_s is not None
-    rows = (
+    return _ordered(
         _plm_rows(events)
         + _awakening_rows(events, sleep, settings)
         + _settling_rows(events, window, settings, slept)
         + _rhythmic_rows(events, window, settings, slept)
     )
+
+
+def _ordered(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The episode rows as a table in review order, ``priority`` the rank."""
     rows.sort(
         key=lambda r: (
             EPISODE_PRIORITY[r["kind"]],

@@ -34,14 +34,32 @@ from pipeline.scoring.movements import (
 from pipeline.scoring.plm import plm_series
 from pipeline.scoring.quality import quality_score, quality_summary
 from pipeline.scoring.rhythm import rhythm_analyze
-from pipeline.scoring.sleep import sleep_score, sleep_state_at, sleep_stats
+from pipeline.scoring.sleep import SleepResult, sleep_score, sleep_state_at, sleep_stats
 from pipeline.settings import Settings
 
-__all__ = ["MIN_DURATION_S", "NightResult", "night_score", "software_versions"]
+__all__ = ["MIN_DURATION_S", "NightResult", "night_score", "software_versions", "is_clip"]
 
 #: shortest recording the signal stage scores (one sleep-onset period is far longer,
 #: but movements can be listed from this length on)
 MIN_DURATION_S = 5.0
+
+#: summary["recording"] of a recording shorter than ``night_min_s``, and what it says
+CLIP = "clip"
+CLIP_NOTE = "clip: counts, not rates"
+
+
+def is_clip(summary: dict[str, Any]) -> bool:
+    """Whether a result's summary is a clip's (shorter than ``night_min_s``): its counts stand
+    on their own and it is never one of the nights a median or a trend is taken over."""
+    return summary.get("recording") == CLIP
+
+
+def _unscored(sleep: SleepResult) -> SleepResult:
+    """``sleep`` with every epoch ``unscored``: no onset, no sleep time, no awakenings."""
+    epochs = sleep.epochs.copy()
+    epochs["state"] = "unscored"
+    epochs["state_filled"] = "unscored"
+    return SleepResult(epochs, None, 0.0, [], None, sleep.artifact_s)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +94,12 @@ def night_score(
     if the user gave it; time to fall asleep is counted from it, else from the start.
     Movements overlapping an artifact span (caregiver, camera, lighting) are dropped and
     epochs overlapping one are not scored; the spans are in ``NightResult.artifacts``.
+
+    A recording shorter than ``night_min_s`` is a *clip* (a parent's phone video of an
+    episode): its movements, rhythmic bouts and PLM series are counted as for a night, but
+    sleep is not scored (every epoch ``unscored``, no sleep onset, no sleep time) and no
+    index per hour is given — ``summary["recording"]`` is ``"clip"`` and
+    ``summary["recording_note"]`` says "clip: counts, not rates".
     """
     settings = settings or Settings()
     if track.n_frames < 2 or track.duration_s < MIN_DURATION_S:
@@ -98,6 +122,9 @@ def night_score(
     moves = moves[~in_artifact].reset_index(drop=True)
     moves = plm_series(moves, settings)
     sleep = sleep_score(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
+    clip = track.duration_s < settings.night_min_s
+    if clip:
+        sleep = _unscored(sleep)
     moves["state"] = sleep_state_at(sleep.epochs, moves["start_s"].to_numpy())
     events = moves[EVENT_COLUMNS].sort_values("start_s", kind="stable").reset_index(drop=True)
     events[["start_s", "end_s", "duration_s"]] = events[["start_s", "end_s", "duration_s"]].round(3)
@@ -106,7 +133,7 @@ def night_score(
     events["plm_series"] = events["plm_series"].astype("Int64")
 
     t0 = float(track.t_s[0])
-    flagged = episodes_flag(events, sleep, settings, t0, t0 + track.duration_s)
+    flagged = episodes_flag(events, sleep, settings, t0, t0 + track.duration_s, clip=clip)
     episodes = episodes_cap(flagged, settings)
     epochs = sleep.epochs.copy()
     ep_idx = (
@@ -122,7 +149,20 @@ def night_score(
 
     stats = sleep_stats(sleep, t0, t0 + track.duration_s, in_bed_s)
     summary = _summary(track, settings, events, episodes, sleep, act.body_length_px, stats)
+    summary["recording"] = CLIP if clip else "night"
+    if clip:
+        summary["recording_note"] = (
+            f"{CLIP_NOTE} — {track.duration_s:.0f} s is shorter than the "
+            f"{settings.night_min_s:.0f} s (night_min_s) in which sleep can be scored: "
+            "no sleep/wake and no index per hour"
+        )
+        for key in ("total_sleep_s", "time_in_bed_s", "sleep_efficiency", "waso_s"):
+            summary[key] = None
+        summary["plm_index_per_h"] = summary["lm_index_per_h"] = None
+        summary["settling_window_s"] = None
+        summary["counts"]["lm_settling_window"] = 0
     summary["thresholds"] = {k: round(v, 5) for k, v in act.thresholds.items()}
+    summary["notes"] = list(act.notes)
     summary.update(quality_fields)
     summary["artifact_s"] = round(artifacts_seconds(artifacts), 1)
     summary["artifacts"] = {k: int(v) for k, v in artifacts["kind"].value_counts().items()}

@@ -180,3 +180,53 @@ def test_task_bundle_as_model_path(clip_frames, tmp_path, monkeypatch):
         dist = np.linalg.norm(res.keypoints_px - want.keypoints_px, axis=1)
         assert np.median(dist) / _torso(want.keypoints_px) < 0.1
     est.close()
+
+
+def test_full_model_through_the_edited_graph_equals_mediapipes_own(clip_frames):
+    """The lite/heavy path (mediapipe's pose graph with the model file's path put into it),
+    run on the wheel's full model, gives exactly what mediapipe.solutions.pose gives."""
+    import mediapipe as mp
+
+    from detector.pose import _solution_with_model, pose_model_file
+
+    ours = _solution_with_model(pose_model_file(1), 1, tracking=True, min_detection_confidence=0.5)
+    theirs = mp.solutions.pose.Pose(model_complexity=1, smooth_landmarks=False)
+    for frame in clip_frames[:15]:
+        a, b = ours.process(frame).pose_landmarks, theirs.process(frame).pose_landmarks
+        assert a is not None and b is not None
+        xy_a = np.array([(p.x, p.y) for p in a.landmark])
+        xy_b = np.array([(p.x, p.y) for p in b.landmark])
+        np.testing.assert_array_equal(xy_a, xy_b)
+    ours.close()
+    theirs.close()
+
+
+@pytest.mark.parametrize("model", ["lite", "heavy"])
+def test_lite_and_heavy_run_offline_on_the_real_infant(clip_frames, model, monkeypatch):
+    """The shipped models load without the network (a connection attempt fails the test) and
+    find the kicking infant, with the legs below the hips, close to the full model's."""
+    import socket
+
+    from detector.pose import pose_default
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the {model} model tried to use the network")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    est, full = pose_default(model), pose_default("full")
+    assert est.name == f"mediapipe-pose-{model}"
+    frames = clip_frames[::12]
+    dists = []
+    for frame in frames:
+        res, ref = est.estimate(frame), full.estimate(frame)
+        assert res is not None and ref is not None
+        assert res.visibility[LEGS].mean() > 0.8
+        hip_y = res.keypoints_px[[IDX["left_hip"], IDX["right_hip"]], 1].mean()
+        assert res.keypoints_px[[IDX["left_ankle"], IDX["right_ankle"]], 1].mean() > hip_y
+        dists.append(np.linalg.norm(res.keypoints_px[LEGS] - ref.keypoints_px[LEGS], axis=1))
+        dists[-1] /= _torso(ref.keypoints_px)
+    # measured: median 0.063 (lite) and 0.061 (heavy) torso lengths from full on these frames
+    assert np.median(dists) < 0.15
+    est.close()
+    full.close()

@@ -3,6 +3,7 @@ mapping, the rotation search and its coordinate back-mapping, cropping and model
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 
 from detector import pose
 from detector.pose import (
+    DEFAULT_POSE_MODEL,
     MEDIAPIPE_LANDMARK_INDEX,
+    MODELS_DIR,
     CropOffset,
     FakePose,
     MediaPipePose,
@@ -21,6 +24,7 @@ from detector.pose import (
     PoseResult,
     pose_crop,
     pose_default,
+    pose_model_file,
     pose_score,
     pose_uncrop,
 )
@@ -253,11 +257,51 @@ def test_solution_path_tracks_and_resets_stale_graphs(fake_mediapipe_dir, monkey
 
 
 # --- model files ---------------------------------------------------------------------------
-def test_missing_bundled_model_is_named(fake_mediapipe_dir):
-    with pytest.raises(FileNotFoundError, match="pose_landmark_lite.tflite"):
-        MediaPipePose(model_complexity=0)
+def test_full_model_is_the_wheels(fake_mediapipe_dir):
     est = MediaPipePose(model_complexity=1)
     assert est.name == "mediapipe-pose-full" and "pose_landmark_full" in est.version
+    assert (
+        est.landmark_file == fake_mediapipe_dir / "modules/pose_landmark/pose_landmark_full.tflite"
+    )
+    assert pose_model_file(1) == est.landmark_file
+
+
+@pytest.mark.parametrize(("complexity", "stem"), [(0, "lite"), (2, "heavy")])
+def test_lite_and_heavy_ship_in_models_and_are_checked(fake_mediapipe_dir, complexity, stem):
+    # the checkout's own models/ folder: the real files, found without mediapipe's download
+    est = MediaPipePose(model_complexity=complexity)
+    assert est.landmark_file == MODELS_DIR / f"pose_landmark_{stem}.tflite"
+    assert est.name == f"mediapipe-pose-{stem}"
+    digest = hashlib.sha256(est.landmark_file.read_bytes()).hexdigest()
+    assert f"sha256:{digest[:16]}" in est.version
+    assert (
+        (MODELS_DIR / "LICENSE-mediapipe-models.txt")
+        .read_text()
+        .startswith("\n                                 Apache License")
+    )
+
+
+def test_shipped_model_that_is_not_the_shipped_file_is_refused(
+    fake_mediapipe_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pose, "MODELS_DIR", tmp_path)
+    (tmp_path / "pose_landmark_heavy.tflite").write_bytes(b"version https://git-lfs...")
+    with pytest.raises(FileNotFoundError, match="SHA-256 differs"):
+        MediaPipePose(model_complexity=2)
+
+
+def test_absent_lite_model_is_named_with_where_it_was_looked_for(
+    fake_mediapipe_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pose, "MODELS_DIR", tmp_path / "models")
+    with pytest.raises(
+        FileNotFoundError, match=r"models/pose_landmark_lite\.tflite.*never downloads"
+    ):
+        MediaPipePose(model_complexity=0)
+    # a copy the user placed in the installed package is used instead
+    own = fake_mediapipe_dir / "modules" / "pose_landmark" / "pose_landmark_lite.tflite"
+    own.write_bytes(b"lite")
+    assert MediaPipePose(model_complexity=0).landmark_file == own
 
 
 def test_model_path_errors(fake_mediapipe_dir, tmp_path):
@@ -282,10 +326,15 @@ def test_model_path_task_is_named_and_hashed(fake_mediapipe_dir, tmp_path):
 
 def test_pose_default_honours_env(fake_mediapipe_dir, tmp_path, monkeypatch):
     monkeypatch.delenv("LEGMOVE_POSE_MODEL", raising=False)
-    assert pose_default().name == "mediapipe-pose-full"
+    assert pose_default().name == f"mediapipe-pose-{DEFAULT_POSE_MODEL}" == "mediapipe-pose-full"
+    monkeypatch.setenv("LEGMOVE_POSE_MODEL", "heavy")
+    assert pose_default().name == "mediapipe-pose-heavy"
+    assert pose_default("lite").name == "mediapipe-pose-lite"  # the argument wins
     monkeypatch.setenv("LEGMOVE_POSE_MODEL", str(tmp_path / "absent.task"))
     with pytest.raises(FileNotFoundError, match="absent.task"):
         pose_default()
+    with pytest.raises(ValueError, match="lite, full, heavy"):
+        pose_default("medium")
 
 
 @pytest.mark.parametrize(

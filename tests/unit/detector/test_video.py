@@ -374,3 +374,51 @@ def test_one_decode_thread_gives_the_same_frames(tmp_path):
 def test_decode_threads_must_be_a_count(bad):
     with pytest.raises(ValueError, match="decode threads"):
         video_decode_threads(bad)
+
+
+# --- phone video ---------------------------------------------------------------------------
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv420p10le"])
+def test_hevc_portrait_variable_rate_phone_video(tmp_path, pix_fmt):
+    """An iPhone-like clip: HEVC (8- or 10-bit), stored landscape with a display matrix that
+    turns it to portrait, frames at irregular times. Every frame comes back upright, in
+    order, at its own time."""
+    pts_ms = [0, 33, 70, 100, 133, 200, 233, 266, 300, 340]  # a dropped frame at 166 ms
+    path = make_video(
+        tmp_path / "IMG_0001.MOV",
+        n_frames=len(pts_ms),
+        pts_ms=pts_ms,
+        rotation=90,
+        codec="libx265",
+        pix_fmt=pix_fmt,
+    )
+    info = video_probe(path)
+    assert info.codec == "hevc" and info.rotation_deg == 90
+    assert (info.width, info.height) == (48, 64)  # portrait once upright
+    frames, issues = _frames([path])
+    assert issues == []
+    assert [f.gray.shape for f in frames] == [(64, 48)] * len(pts_ms)
+    np.testing.assert_allclose([f.t_s for f in frames], np.array(pts_ms) / 1000, atol=1e-3)
+    # np.rot90(picture, 1) is how ffmpeg shows a +90 display matrix (see the test above)
+    assert [frame_code(np.rot90(f.gray, -1)) for f in frames] == list(range(len(pts_ms)))
+    assert frames[0].rgb().shape == (64, 48, 3)
+
+
+def test_unsupported_codec_is_named(tmp_path):
+    """A file whose video FFmpeg has no decoder for names the codec its header declares."""
+    good = make_video(tmp_path / "clip.mp4", n_frames=3)
+    odd = tmp_path / "odd.mp4"
+    odd.write_bytes(good.read_bytes().replace(b"avc1", b"zzz1"))
+    with pytest.raises(NotAVideoError, match=r"odd\.mp4: its video is in the 'zzz1' format"):
+        video_probe(odd)
+    with pytest.raises(NotAVideoError, match=r"H\.264 \(\.mp4\)"):
+        night_plan([odd])
+
+
+def test_codec_hint_names_known_fourccs(tmp_path):
+    from detector.codec import codec_hint as _codec_hint
+
+    good = make_video(tmp_path / "clip.mp4", n_frames=3, codec="libx265")
+    assert _codec_hint(good) in ("HEVC (H.265) ('hev1')", "HEVC (H.265) ('hvc1')")
+    assert _codec_hint(make_video(tmp_path / "a.mp4", n_frames=2)) == "H.264 ('avc1')"
+    (tmp_path / "blank.mp4").write_bytes(b"\0" * 64)
+    assert _codec_hint(tmp_path / "blank.mp4") is None
