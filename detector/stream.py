@@ -5,10 +5,11 @@
 (``/dev/videoN`` through FFmpeg's v4l2 input) — and writes its video into segment files of
 about ``segment_s`` seconds, each cut at a keyframe, so every file decodes on its own:
 
-- **No re-encoding** where the codec allows: H.264, H.265, MPEG-2 and MPEG-4 packets are
-  copied into MPEG-TS files (``.ts``, the stream's own 90 kHz timestamps), MJPEG and other
-  codecs into Matroska (``.mkv``). Only raw video from a capture device is encoded (H.264),
-  as raw 720p would take 20 MB a second. Audio is not kept.
+- **No re-encoding** where the codec allows: H.264, H.265 and MPEG-4 packets are copied
+  into MP4 files (``.mp4``, with the stream's own 90 kHz timestamps and a complete index,
+  so a chunk of the analysis can seek into any of them exactly), MJPEG and other codecs into
+  Matroska (``.mkv``). Only raw video from a capture device is encoded (H.264), as raw
+  720p would take 20 MB a second. Audio is not kept.
 - **Atomic files**: a segment is written under a hidden ``.NAME.partial`` name, fsynced and
   renamed when it is complete; ``on_segment`` is called with each finished
   :class:`SegmentFile`. A crash loses at most the segment in progress.
@@ -64,8 +65,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: codecs whose packets go into MPEG-TS segments unchanged
-_TS_CODECS = frozenset({"h264", "hevc", "mpeg2video", "mpeg1video", "mpeg4"})
+#: codecs whose packets go into MP4 segments unchanged (the rest go into Matroska)
+_MP4_CODECS = frozenset({"h264", "hevc", "mpeg4"})
 _SCHEMES = ("rtsp", "rtsps", "http", "https")
 _MS = Fraction(1, 1000)
 #: a stream's timestamps may run ahead of or behind the wall clock by this much (buffering)
@@ -261,10 +262,10 @@ class _Writer:
         self.tmp = folder / f".{name}.partial"
         cc = template.codec_context
         self.encode = cc.name == "rawvideo"
-        fmt = "mpegts" if (cc.name in _TS_CODECS or self.encode) else "matroska"
-        self.out = av.open(str(self.tmp), "w", format=fmt)
+        fmt = "mp4" if (cc.name in _MP4_CODECS or self.encode) else "matroska"
+        os.close(os.open(self.tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))  # baby video:
+        self.out = av.open(str(self.tmp), "w", format=fmt)  # readable by its owner only
         try:
-            os.chmod(self.tmp, 0o600)  # baby video: readable by its owner only
             if self.encode:
                 self.ostream = self.out.add_stream("libx264", rate=round(fps) or 15)
                 self.ostream.width, self.ostream.height = cc.width, cc.height
@@ -423,7 +424,7 @@ class _Recorder:
         assert self.wall0 is not None
         clock = datetime.fromtimestamp(self.wall0.timestamp() + t_s).astimezone()
         cc = istream.codec_context
-        ext = ".ts" if (cc.name in _TS_CODECS or cc.name == "rawvideo") else ".mkv"
+        ext = ".mp4" if (cc.name in _MP4_CODECS or cc.name == "rawvideo") else ".mkv"
         name = f"{clock:%Y%m%d-%H%M%S}{ext}"
         k = 2
         while (self.folder / name).exists():
