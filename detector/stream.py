@@ -188,7 +188,8 @@ class SegmentFile:
 class StreamEnd:
     """Why and how a recording ended. ``reason``: ``stopped`` (asked to: Ctrl-C, SIGTERM,
     the end time), ``unreachable`` (the source sent nothing for ``give_up_s``: the stream
-    ended or the camera went away), ``disk_full``."""
+    ended or the camera went away), ``disk_full``, or ``ended`` (a video file read as a
+    camera came to its end)."""
 
     reason: str
     message: str
@@ -483,6 +484,7 @@ class _Recorder:
             self.frame_s = 1.0 / fps
         self._istream, self._tb = istream, istream.time_base or _MS
         self._anchor: tuple[int, float] | None = None  # (pts, night time) of this connection
+        self._held: tuple[Any, float] | None = None  # a packet without timestamp, held back
         self._max_t = -math.inf
         packets = container.demux(istream)
         why = "dropped"
@@ -498,6 +500,9 @@ class _Recorder:
                 if packet.size:
                     self._take(packet)
                 why = "dropped"
+            if self._held is not None and why != "disk_full":
+                self._take_one(*self._held)
+                self._held = None
             self._flush_frame()
             self._segment_close(self.seg_max_t + self.frame_s)
         except OSError as exc:
@@ -513,9 +518,30 @@ class _Recorder:
         return why
 
     def _take(self, packet: Any) -> None:
-        """One packet read from the stream: timed, and added to the current frame."""
+        """One packet read from the stream. A packet without a timestamp is held back: when
+        the next one has a timestamp it is the first part of that picture (an RTSP stream's
+        very first packet may come before its timestamp is known: without it the first
+        picture would be damaged), else a picture of its own, timed by the wall clock on
+        arrival (MJPEG over HTTP has no timestamps at all)."""
         now = time.monotonic()
         self.last_packet = now
+        held, self._held = self._held, None
+        if packet.pts is None:
+            self._held = (packet, now)
+            if held is not None:
+                self._take_one(*held)
+            return
+        if held is not None:
+            joined = av.Packet(
+                bytes(held[0]) + _strip_headers(bytes(packet), self._istream.codec_context.name)
+            )
+            joined.pts, joined.dts, joined.time_base = packet.pts, packet.dts, packet.time_base
+            joined.is_keyframe = bool(packet.is_keyframe or held[0].is_keyframe)
+            packet = joined
+        self._take_one(packet, now)
+
+    def _take_one(self, packet: Any, now: float) -> None:
+        """One picture's packet: timed, and added to the current frame."""
         if self.writer is None and not packet.is_keyframe:
             return  # wait for a picture that decodes on its own
         if self.mono0 is None:
@@ -617,6 +643,9 @@ def stream_record(
                         container.close()
             if why != "dropped":
                 break
+            if source.kind == "device" and Path(source.url).is_file():
+                why = "ended"  # a video file read as a camera (tests, benchmarks): its end
+                break
             say(f"{source}: the stream stopped at {rec.now_s():.0f} s; reconnecting")
             wait = opts.backoff_s
         silent = time.monotonic() - rec.last_packet
@@ -672,6 +701,8 @@ def _end(rec: _Recorder, why: str, last_error: str = "") -> StreamEnd:
             f"{rec.folder}: less than {opts.min_free_bytes / 2**20:.0f} MiB free on the disk — "
             "the recording stopped; what was recorded is kept. Free some space for the next night"
         )
+    elif why == "ended":
+        msg = f"{rec.source}: the video ended"
     else:
         msg = f"{rec.source}: the recording was stopped"
     return StreamEnd(why, msg, rec.segments, rec.recorded_s, tuple(rec.gaps), rec.wall0)
