@@ -62,9 +62,7 @@ def section_record() -> None:
         b1, b2 = st.columns([1, 1])
         if b1.button("Start recording", key="rec_start", type="primary"):
             try:
-                record_start_background(
-                    store(), name, label=label, until=until.strftime("%H:%M")
-                )
+                record_start_background(store(), name, label=label, until=until.strftime("%H:%M"))
             except (LegmoveError, ValueError, OSError) as exc:
                 st.error(plain_error(exc))
             else:
@@ -74,11 +72,13 @@ def section_record() -> None:
             st.rerun()
     with st.expander("Save a camera", expanded=not cameras):
         with st.form("rec_save", clear_on_submit=True):
-            name = st.text_input("Name", placeholder="nursery")
-            url = st.text_input("Stream address", placeholder="rtsp://192.168.1.20:554/stream2")
-            user = st.text_input("User name (if the camera asks for one)")
-            password = st.text_input("Password", type="password")
-            if st.form_submit_button("Save camera"):
+            name = st.text_input("Name", placeholder="nursery", key="rec_name")
+            url = st.text_input(
+                "Stream address", placeholder="rtsp://192.168.1.20:554/stream2", key="rec_url"
+            )
+            user = st.text_input("User name (if the camera asks for one)", key="rec_user")
+            password = st.text_input("Password", type="password", key="rec_password")
+            if st.form_submit_button("Save camera", key="rec_save_go"):
                 try:
                     camera_save(data_dir(), name, url, user or None, password or None)
                 except ValueError as exc:

@@ -50,20 +50,27 @@ def rtsp_available() -> str | None:
 
 def cut(src: Path, dst: Path, start_s: float, end_s: float) -> Path:
     """Packets of ``src`` from its first keyframe at or after ``start_s`` up to ``end_s``,
-    copied (not re-encoded) into ``dst``, keeping their timestamps."""
+    copied (not re-encoded) into ``dst``, their timestamps starting again from the cut (a
+    camera that restarts starts its clock anew; GStreamer's server would otherwise wait
+    ``start_s`` before sending the first picture)."""
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         stream = inp.streams.video[0]
         ostream = out.add_stream_from_template(stream)
-        started = False
+        shift: int | None = None
         for packet in inp.demux(stream):
             if packet.pts is None or packet.time_base is None:
                 continue
             t = float(packet.pts * packet.time_base)
-            if not started and (t < start_s - 1e-6 or not packet.is_keyframe):
+            if shift is None and (t < start_s - 1e-6 or not packet.is_keyframe):
                 continue
             if t >= end_s - 1e-6 and packet.is_keyframe:
                 break
-            started = True
+            if shift is None:
+                shift = packet.pts if packet.dts is None else min(packet.pts, packet.dts)
+                shift = max(0, shift) if start_s <= 0 else shift
+            packet.pts -= shift
+            if packet.dts is not None:
+                packet.dts -= shift
             packet.stream = ostream
             out.mux(packet)
     return dst
