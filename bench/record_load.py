@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,9 @@ def bench_video(cache: Path, source: Path, minutes: float) -> Path:
             st = out.add_stream("libx264", rate=FPS)
             st.width, st.height, st.pix_fmt = WIDTH, HEIGHT, "yuv420p"
             st.options = {"preset": "veryfast", "crf": "23", "g": str(2 * FPS), "bf": "0"}
-            for frame in src.decode(video=0):
+            for i, frame in enumerate(src.decode(video=0)):
                 big = frame.reformat(width=WIDTH, height=HEIGHT, format="yuv420p")
-                big.pts = None
+                big.pts, big.time_base = i, Fraction(1, FPS)  # the source is constant 15 fps
                 for p in st.encode(big):
                     out.mux(p)
             for p in st.encode():

@@ -128,11 +128,40 @@ def _match(kind: str, clips: dict[str, Path], tmp: Path) -> dict[str, Any]:
     return {"rc": rc, "out": rec.output(), "data": data, "file": file_data, "added": added}
 
 
+#: a password with characters that must be percent-encoded in an address
+SECRET = "p@ss:w/rd #1"
+
+
+def _auth(kind: str, clips: dict[str, Path], tmp: Path) -> dict[str, Any]:
+    port, data = free_port(), tmp / "auth"
+    server = Server(kind, clips["short"], port, auth=f"cam:{SECRET}")
+    wrong = legmove(
+        "record", server.url, "--label", "Test", "--data", str(tmp / "wrong"), "--quiet",
+        timeout_s=60,
+    )  # fmt: skip
+    env = {"LEGMOVE_CAMERA_USER": "cam", "LEGMOVE_CAMERA_PASSWORD": SECRET}
+    rec = Recorder(server.url, data, segment_s=4.0, give_up_s=2.0, env=env)
+    rc = rec.wait(120)
+    server.kill()
+    return {"rc": rc, "out": rec.output(), "data": data, "wrong": wrong}
+
+
+def _mjpeg(kind: str, clips: dict[str, Path], tmp: Path) -> dict[str, Any]:
+    port, data = free_port(), tmp / "mjpeg"
+    server = Server("mjpeg", clips["short"], port)
+    rec = Recorder(server.url, data, segment_s=4.0, give_up_s=2.0)
+    rc = rec.wait(120)
+    server.kill()
+    return {"rc": rc, "out": rec.output(), "data": data}
+
+
 SCENARIOS: dict[str, Callable[[str, dict[str, Path], Path], dict[str, Any]]] = {
     "drop": _drop,
     "sigterm": _sigterm,
     "kill9": _kill9,
     "match": _match,
+    "auth": _auth,
+    "mjpeg": _mjpeg,  # HTTP only
 }
 
 
@@ -146,11 +175,13 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         "a": cut(DEMO, tmp / "a.mp4", 0.0, 10.0),
         "b": cut(DEMO, tmp / "b.mp4", 14.0, CLIP_S),
         "full": cut(DEMO, tmp / "full.mp4", 0.0, CLIP_S),
+        "short": cut(DEMO, tmp / "short.mp4", 0.0, 8.0),
     }
-    for name in SCENARIOS:
+    todo = {k: fn for k, fn in SCENARIOS.items() if kind == "http" or k != "mjpeg"}
+    for name in todo:
         (tmp / name).mkdir()
-    with cf.ThreadPoolExecutor(len(SCENARIOS)) as pool:
-        futures = {name: pool.submit(fn, kind, clips, tmp / name) for name, fn in SCENARIOS.items()}
+    with cf.ThreadPoolExecutor(len(todo)) as pool:
+        futures = {name: pool.submit(fn, kind, clips, tmp / name) for name, fn in todo.items()}
         out: dict[str, Any] = {}
         for name, fut in futures.items():
             try:
@@ -293,3 +324,39 @@ def test_recorded_night_equals_the_file_analysis(runs: dict[str, Any]) -> None:
     ref = track_load(Store(r["file"]).list_nights()[0].tracks_path)
     assert np.array_equal(rec.motion, ref.motion)
     assert np.array_equal(rec.keypoints_px, ref.keypoints_px, equal_nan=True)
+
+
+def test_credentials_work_and_are_never_written_anywhere(runs: dict[str, Any]) -> None:
+    r = _run(runs, "auth")
+    wrong = r["wrong"]
+    assert wrong.returncode == 2
+    assert "refused the user name or password" in wrong.stderr, wrong.stderr
+    assert r["rc"] == 0, r["out"]
+    store = Store(r["data"])
+    (night,) = store.list_nights()
+    assert night.status == "done", night.error
+    source = store.recording(night.id).source
+    assert source.startswith(runs["kind"]) and "@" not in source and "cam" not in source
+    encoded = "p%40ss%3Aw%2Frd%20%231"
+    leaks = []
+    for path in [r["data"].parent / f"{r['data'].name}-record.log", *r["data"].rglob("*")]:
+        if path.is_file():
+            blob = path.read_bytes()
+            if SECRET.encode() in blob or encoded.encode() in blob:
+                leaks.append(path)
+    assert leaks == []
+    assert SECRET not in r["out"] + wrong.stdout + wrong.stderr
+
+
+def test_mjpeg_over_http_is_copied_and_timed_by_the_clock(runs: dict[str, Any]) -> None:
+    if runs["kind"] != "http":
+        pytest.skip("MJPEG is an HTTP stream")
+    r = _run(runs, "mjpeg")
+    assert r["rc"] == 0, r["out"]
+    night = Store(r["data"]).list_nights()[0]
+    assert night.status == "done", night.error
+    assert all(Path(s.path).suffix == ".mkv" for s in night.sources)
+    # every JPEG picture is kept (8 s x 15 fps), timed on arrival: 1/15 s apart on average
+    track = track_load(night.tracks_path)
+    assert track.n_frames == 120 == sum(s.n_frames for s in night.sources)
+    assert np.diff(track.t_s).mean() == pytest.approx(1 / 15, rel=0.1)
