@@ -35,7 +35,6 @@ import contextlib
 import errno
 import logging
 import math
-import os
 import shutil
 import threading
 import time
@@ -49,8 +48,8 @@ from typing import Any
 
 import av
 
-from detector.atomic import dir_sync
 from detector.errors import StreamError
+from detector.segment_file import MP4_CODECS, FramePackets, SegmentWriter, strip_headers
 
 __all__ = [
     "StreamEnd",
@@ -65,8 +64,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: codecs whose packets go into MP4 segments unchanged (the rest go into Matroska)
-_MP4_CODECS = frozenset({"h264", "hevc", "mpeg4"})
 _SCHEMES = ("rtsp", "rtsps", "http", "https")
 _MS = Fraction(1, 1000)
 #: a stream's timestamps may run ahead of or behind the wall clock by this much (buffering)
@@ -254,123 +251,6 @@ def stream_describe(container: Any) -> str:
     return f"{cc.name} {cc.width}x{cc.height} {_fps(s):.0f} fps"
 
 
-class _Writer:
-    """One segment file being written: packets copied (or, for raw video, encoded) into a
-    hidden partial file that :meth:`close` renames into place."""
-
-    def __init__(self, folder: Path, name: str, template: Any, fps: float) -> None:
-        self.final = folder / name
-        self.tmp = folder / f".{name}.partial"
-        cc = template.codec_context
-        self.encode = cc.name == "rawvideo"
-        fmt = "mp4" if (cc.name in _MP4_CODECS or self.encode) else "matroska"
-        os.close(os.open(self.tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))  # baby video:
-        self.out = av.open(str(self.tmp), "w", format=fmt)  # readable by its owner only
-        try:
-            if self.encode:
-                self.ostream = self.out.add_stream("libx264", rate=round(fps) or 15)
-                self.ostream.width, self.ostream.height = cc.width, cc.height
-                self.ostream.pix_fmt = "yuv420p"
-                self.ostream.options = {"preset": "veryfast", "crf": "23"}
-                self.decoder = template
-            else:
-                self.ostream = self.out.add_stream_from_template(template)
-        except BaseException:
-            self.out.close()
-            self.tmp.unlink(missing_ok=True)
-            raise
-        self.n_frames = 0
-        self._last_dts: int | None = None
-
-    def write(self, packet: Any, pts: int, dts: int | None, time_base: Fraction) -> None:
-        """Write ``packet`` with timestamps ``pts``/``dts`` in ``time_base`` (from 0)."""
-        if self.encode:
-            for frame in self.decoder.decode(packet):
-                frame.pts, frame.time_base = pts, time_base
-                for out in self.ostream.encode(frame):
-                    self.out.mux(out)
-            self.n_frames += 1
-            return
-        if dts is None or (self._last_dts is not None and dts <= self._last_dts):
-            dts = 0 if self._last_dts is None else self._last_dts + 1
-        if dts > pts:
-            return  # cannot be muxed in order: dropped (damaged timing)
-        packet.pts, packet.dts, packet.time_base = pts, dts, time_base
-        packet.stream = self.ostream
-        self.out.mux(packet)
-        self._last_dts = dts
-        self.n_frames += 1
-
-    def close(self) -> int:
-        """Finish the file, fsync it and rename it into place; return its size."""
-        if self.encode:
-            for out in self.ostream.encode():
-                self.out.mux(out)
-        self.out.close()
-        fd = os.open(self.tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(self.tmp, self.final)
-        dir_sync(self.final.parent)
-        return self.final.stat().st_size
-
-    def abort(self) -> None:
-        with contextlib.suppress(*_AV_ERRORS):
-            self.out.close()
-        self.tmp.unlink(missing_ok=True)
-
-
-#: NAL unit types of parameter sets and access-unit delimiters (H.264, H.265)
-_HEADER_NALS = {"h264": frozenset({7, 8, 9}), "hevc": frozenset({32, 33, 34, 35})}
-
-
-def _nal_type(codec: str, byte: int) -> int:
-    return byte & 0x1F if codec == "h264" else (byte >> 1) & 0x3F
-
-
-def _strip_headers(data: bytes, codec: str) -> bytes:
-    """``data`` (Annex B) without the parameter sets and delimiters it starts with.
-
-    A camera (or an RTSP server) may send one picture as several packets and repeat the
-    SPS/PPS before each slice; joined as they come, the repeat would make a decoder's
-    parser start a new picture mid-frame (one frame more, without a timestamp)."""
-    types = _HEADER_NALS.get(codec)
-    if types is None or not data.startswith((b"\x00\x00\x01", b"\x00\x00\x00\x01")):
-        return data
-    i = 0
-    while True:
-        j = data.find(b"\x00\x00\x01", i)
-        if j < 0 or j + 3 >= len(data):
-            return b""
-        if _nal_type(codec, data[j + 3]) not in types:
-            return data[j - 1 if j > 0 and data[j - 1] == 0 else j :]
-        i = j + 3
-
-
-class _Frame:
-    """Packets of one frame (a camera may split one picture into several packets with the
-    same timestamp), joined into one packet before muxing."""
-
-    def __init__(self, packet: Any, t_s: float, codec: str) -> None:
-        self.packets = [packet]
-        self.t_s = t_s
-        self.pts = packet.pts
-        self.dts = packet.dts
-        self.key = bool(packet.is_keyframe)
-        self.codec = codec
-
-    def packet(self) -> Any:
-        if len(self.packets) == 1:
-            return self.packets[0]
-        parts = [bytes(self.packets[0])]
-        parts += [_strip_headers(bytes(p), self.codec) for p in self.packets[1:]]
-        joined = av.Packet(b"".join(parts))
-        joined.is_keyframe = self.key
-        return joined
-
-
 class _Recorder:
     """The state of one :func:`stream_record` call (see there)."""
 
@@ -397,12 +277,12 @@ class _Recorder:
         self.segments = 0
         self.recorded_s = 0.0
         self.gaps: list[tuple[float, float]] = []
-        self.writer: _Writer | None = None
+        self.writer: SegmentWriter | None = None
         self.seg_start = 0.0
         self.seg_ts0 = 0  # stream timestamp written as 0 in the current segment
         self.seg_tb: Fraction = _MS
         self.seg_max_t = 0.0
-        self.frame: _Frame | None = None
+        self.frame: FramePackets | None = None
         self.frame_s = 1.0 / 15
         self.last_packet = time.monotonic()
         self._disk_checked = -math.inf
@@ -425,12 +305,12 @@ class _Recorder:
         assert self.wall0 is not None
         clock = datetime.fromtimestamp(self.wall0.timestamp() + t_s).astimezone()
         cc = istream.codec_context
-        ext = ".mp4" if (cc.name in _MP4_CODECS or cc.name == "rawvideo") else ".mkv"
+        ext = ".mp4" if (cc.name in MP4_CODECS or cc.name == "rawvideo") else ".mkv"
         name = f"{clock:%Y%m%d-%H%M%S}{ext}"
         k = 2
         while (self.folder / name).exists():
             name, k = f"{clock:%Y%m%d-%H%M%S}-{k}{ext}", k + 1
-        self.writer = _Writer(self.folder, name, istream, 1.0 / self.frame_s)
+        self.writer = SegmentWriter(self.folder, name, istream, 1.0 / self.frame_s)
         self.seg_start, self.seg_ts0, self.seg_tb, self.seg_max_t = t_s, ts0, tb, t_s
 
     def _segment_close(self, end_s: float) -> None:
@@ -533,7 +413,7 @@ class _Recorder:
             return
         if held is not None:
             joined = av.Packet(
-                bytes(held[0]) + _strip_headers(bytes(packet), self._istream.codec_context.name)
+                bytes(held[0]) + strip_headers(bytes(packet), self._istream.codec_context.name)
             )
             joined.pts, joined.dts, joined.time_base = packet.pts, packet.dts, packet.time_base
             joined.is_keyframe = bool(packet.is_keyframe or held[0].is_keyframe)
@@ -581,7 +461,7 @@ class _Recorder:
                 self.on_event(f"{self.source}: receiving again; a gap of {t - self.last_end:.0f} s")
             first = packet.pts if packet.dts is None else min(packet.dts, packet.pts or packet.dts)
             self._segment_open(self._istream, t, first or 0, self._tb)
-        self.frame = _Frame(packet, t, self._istream.codec_context.name)
+        self.frame = FramePackets(packet, t, self._istream.codec_context.name)
 
     def _disk(self) -> str | None:
         now = time.monotonic()

@@ -58,7 +58,7 @@ def batch_inputs(paths: Sequence[str | Path]) -> list[tuple[str, list[Path]]]:
     file; a folder is one night named by the folder, made of the video files in it
     (:data:`VIDEO_SUFFIXES`). A folder with no video files of its own but some in its
     subfolders is an SD card's recordings (date and hour folders of minute-long files,
-    :func:`detector.video.path_clock_time`): one night per evening found in them (noon to
+    :func:`detector.sdcard.path_clock_time`): one night per evening found in them (noon to
     noon), named by the folder and the evening's date. ValueError for a path that does not
     exist or a folder without videos."""
     nights: list[tuple[str, list[Path]]] = []
@@ -80,7 +80,7 @@ def batch_inputs(paths: Sequence[str | Path]) -> list[tuple[str, list[Path]]]:
 
 def _card_nights(folder: Path) -> list[tuple[str, list[Path]]]:
     """An SD card's folder tree as one night per evening (see :func:`batch_inputs`)."""
-    from detector.video import path_clock_time
+    from detector.sdcard import path_clock_time
 
     files = sorted(
         f for f in folder.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES
@@ -125,7 +125,8 @@ def _night_with(store: Store, segments: Sequence[Segment]) -> int | None:
 def _evening(files: Sequence[Path]) -> date:
     """The evening a recording belongs to: its start time minus 12 h (a recording that
     starts at 01:00 belongs to the evening before), else today."""
-    from detector.video import path_clock_time, video_probe
+    from detector.sdcard import path_clock_time
+    from detector.video import video_probe
 
     times = [video_probe(f).creation_time for f in files]
     known = [t for t in times if t is not None]

@@ -10,11 +10,11 @@ import av
 import pytest
 
 from detector.errors import StreamError
+from detector.segment_file import strip_headers
 from detector.stream import (
     SegmentFile,
     StreamOptions,
     StreamSource,
-    _strip_headers,
     stream_record,
     stream_source,
 )
@@ -58,13 +58,13 @@ def test_strip_headers_drops_repeated_parameter_sets_of_a_picture() -> None:
     # H.264 NAL headers: 0x67 SPS (type 7), 0x68 PPS (8), 0x09 AUD (9), 0x65 IDR slice (5)
     sps, pps, aud = b"\x00\x00\x00\x01\x67AA", b"\x00\x00\x00\x01\x68BB", b"\x00\x00\x01\x09\x10"
     idr = b"\x00\x00\x00\x01\x65slice2"
-    assert _strip_headers(aud + sps + pps + idr, "h264") == idr
-    assert _strip_headers(idr, "h264") == idr
+    assert strip_headers(aud + sps + pps + idr, "h264") == idr
+    assert strip_headers(idr, "h264") == idr
     # H.265: type = (byte >> 1) & 0x3f; 0x40 VPS (32), 0x42 SPS (33), 0x26 IDR_W_RADL (19)
     vps, slice_ = b"\x00\x00\x01\x40\x01V", b"\x00\x00\x01\x26\x01S"
-    assert _strip_headers(vps + slice_, "hevc") == slice_
-    assert _strip_headers(b"not annex b", "h264") == b"not annex b"
-    assert _strip_headers(sps, "mjpeg") == sps
+    assert strip_headers(vps + slice_, "hevc") == slice_
+    assert strip_headers(b"not annex b", "h264") == b"not annex b"
+    assert strip_headers(sps, "mjpeg") == sps
 
 
 def _file_camera(path: Path) -> StreamSource:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from detector.video import night_plan, path_clock_time
+from detector.sdcard import path_clock_time
+from detector.video import night_plan
 from pipeline.jobs.batch import _evening, batch_inputs
 from tests.helpers.video import make_video
 
