@@ -155,6 +155,39 @@ def _mjpeg(kind: str, clips: dict[str, Path], tmp: Path) -> dict[str, Any]:
     return {"rc": rc, "out": rec.output(), "data": data}
 
 
+def _for(kind: str, clips: dict[str, Path], tmp: Path) -> dict[str, Any]:
+    port, data = free_port(), tmp / "for"
+    server = Server(kind, clips["full"], port)
+    rec = Recorder(server.url, data, segment_s=4.0, give_up_s=30.0, extra=["--for", "7s"])
+    rc = rec.wait(120)
+    server.kill()
+    return {"rc": rc, "out": rec.output(), "data": data}
+
+
+def _background(kind: str, clips: dict[str, Path], tmp: Path) -> dict[str, Any]:
+    """The dashboard's way: a saved camera recorded by a detached process, then stopped."""
+    from pipeline.jobs.cameras import camera_save
+    from pipeline.jobs.record import record_start_background, record_stop
+
+    port, data = free_port(), tmp / "background"
+    server = Server(kind, clips["full"], port)
+    store = Store(data)
+    camera_save(data, "nursery", server.url)
+    pid = record_start_background(store, "nursery", label="Mila")
+    try:
+        wait_for(lambda: bool(store.recordings()), 30, "the recording to start")
+        nid = store.recordings()[0].night_id
+        wait_for(lambda: record_state(store, nid) == "recording", 30, "the recorder's lock")
+        time.sleep(6.0)
+        stopped = record_stop(store, nid)
+        wait_for(lambda: record_state(store, nid) == "ended", 120, "the recorder to finish")
+    finally:
+        server.kill()
+        if record_state(store, store.recordings()[0].night_id) == "recording":
+            os.kill(pid, signal.SIGKILL)
+    return {"data": data, "stopped": stopped, "night_id": nid}
+
+
 SCENARIOS: dict[str, Callable[[str, dict[str, Path], Path], dict[str, Any]]] = {
     "drop": _drop,
     "sigterm": _sigterm,
@@ -162,7 +195,10 @@ SCENARIOS: dict[str, Callable[[str, dict[str, Path], Path], dict[str, Any]]] = {
     "match": _match,
     "auth": _auth,
     "mjpeg": _mjpeg,  # HTTP only
+    "for": _for,  # HTTP only
+    "background": _background,  # HTTP only
 }
+HTTP_ONLY = ("mjpeg", "for", "background")
 
 
 @pytest.fixture(scope="module", params=["http", "rtsp"])
@@ -177,7 +213,7 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         "full": cut(DEMO, tmp / "full.mp4", 0.0, CLIP_S),
         "short": cut(DEMO, tmp / "short.mp4", 0.0, 8.0),
     }
-    todo = {k: fn for k, fn in SCENARIOS.items() if kind == "http" or k != "mjpeg"}
+    todo = {k: fn for k, fn in SCENARIOS.items() if kind == "http" or k not in HTTP_ONLY}
     for name in todo:
         (tmp / name).mkdir()
     with cf.ThreadPoolExecutor(len(todo)) as pool:
@@ -360,3 +396,28 @@ def test_mjpeg_over_http_is_copied_and_timed_by_the_clock(runs: dict[str, Any]) 
     track = track_load(night.tracks_path)
     assert track.n_frames == 120 == sum(s.n_frames for s in night.sources)
     assert np.diff(track.t_s).mean() == pytest.approx(1 / 15, rel=0.1)
+
+
+def test_for_ends_the_recording_on_time(runs: dict[str, Any]) -> None:
+    if runs["kind"] != "http":
+        pytest.skip("once is enough: the end time does not depend on the server")
+    r = _run(runs, "for")
+    assert r["rc"] == 0, r["out"]
+    store = Store(r["data"])
+    (night,) = store.list_nights()
+    assert night.status == "done" and store.recording(night.id).end_reason == "stopped"
+    assert store.recording(night.id).ends is not None
+    # --for 7s from the start of the command; the first picture comes 0.5-2 s later
+    assert night.summary is not None and 4.5 <= night.summary["duration_s"] <= 7.5
+
+
+def test_a_saved_camera_recorded_in_the_background_and_stopped(runs: dict[str, Any]) -> None:
+    if runs["kind"] != "http":
+        pytest.skip("once is enough: the dashboard's start and stop do not depend on the server")
+    r = _run(runs, "background")
+    assert r["stopped"]
+    store = Store(r["data"])
+    night = store.get_night(r["night_id"])
+    assert night.status == "done", night.error
+    assert night.label == "Mila" and store.recording(night.id).end_reason == "stopped"
+    assert night.summary is not None and 5.0 <= night.summary["duration_s"] <= 12.0

@@ -164,3 +164,60 @@ def test_options_are_checked() -> None:
         StreamOptions(segment_s=0)
     with pytest.raises(ValueError, match="transport"):
         StreamOptions(transport="http")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real 2-MiB file system (tmpfs), so writes really fail with ENOSPC; skips where this
+    process may not mount one (not root, or no CAP_SYS_ADMIN in a container)."""
+    import subprocess
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    out = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {out.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_disk_that_fills_stops_cleanly_and_keeps_what_was_recorded(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    import numpy as np
+
+    # 150 pictures of noise as MJPEG (about 20 KB each: 3 MB), recorded in 1-s segments of
+    # 15 pictures onto a 2-MiB disk: it fills up before the end
+    noisy = tmp_path / "noise.mkv"
+    rng = np.random.default_rng(0)
+    with av.open(str(noisy), "w") as out:
+        st = out.add_stream("mjpeg", rate=15)
+        st.width, st.height, st.pix_fmt = 320, 240, "yuvj420p"
+        for i in range(150):
+            img = rng.integers(0, 256, (240, 320), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(img, format="gray").reformat(format="yuvj420p")
+            frame.pts = i
+            for p in st.encode(frame):
+                out.mux(p)
+    got: list[SegmentFile] = []
+    end = stream_record(
+        _file_camera(noisy),
+        small_disk / "rec",
+        options=StreamOptions(segment_s=1.0, give_up_s=0.2, backoff_s=0.1, min_free_bytes=0),
+        on_segment=got.append,
+    )
+    assert end.reason == "disk_full", end
+    sizes = [s.size_bytes for s in got]
+    assert got and end.segments == len(got) < 10  # not all 10 segments fitted ...
+    assert sum(sizes) <= 2 * 2**20 < sum(sizes) + 2 * max(sizes)  # ... the disk was full
+    assert "what was recorded is kept" in end.message
+    for s in got:  # every finished segment is whole and decodes
+        with av.open(str(s.path)) as c:
+            assert len(list(c.decode(video=0))) == s.n_frames == 15
+    assert not list((small_disk / "rec").glob(".*"))  # the partial one was removed
