@@ -284,6 +284,7 @@ class _Recorder:
         self.seg_ts0 = 0  # stream timestamp written as 0 in the current segment
         self.seg_tb: Fraction = _MS
         self.seg_max_t = 0.0
+        self._last_ms = -1
         self.frame: FramePackets | None = None
         self.frame_s = 1.0 / 15
         self.last_packet = time.monotonic()
@@ -314,6 +315,7 @@ class _Recorder:
             name, k = f"{clock:%Y%m%d-%H%M%S}-{k}{ext}", k + 1
         self.writer = SegmentWriter(self.folder, name, istream, 1.0 / self.frame_s)
         self.seg_start, self.seg_ts0, self.seg_tb, self.seg_max_t = t_s, ts0, tb, t_s
+        self._last_ms = -1  # the last wall-clock timestamp written (ms from the start)
 
     def _segment_close(self, end_s: float) -> None:
         w, self.writer = self.writer, None
@@ -346,9 +348,11 @@ class _Recorder:
         f, self.frame = self.frame, None
         if f is None or self.writer is None:
             return
-        if f.pts is None:  # no stream timestamps: wall clock, in ms
-            pts = max(0, round((f.t_s - self.seg_start) * 1000))
+        if f.pts is None:  # no stream timestamps: wall clock, in ms, always increasing
+            pts = max(self._last_ms + 1, round((f.t_s - self.seg_start) * 1000))
+            self._last_ms = pts
             self.writer.write(f.packet(), pts, pts, _MS)
+            f.t_s = self.seg_start + pts / 1000.0
         else:
             dts = None if f.dts is None else f.dts - self.seg_ts0
             self.writer.write(f.packet(), f.pts - self.seg_ts0, dts, self.seg_tb)
