@@ -17,25 +17,21 @@ import logging
 import threading
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from detector.stream import (
-    StreamOptions,
-    StreamSource,
-    stream_describe,
-    stream_open,
-    stream_source,
-)
 from pipeline.cli.nights import _data_option, _date, _settings_dict, _summary_line
 from pipeline.errors import LegmoveError
-from pipeline.jobs.cameras import ENV_PASSWORD, camera_source, credentials_env, credentials_load
-from pipeline.jobs.record import RecordProgress, record_deadline, record_night, record_signals
-from pipeline.settings import Settings
-from pipeline.store.db import Store, parse_clock
+
+# the stream reader, the store and the jobs load inside the command, so `legmove --help`
+# answers at once
+if TYPE_CHECKING:
+    from detector.stream import StreamSource
+    from pipeline.jobs.record import RecordProgress
 
 __all__ = ["record"]
 
@@ -55,6 +51,10 @@ def _hms(t_s: float) -> str:
 def _source(text: str, credentials: Path | None, data: Path | None) -> StreamSource:
     """The stream to record: an address or device, else a saved camera; the credentials
     from ``--credentials`` or the environment win over saved ones."""
+    from detector.stream import StreamSource, stream_source
+    from pipeline.jobs.cameras import ENV_PASSWORD, camera_source, credentials_env, credentials_load
+    from pipeline.store.db import Store
+
     looks_like_address = "://" in text or text.startswith("/dev/")
     if looks_like_address:
         parts = urllib.parse.urlsplit(text)
@@ -108,6 +108,11 @@ def record(
     it while it records; Ctrl-C, SIGTERM, --for or --until end it and the night is scored.
 
     The stream is read on your local network; nothing leaves this computer."""
+    from detector.stream import StreamOptions, stream_describe, stream_open
+    from pipeline.jobs.record import record_deadline, record_night, record_signals
+    from pipeline.settings import Settings
+    from pipeline.store.db import Store, parse_clock
+
     day = _date(night_date, "--date")
     settings = Settings.from_dict(_settings_dict(settings_file))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
