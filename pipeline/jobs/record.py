@@ -286,8 +286,8 @@ def record_night(
     (:func:`detector.stream.stream_open`), else it is connected here. ``night_date``
     defaults to the evening the recording starts in (before noon: the day before).
     ``on_night(night_id)`` is called once the night exists; ``progress`` about every two
-    seconds. Returns how it ended; a night that
-    could not be scored is marked failed with the reason (its video is kept)."""
+    seconds. Returns how it ended; a night that could not be scored is marked failed with
+    the reason (its video is kept)."""
     opts = options or StreamOptions()
     stop = stop or threading.Event()
     started = datetime.now().astimezone()
