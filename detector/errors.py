@@ -9,7 +9,8 @@ detector raises; the whole tree, with the pipeline's errors, is drawn in
     ├── VideoError                 a video cannot be used
     │   ├── NotAVideoError         the file is not a video FFmpeg can read
     │   ├── NoVideoStreamError     the file has no video stream (audio only, ...)
-    │   └── SegmentOrderError      segment files of one night overlap in time
+    │   ├── SegmentOrderError      segment files of one night overlap in time
+    │   └── StreamError            a camera's stream cannot be read or recorded
     ├── NoPersonError              no baby/pose was found anywhere in the night
     └── TrackFileError             a saved tracks file is missing or damaged
 
@@ -26,6 +27,7 @@ __all__ = [
     "NotAVideoError",
     "NoVideoStreamError",
     "SegmentOrderError",
+    "StreamError",
     "NoPersonError",
     "TrackFileError",
 ]
@@ -58,6 +60,20 @@ class NoVideoStreamError(VideoError):
 
 class SegmentOrderError(VideoError):
     """Segment files given as one night overlap in time."""
+
+
+class StreamError(VideoError):
+    """A camera's stream cannot be opened or recorded. ``where`` is its address without
+    credentials (or the folder a recording could not be written to)."""
+
+    def __init__(self, where: str | Path, problem: str, advice: str = "") -> None:
+        super().__init__(where, problem, advice)
+        self.where = str(where)
+        msg = f"{self.where}: {problem}" + (f" — {advice}" if advice else "")
+        self.args = (msg,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class NoPersonError(LegmoveError):

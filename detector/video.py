@@ -4,7 +4,8 @@
   it decodes the first picture, so a file that probes fine has at least one frame.
 - :func:`night_plan` places the segment files a monitor writes per night on one timeline
   (:class:`detector.track.Segment`), ordered by container ``creation_time``, else by a
-  timestamp in the file name, else in the order given.
+  timestamp in the file name, else by the date and time in the folder and file names as
+  SD-card cameras write them (:func:`detector.sdcard.path_clock_time`), else in the order given.
 - :func:`night_frames` streams the frames of a night (or of one time chunk of it) with real
   presentation timestamps in seconds from the night's first frame, upright, the luma plane
   read directly and RGB converted only on request.
@@ -34,6 +35,7 @@ import numpy as np
 
 from detector.codec import codec_hint
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
+from detector.sdcard import path_clock_time
 from detector.track import Segment
 
 __all__ = [
@@ -368,6 +370,7 @@ def night_plan(paths: Sequence[str | Path]) -> list[Segment]:
     sources: list[tuple[str, list[datetime | None]]] = [
         ("container creation_time", [i.creation_time for i in infos]),
         ("time in the file name", [_name_time(i.path) for i in infos]),
+        ("time in the folder and file names", [path_clock_time(i.path) for i in infos]),
     ]
     placed: list[tuple[VideoInfo, float]] | None = None
     first_error: SegmentOrderError | None = None

@@ -9,7 +9,8 @@ module hands on all of them, so the CLI and the dashboard import errors from her
     ├── VideoError                 a video cannot be used                 (detector)
     │   ├── NotAVideoError         the file is not a video FFmpeg can read
     │   ├── NoVideoStreamError     the file has no video stream (audio only, ...)
-    │   └── SegmentOrderError      segment files of one night overlap in time
+    │   ├── SegmentOrderError      segment files of one night overlap in time
+    │   └── StreamError            a camera's stream cannot be read or recorded
     ├── NoPersonError              no baby/pose was found anywhere in the night (detector)
     ├── TrackFileError             a saved tracks file is missing or damaged (detector)
     ├── TooShortError              the recording is too short to score     (pipeline.jobs)
@@ -29,6 +30,7 @@ from detector.errors import (
     NotAVideoError,
     NoVideoStreamError,
     SegmentOrderError,
+    StreamError,
     TrackFileError,
     VideoError,
 )
@@ -39,6 +41,7 @@ __all__ = [
     "NotAVideoError",
     "NoVideoStreamError",
     "SegmentOrderError",
+    "StreamError",
     "NoPersonError",
     "TrackFileError",
     "TooShortError",

@@ -4,10 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-# System tools some tests drive for real: headless Chromium (dashboard), pdftoppm (PDF report).
+# System tools some tests drive for real: headless Chromium (dashboard), pdftoppm (PDF report),
+# GStreamer's RTSP server (legmove record).
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# GStreamer's RTSP server (on Debian's own Python) plays the camera in the recording tests
+/usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" >/dev/null 2>&1 \
+  || need+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need[*]} (apt-get; waits up to 10 min for another apt process to finish)"

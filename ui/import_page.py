@@ -1,6 +1,6 @@
 """The Import page: add a night from uploaded files or files on this computer, start its
 analysis in the background and follow it (progress read from the store, so it survives a
-reload and a closed browser)."""
+reload and a closed browser); record a night from a camera (:mod:`ui.record_section`)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ import streamlit as st
 from pipeline.errors import LegmoveError, VideoError
 from pipeline.jobs import job_start_background, job_status
 from pipeline.jobs.intake import file_save, night_plan_checked, video_codec
+from pipeline.jobs.record import record_state
 from pipeline.reports.export import fmt_duration
 from pipeline.store.db import Night
 from ui.common import data_dir, night_label, plain_error, store
+from ui.record_section import section_record
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -203,6 +205,8 @@ def page_import() -> None:
                 _import_and_start(paths, label, day, in_bed)
     st.divider()
     section_jobs()
+    st.divider()
+    section_record()
 
 
 def _import_uploads(files: Sequence[Any], label: str, day: dt.date, in_bed: dt.time | None) -> None:
@@ -247,7 +251,11 @@ def section_jobs() -> None:
     """Analyses waiting, running, stopped or failed, with progress read from the store (so it
     survives a reload and a closed browser); refreshed every few seconds."""
     try:  # a fragment: its errors do not reach the page's error handling
-        nights = [n for n in store().list_nights() if n.status != "done"]
+        nights = [
+            n
+            for n in store().list_nights()
+            if n.status != "done" and record_state(store(), n.id) != "recording"  # shown below
+        ]
     except LegmoveError as exc:
         st.error(plain_error(exc))
         return

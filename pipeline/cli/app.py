@@ -21,6 +21,7 @@ from pipeline.cli.nights import (
     review,
 )
 from pipeline.cli.progress import video_progress
+from pipeline.cli.record import record
 from pipeline.errors import LegmoveError, SettingsError
 from pipeline.settings import Settings, settings_load
 
@@ -261,6 +262,7 @@ app.add_typer(note_app, name="note")
 app.command()(review)
 app.command()(export)
 app.command()(compare)
+app.command()(record)
 
 
 def main() -> None:

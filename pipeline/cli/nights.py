@@ -236,9 +236,12 @@ def _summary_line(s: dict[str, Any]) -> str:
 
 def _state(store: Store, night: Night) -> str:
     from pipeline.jobs import job_status
+    from pipeline.jobs.record import record_state
 
     if night.status == "done":
         return "done"
+    if record_state(store, night.id) == "recording":
+        return "recording"
     st = job_status(store, night.id)
     if st.state == "running":
         return f"running {st.fraction:.0%}"

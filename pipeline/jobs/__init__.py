@@ -7,7 +7,9 @@
 - :mod:`~pipeline.jobs.status` — the job's lock and persisted progress;
 - :mod:`~pipeline.jobs.runners` — where chunk tasks run (local processes, Dask);
 - :mod:`~pipeline.jobs.batch` — many nights' chunks kept flowing through one runner;
-- :mod:`~pipeline.jobs.run` — run a night's job here or detached in the background.
+- :mod:`~pipeline.jobs.run` — run a night's job here or detached in the background;
+- :mod:`~pipeline.jobs.record` — a night recorded from a camera, analysed while it records;
+- :mod:`~pipeline.jobs.cameras` — saved cameras and camera credentials (never in the database).
 """
 
 from __future__ import annotations

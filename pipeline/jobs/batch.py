@@ -12,8 +12,9 @@ resumes from the finished chunks, and the results land in the store exactly as f
 
 Runners: :mod:`pipeline.jobs.runners`.
 
-Inputs (:func:`batch_inputs`): each video file is one night, and each folder is one night
-made of the video files in it (the segment files a monitor writes per night).
+Inputs (:func:`batch_inputs`): each video file is one night, each folder is one night
+made of the video files in it (the segment files a monitor writes per night), and a folder
+of dated subfolders (an SD card's recordings) is one night per evening in it.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ BatchProgress = Callable[[int, float, float], None]
 def batch_inputs(paths: Sequence[str | Path]) -> list[tuple[str, list[Path]]]:
     """The nights in ``paths`` as ``(name, files)``: a video file is one night named by the
     file; a folder is one night named by the folder, made of the video files in it
-    (:data:`VIDEO_SUFFIXES`; not its subfolders). ValueError for a path that does not exist
-    or a folder without videos."""
+    (:data:`VIDEO_SUFFIXES`). A folder with no video files of its own but some in its
+    subfolders is an SD card's recordings (date and hour folders of minute-long files,
+    :func:`detector.sdcard.path_clock_time`): one night per evening found in them (noon to
+    noon), named by the folder and the evening's date. ValueError for a path that does not
+    exist or a folder without videos."""
     nights: list[tuple[str, list[Path]]] = []
     for p in (Path(x) for x in paths):
         if p.is_dir():
@@ -64,13 +68,34 @@ def batch_inputs(paths: Sequence[str | Path]) -> list[tuple[str, list[Path]]]:
                 f for f in p.iterdir() if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES
             )
             if not files:
-                raise ValueError(f"{p}: no video files in this folder")
+                nights += _card_nights(p)
+                continue
             nights.append((p.resolve().name, files))
         elif p.exists():
             nights.append((p.stem, [p]))
         else:
             raise ValueError(f"{p}: no such file or folder")
     return nights
+
+
+def _card_nights(folder: Path) -> list[tuple[str, list[Path]]]:
+    """An SD card's folder tree as one night per evening (see :func:`batch_inputs`)."""
+    from detector.sdcard import path_clock_time
+
+    files = sorted(
+        f for f in folder.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES
+    )
+    if not files:
+        raise ValueError(f"{folder}: no video files in this folder or its subfolders")
+    times = [path_clock_time(f) for f in files]
+    name = folder.resolve().name
+    if any(t is None for t in times):  # not dated folders: the whole tree is one night
+        return [(name, files)]
+    by_evening: dict[date, list[Path]] = collections.defaultdict(list)
+    for f, t in zip(files, times, strict=True):
+        assert t is not None
+        by_evening[(t - timedelta(hours=12)).date()].append(f)
+    return [(f"{name} {day.isoformat()}", fs) for day, fs in sorted(by_evening.items())]
 
 
 def _night_with(store: Store, segments: Sequence[Segment]) -> int | None:
@@ -100,10 +125,13 @@ def _night_with(store: Store, segments: Sequence[Segment]) -> int | None:
 def _evening(files: Sequence[Path]) -> date:
     """The evening a recording belongs to: its start time minus 12 h (a recording that
     starts at 01:00 belongs to the evening before), else today."""
+    from detector.sdcard import path_clock_time
     from detector.video import video_probe
 
     times = [video_probe(f).creation_time for f in files]
     known = [t for t in times if t is not None]
+    if not known:  # an SD card's dated folders (local clock time), else today
+        known = [t for t in (path_clock_time(f) for f in files) if t is not None]
     if not known:
         return date.today()
     return (min(known).astimezone() - timedelta(hours=12)).date()

@@ -221,6 +221,11 @@ class NightJob:
                 ) from None
             self.night = store.get_night(night_id)
             self.segments = self.night.segments
+            if not self.segments:
+                raise StoreError(
+                    f"{self.night.title} has no video yet (a recording that received nothing) "
+                    "— nothing to analyse"
+                )
             self.seg_dicts = [s.to_dict() for s in self.segments]
             self.total_s = max(s.end_s for s in self.segments)
             asked = dataclasses.asdict(options or ExtractOptions())

@@ -3,6 +3,7 @@
 - :mod:`~pipeline.store.db` — :class:`Store`, the one way in (nights, results, reviews, notes);
 - :mod:`~pipeline.store.records` — the records it hands out (:class:`Night`, :class:`Note`, ...);
 - :mod:`~pipeline.store.reviews` — reviews and notes, and matching reviews to re-scored episodes;
+- :mod:`~pipeline.store.recordings` — nights recorded from a camera, growing by segment;
 - :mod:`~pipeline.store.tables` — result tables stored as JSON columns;
 - :mod:`~pipeline.store.schema` — the schema and its migrations.
 """
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the names for type checkers; at run time each loads on firs
         parse_date,
         store_default_dir,
     )
+    from pipeline.store.recordings import Recording
 
 __all__ = [
     "DB_NAME",
@@ -34,6 +36,7 @@ __all__ = [
     "VERDICTS",
     "Night",
     "Note",
+    "Recording",
     "Review",
     "Store",
     "parse_clock",
@@ -48,6 +51,7 @@ _HOME = {
     "NIGHT_STATUSES": "pipeline.store.db",
     "Night": "pipeline.store.db",
     "Note": "pipeline.store.db",
+    "Recording": "pipeline.store.recordings",
     "Review": "pipeline.store.db",
     "Store": "pipeline.store.db",
     "VERDICTS": "pipeline.store.db",

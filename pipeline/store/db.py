@@ -6,6 +6,7 @@ Layout of a data folder (default :func:`store_default_dir`)::
     tracks/<night_id>.npz   per-frame tracks of each analysed night (the db points to them)
     chunks/<night_id>/      checkpoints of an analysis in progress (see pipeline.jobs.night_job)
     locks/, logs/           job locks and background-job logs (see pipeline.jobs.night_job)
+    recordings/<night_id>/  segment files of a night recorded from a camera (pipeline.jobs.record)
 
 The database runs in WAL mode with a busy timeout, so an analysis can write while the
 dashboard reads and two processes can write without "database is locked" reaching the
@@ -50,6 +51,7 @@ from pipeline.errors import StoreError, UnknownNightError
 from pipeline.scoring.night import NightResult
 from pipeline.settings import Settings
 from pipeline.store.place import ENV_DATA, store_default_dir
+from pipeline.store.recordings import StoreRecordings
 from pipeline.store.records import (
     Night,
     Note,
@@ -112,14 +114,15 @@ def _creation_time(path: str) -> datetime | None:
 
 
 # --- the store --------------------------------------------------------------------------------
-class Store(StoreReviews):
+class Store(StoreReviews, StoreRecordings):
     """The night store in data folder ``data_dir`` (default :func:`store_default_dir`).
 
     Opening a store creates the folder and database if needed and migrates an older schema.
     Methods open a short-lived connection each, so one Store may be shared across threads
     (Streamlit) and used from several processes at once. Errors are :class:`StoreError`
     (:class:`UnknownNightError` for an unknown night id); bad arguments raise ValueError.
-    Episodes, reviews and notes are in :class:`pipeline.store.reviews.StoreReviews`.
+    Episodes, reviews and notes are in :class:`pipeline.store.reviews.StoreReviews`;
+    recorded nights in :class:`pipeline.store.recordings.StoreRecordings`.
     """
 
     def __init__(self, data_dir: str | Path | None = None) -> None:

@@ -135,4 +135,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # v3: a job keeps the extraction options it started with, so a resumed job uses them
     ("ALTER TABLE jobs ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}'",),
+    # v4: nights recorded from a camera stream (pipeline.jobs.record): the camera's address
+    # without credentials, the recording's folder, its progress and how it ended
+    (
+        """CREATE TABLE recordings (
+            night_id INTEGER PRIMARY KEY REFERENCES nights (id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            pid INTEGER,
+            started TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            ends TEXT,
+            recorded_s REAL NOT NULL DEFAULT 0,
+            gaps INTEGER NOT NULL DEFAULT 0,
+            gap_s REAL NOT NULL DEFAULT 0,
+            ended TEXT,
+            end_reason TEXT,
+            message TEXT
+        )""",
+    ),
 )
