@@ -47,6 +47,9 @@ REFERENCES: dict[str, str] = {
     "Tudor-Locke": "Tudor-Locke C. et al., Fully automated waist-worn accelerometer algorithm "
     "for detecting children's sleep-period time, Appl Physiol Nutr Metab 2014;39:53-7 (sleep "
     "onset = first of several consecutive sleep minutes).",
+    "IRLSSG-LMGM": "Ferri R. et al., Scoring of large muscle group movements during sleep: an "
+    "International Restless Legs Syndrome Study Group position statement, Sleep "
+    "2021;44(9):zsab092 (3-45 s in adults, 3-30 s in children).",
     "video": "legmove's own adaptation to video (no published standard); documented in the "
     "methods text.",
 }
@@ -198,6 +201,41 @@ class Settings:
     )
     whole_onset_k: float = _setting(
         4.0, "[video] whole-frame motion above rest + k·noise counts as active", lo=0.0, hi=100.0
+    )
+    sleep_body_smooth_s: float = _setting(
+        1.0,
+        "[video] whole-frame and leg-region motion averaged over this before the legs' share "
+        "is taken out (sleep/wake from the trunk, arms and head)",
+        lo=0.0,
+        hi=10.0,
+    )
+    sleep_leg_ratio_quantile: float = _setting(
+        0.25,
+        "[video] whole-frame change per unit of leg-region change while a leg moves: this "
+        "quantile of the night's own ratios (leg movements with the body still)",
+        lo=0.0,
+        hi=1.0,
+    )
+    sleep_body_floor: float = _setting(
+        5e-5,
+        "[video] floor of the noise unit of the body motion the legs do not explain",
+        lo=0.0,
+        hi=1.0,
+    )
+    sleep_leg_bout_s: float = _setting(
+        20.0,
+        "[video] leg activity counts for sleep/wake only in bouts at least this long, longer "
+        "than any candidate LM (15 s bilateral [WASM]): an LM, a PLM series or a cluster of "
+        "twitches with the body still cannot make wake",
+        lo=0.0,
+        hi=600.0,
+    )
+    sleep_leg_pause_s: float = _setting(
+        5.0,
+        "[video] leg activity with pauses shorter than this is one bout (half the 10-s "
+        "shortest PLM interval [WASM], so periodic LMs stay apart)",
+        lo=0.0,
+        hi=60.0,
     )
     sleep_onset_min_s: float = _setting(
         120.0, "[Tudor-Locke][video] first sleep run lasting >= this", lo=0.0, hi=7200.0

@@ -13,6 +13,8 @@ import numpy as np
 from detector.track import NightTrack
 from pipeline.scoring.signal import (
     signal_fill_gaps,
+    signal_interp_weighted,
+    signal_local_change,
     signal_lowpass,
     signal_resample,
     signal_runs,
@@ -97,11 +99,31 @@ def leg_kinematics(
         if track.t_s[b - 1] - track.t_s[a] >= settings.gap_fill_max_s
     ]
 
+    # the gate skips a frame when its leg region did not change, so the step between two
+    # poses around skipped frames happened where the leg region's image changed: put it
+    # there (signal_interp_weighted), not evenly over the skipped frames, which would draw a
+    # 0.2-s twitch after a pose taken 0.5 s before it out into a 0.7-s "movement"
+    moved = None
+    if not ran.all():
+        moved = signal_local_change(
+            track.motion_of(f"{leg}_leg"),
+            track.motion_of("whole"),
+            float(track.fps),
+            settings.agree_motion_k,
+            settings.agree_motion_floor,
+        )
+
     def coord(joint: str, c: int) -> np.ndarray:
         x = track.kp(f"{leg}_{joint}")[ran, c].astype(np.float64)
         x[drop] = np.nan
         x /= bl
-        g = signal_resample(t_ran, x, grid, kp_gap)
+        if moved is not None:
+            full = np.full(track.n_frames, np.nan)
+            full[ran] = x
+            full = signal_interp_weighted(track.t_s, full, moved, kp_gap)
+            g = signal_resample(track.t_s, full, grid, gap)
+        else:
+            g = signal_resample(t_ran, x, grid, kp_gap)
         for i0, i1 in blank:
             g[i0 : i1 + 1] = np.nan
         g = signal_fill_gaps(g, fs, settings.gap_fill_max_s)

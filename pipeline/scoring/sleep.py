@@ -42,12 +42,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import uniform_filter1d
 
 from pipeline.scoring.activity import LegActivity
 from pipeline.scoring.signal import samples, signal_noise, signal_runs
 from pipeline.settings import Settings
 
-__all__ = ["EPOCH_COLUMNS", "SleepResult", "sleep_score", "sleep_state_at", "sleep_stats"]
+__all__ = [
+    "EPOCH_COLUMNS",
+    "SleepResult",
+    "sleep_body_motion",
+    "sleep_leg_bouts",
+    "sleep_score",
+    "sleep_state_at",
+    "sleep_stats",
+]
 
 #: Cole-Kripke-like symmetric weights over epochs t-2 .. t+2
 WEIGHTS = (0.1, 0.2, 0.4, 0.2, 0.1)
@@ -107,6 +116,67 @@ def _bridge(wake: np.ndarray, art: np.ndarray) -> np.ndarray:
     return out
 
 
+def sleep_body_motion(act: LegActivity, settings: Settings) -> np.ndarray:
+    """Whole-body motion the legs do not explain, per sample of ``act.t_s`` (motion energy
+    above rest).
+
+    The whole frame changes when any part of the baby moves, the legs included. Over the
+    night, while a leg region clearly moves (above its onset level), the whole frame's
+    change above rest rises with the leg regions' — by a ratio set by the camera and the
+    baby's size, measured as the ``sleep_leg_ratio_quantile`` quantile of the ratio on the
+    night itself (a low quantile: leg movements with the rest of the body still). The
+    whole frame's change beyond that ratio times the legs' is the trunk, arms and head.
+    Both signals are first averaged over ``sleep_body_smooth_s``.
+    """
+    fs = act.fs_hz
+    size = max(1, samples(settings.sleep_body_smooth_s, fs)) | 1
+
+    def excess(x: np.ndarray) -> tuple[np.ndarray, float]:
+        sm = uniform_filter1d(np.nan_to_num(np.asarray(x, dtype=np.float64)), size, mode="nearest")
+        base, noise = signal_noise(sm, fs)
+        return sm - base, noise
+
+    whole, _ = excess(act.whole_motion)
+    legs = np.zeros(len(act.t_s))
+    moving = np.zeros(len(act.t_s), dtype=bool)
+    for li in range(act.motion.shape[0]):
+        leg, noise = excess(act.motion[li])
+        legs += np.clip(leg, 0.0, None)
+        moving |= leg > max(settings.onset_k * noise, settings.min_onset_motion)
+    ratio = 0.0
+    if moving.sum() >= max(3, samples(1.0, fs)):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = whole[moving] / legs[moving]
+        r = r[np.isfinite(r)]
+        if r.size:
+            ratio = float(max(0.0, np.quantile(r, settings.sleep_leg_ratio_quantile)))
+    return whole - ratio * legs
+
+
+def sleep_leg_bouts(level: np.ndarray, fs_hz: float, settings: Settings) -> np.ndarray:
+    """True where the legs' activity (``level`` (2, M), onset = 1) is part of a sustained
+    bout: leg activity of either leg, with pauses shorter than ``sleep_leg_pause_s``
+    joined, lasting at least ``sleep_leg_bout_s``. A leg movement on its own — an LM, a
+    PLM, a twitch or a cluster of twitches — is not; wriggling, kicking on and on, or an LM
+    that runs into more movement is."""
+    on = (np.asarray(level) >= 1.0).any(axis=0)
+    out = np.zeros(len(on), dtype=bool)
+    pause = samples(settings.sleep_leg_pause_s, fs_hz)
+    need = samples(settings.sleep_leg_bout_s, fs_hz)
+    runs = signal_runs(on)
+    i = 0
+    while i < len(runs):
+        a, b = runs[i]
+        j = i
+        while j + 1 < len(runs) and runs[j + 1][0] - runs[j][1] < pause:
+            j += 1
+            b = runs[j][1]
+        if b - a >= need:
+            out[a:b] = True
+        i = j + 1
+    return out
+
+
 def sleep_score(
     act: LegActivity, settings: Settings, excluded: np.ndarray | None = None
 ) -> SleepResult:
@@ -116,9 +186,10 @@ def sleep_score(
     """
     fs = act.fs_hz
     m = len(act.t_s)
-    base, noise = signal_noise(act.whole_motion, fs)
-    whole_on = base + settings.whole_onset_k * max(noise, 1e-4)
-    active = (act.whole_motion > whole_on) | (act.level >= 1.0).any(axis=0)
+    body = sleep_body_motion(act, settings)
+    base, noise = signal_noise(body, fs)
+    body_on = base + settings.whole_onset_k * max(noise, settings.sleep_body_floor)
+    active = (body > body_on) | sleep_leg_bouts(act.level, fs, settings)
     usable = np.ones(m, dtype=bool) if excluded is None else ~np.asarray(excluded, dtype=bool)
     per = max(1, samples(settings.epoch_s, fs))
     n_ep = max(1, int(np.ceil(m / per)))
