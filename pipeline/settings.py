@@ -172,6 +172,25 @@ class Settings:
     bilateral_max_legs: int = _setting(
         4, "[WASM] at most 4 monolateral LMs in one bilateral LM", lo=1, hi=20
     )
+    large_min_s: float = _setting(
+        3.0,
+        "[IRLSSG-LMGM] large-muscle-group movement 3-30 s in children; [video] a movement this "
+        "long or longer during which the body moves with the legs",
+        lo=0.5,
+        hi=60.0,
+    )
+    large_max_s: float = _setting(
+        30.0, "[IRLSSG-LMGM] ... at most this long (children)", lo=1.0, hi=600.0
+    )
+    large_body_share: float = _setting(
+        0.8,
+        "[video] share of a movement's samples with body motion the legs do not explain "
+        "(pipeline.scoring.body) that makes it a large-muscle-group movement (generated "
+        "scenes: roll-overs and whole-body stretches 1.0, LMs that an arm movement happened "
+        "to overlap awake up to 0.62, 3-Hz cycling 0.64)",
+        lo=0.0,
+        hi=1.0,
+    )
     # --- rhythmic movement -----------------------------------------------------------
     rhythm_min_cycles: float = _setting(
         3.0, "[video] >=3 cycles (as rhythmic movement disorder, AASM)", lo=1.0, hi=50.0

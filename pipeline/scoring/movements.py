@@ -26,6 +26,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "movements_classify",
     "movements_detect",
+    "movements_large",
     "movements_merge",
 ]
 
@@ -359,7 +360,7 @@ def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 #: a combination holding a one-leg piece over ``lm_max_s``, more than ``bilateral_max_legs``
 #: pieces, a combination over ``bilateral_lm_max_s``, one leg over ``lm_max_s``, shorter
 #: than ``lm_min_s``
-CLM_EXCLUSIONS = ("long_piece", "pieces", "long_bilateral", "long", "short")
+CLM_EXCLUSIONS = ("long_piece", "pieces", "long_bilateral", "long", "short", "large_movement")
 
 
 def movements_classify(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -389,4 +390,29 @@ def movements_classify(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out = moves.copy()
     out["kind"] = kind
     out["clm_exclusion"] = excl
+    return out
+
+
+def movements_large(
+    moves: pd.DataFrame, t_s: np.ndarray, body: np.ndarray, settings: Settings
+) -> pd.DataFrame:
+    """Movements of ``large_min_s`` - ``large_max_s`` (3-30 s in children, IRLSSG 2021)
+    during which the body moves with the legs — ``body`` (M,) True at the samples ``t_s``
+    where the trunk, arms or head move (:func:`pipeline.scoring.body.body_active`) for at
+    least ``large_body_share`` of the movement — become ``large_movement``: a roll-over, not a
+    leg movement. No candidate LM; it ends a PLM series (``clm_exclusion`` "large_movement")."""
+    out = moves.copy()
+    if len(out) == 0:
+        return out
+    d = out["duration_s"].to_numpy(dtype=float)
+    cand = (out["kind"] != "twitch").to_numpy().copy()
+    cand &= (d >= settings.large_min_s - 1e-9) & (d <= settings.large_max_s + 1e-9)
+    cum = np.concatenate(([0], np.cumsum(np.asarray(body, dtype=np.int64))))
+    a = np.searchsorted(t_s, out["start_s"].to_numpy(dtype=float), side="left")
+    b = np.searchsorted(t_s, out["end_s"].to_numpy(dtype=float), side="right")
+    n = np.maximum(b - a, 1)
+    share = (cum[b] - cum[a]) / n
+    large = cand & (share >= settings.large_body_share)
+    out.loc[large, "kind"] = "large_movement"
+    out.loc[large, "clm_exclusion"] = "large_movement"
     return out

@@ -24,12 +24,14 @@ from pipeline.scoring.artifacts import (
     artifacts_overlap,
     artifacts_seconds,
 )
+from pipeline.scoring.body import body_active
 from pipeline.scoring.episodes import episodes_cap, episodes_flag, settling_window
 from pipeline.scoring.indices import indices_night
 from pipeline.scoring.movements import (
     EVENT_COLUMNS,
     movements_classify,
     movements_detect,
+    movements_large,
     movements_merge,
 )
 from pipeline.scoring.plm import plm_series
@@ -100,11 +102,18 @@ def night_score(
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
     moves = movements_classify(movements_merge(mono, settings), settings)
+    moves = movements_large(moves, act.t_s, body_active(act, settings), settings)
     moves = rhythm_analyze(moves, act, settings)
     in_artifact = artifacts_overlap(artifacts, moves["start_s"], moves["end_s"])
     moves = moves[~in_artifact].reset_index(drop=True)
     moves = plm_series(moves, settings, breaks=_series_breaks(track, act, artifacts, settings))
-    sleep = sleep_score(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
+    rhythmic = moves[moves["rhythmic"].astype(bool)]
+    sleep = sleep_score(
+        act,
+        settings,
+        excluded=artifacts_mask(artifacts, act.t_s),
+        rhythmic=artifacts_mask(rhythmic, act.t_s),  # the samples inside a rhythmic bout
+    )
     moves["state"] = sleep_state_at(sleep.epochs, moves["start_s"].to_numpy())
     events = moves[EVENT_COLUMNS].sort_values("start_s", kind="stable").reset_index(drop=True)
     events[["start_s", "end_s", "duration_s"]] = events[["start_s", "end_s", "duration_s"]].round(3)
@@ -121,7 +130,7 @@ def night_score(
         np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
     )
     ep_idx = np.maximum(ep_idx, 0)  # a start rounded to ms may fall just before epoch 0
-    for kind in ("lm", "twitch", "long_movement"):
+    for kind in ("lm", "twitch", "long_movement", "large_movement"):
         mask = (events["kind"] == kind).to_numpy()
         epochs[f"n_{kind}"] = np.bincount(ep_idx[mask], minlength=len(epochs))[: len(epochs)]
     epochs["n_plm"] = np.bincount(
@@ -187,6 +196,7 @@ def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[s
             "twitch": int((events["kind"] == "twitch").sum()),
             "lm": int(is_lm.sum()),
             "long_movement": int((events["kind"] == "long_movement").sum()),
+            "large_movement": int((events["kind"] == "large_movement").sum()),
             "rhythmic": int(rhythmic.sum()),
             "rhythmic_cycling": int((events["pattern"] == "cycling").sum()),
             "rhythmic_kicking": int((events["pattern"] == "kicking").sum()),

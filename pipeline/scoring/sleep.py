@@ -2,10 +2,16 @@
 
 The rule (also written out by :mod:`pipeline.reports.methods` with the values used):
 
-1. *Activity.* On the analysis grid the body is *active* when whole-frame motion exceeds
-   its resting level by ``whole_onset_k`` noise units, or when either leg is above its
-   movement onset threshold. Samples inside artifact spans (caregiver, camera, lighting)
-   are not counted.
+1. *Activity.* On the analysis grid the body is *active* when it moves in a way the legs
+   do not explain — whole-frame motion beyond what the leg regions' own motion accounts for
+   (:mod:`pipeline.scoring.body`: the trunk, arms and head) exceeds its resting level by
+   ``whole_onset_k`` noise units — or when the legs are in a *sustained bout* of activity:
+   leg activity with pauses shorter than ``sleep_leg_pause_s`` joined, lasting at least
+   ``sleep_leg_bout_s`` (:func:`sleep_leg_bouts`), or kick or cycle rhythmically (a rhythmic
+   bout: repetitive movement at 0.5-4 Hz, not one movement every 10-90 s). A leg movement
+   with the rest of the body still — an LM, a PLM series however dense, a twitch cluster —
+   is not activity: the baby stays asleep through it unless it leads to sustained
+   activity. Samples inside artifact spans (caregiver, camera, lighting) are not counted.
 2. *Epochs.* The activity of each ``epoch_s`` epoch (15 s, validated in infants by Galland
    2012) is the active fraction of its usable samples. This replaces the accelerometer
    count of actigraphy by a unit-free 0..1 scale that does not depend on the camera, the
@@ -42,16 +48,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
 
 from pipeline.scoring.activity import LegActivity
-from pipeline.scoring.signal import samples, signal_noise, signal_runs
+from pipeline.scoring.body import body_active
+from pipeline.scoring.signal import samples, signal_runs
 from pipeline.settings import Settings
 
 __all__ = [
     "EPOCH_COLUMNS",
     "SleepResult",
-    "sleep_body_motion",
     "sleep_leg_bouts",
     "sleep_score",
     "sleep_state_at",
@@ -116,43 +121,6 @@ def _bridge(wake: np.ndarray, art: np.ndarray) -> np.ndarray:
     return out
 
 
-def sleep_body_motion(act: LegActivity, settings: Settings) -> np.ndarray:
-    """Whole-body motion the legs do not explain, per sample of ``act.t_s`` (motion energy
-    above rest).
-
-    The whole frame changes when any part of the baby moves, the legs included. Over the
-    night, while a leg region clearly moves (above its onset level), the whole frame's
-    change above rest rises with the leg regions' — by a ratio set by the camera and the
-    baby's size, measured as the ``sleep_leg_ratio_quantile`` quantile of the ratio on the
-    night itself (a low quantile: leg movements with the rest of the body still). The
-    whole frame's change beyond that ratio times the legs' is the trunk, arms and head.
-    Both signals are first averaged over ``sleep_body_smooth_s``.
-    """
-    fs = act.fs_hz
-    size = max(1, samples(settings.sleep_body_smooth_s, fs)) | 1
-
-    def excess(x: np.ndarray) -> tuple[np.ndarray, float]:
-        sm = uniform_filter1d(np.nan_to_num(np.asarray(x, dtype=np.float64)), size, mode="nearest")
-        base, noise = signal_noise(sm, fs)
-        return sm - base, noise
-
-    whole, _ = excess(act.whole_motion)
-    legs = np.zeros(len(act.t_s))
-    moving = np.zeros(len(act.t_s), dtype=bool)
-    for li in range(act.motion.shape[0]):
-        leg, noise = excess(act.motion[li])
-        legs += np.clip(leg, 0.0, None)
-        moving |= leg > max(settings.onset_k * noise, settings.min_onset_motion)
-    ratio = 0.0
-    if moving.sum() >= max(3, samples(1.0, fs)):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = whole[moving] / legs[moving]
-        r = r[np.isfinite(r)]
-        if r.size:
-            ratio = float(max(0.0, np.quantile(r, settings.sleep_leg_ratio_quantile)))
-    return whole - ratio * legs
-
-
 def sleep_leg_bouts(level: np.ndarray, fs_hz: float, settings: Settings) -> np.ndarray:
     """True where the legs' activity (``level`` (2, M), onset = 1) is part of a sustained
     bout: leg activity of either leg, with pauses shorter than ``sleep_leg_pause_s``
@@ -178,18 +146,21 @@ def sleep_leg_bouts(level: np.ndarray, fs_hz: float, settings: Settings) -> np.n
 
 
 def sleep_score(
-    act: LegActivity, settings: Settings, excluded: np.ndarray | None = None
+    act: LegActivity,
+    settings: Settings,
+    excluded: np.ndarray | None = None,
+    rhythmic: np.ndarray | None = None,
 ) -> SleepResult:
     """Score each epoch sleep, wake or artifact from ``act`` (rule in the module doc).
 
-    ``excluded`` (M,) marks samples of ``act.t_s`` inside artifact spans.
+    ``excluded`` (M,) marks samples of ``act.t_s`` inside artifact spans; ``rhythmic`` (M,)
+    the samples inside rhythmic kicking or cycling bouts.
     """
     fs = act.fs_hz
     m = len(act.t_s)
-    body = sleep_body_motion(act, settings)
-    base, noise = signal_noise(body, fs)
-    body_on = base + settings.whole_onset_k * max(noise, settings.sleep_body_floor)
-    active = (body > body_on) | sleep_leg_bouts(act.level, fs, settings)
+    active = body_active(act, settings) | sleep_leg_bouts(act.level, fs, settings)
+    if rhythmic is not None:
+        active |= np.asarray(rhythmic, dtype=bool)
     usable = np.ones(m, dtype=bool) if excluded is None else ~np.asarray(excluded, dtype=bool)
     per = max(1, samples(settings.epoch_s, fs))
     n_ep = max(1, int(np.ceil(m / per)))
