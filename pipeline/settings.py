@@ -249,10 +249,10 @@ class Settings:
         lo=0.0,
         hi=600.0,
     )
-    sleep_leg_pause_s: float = _setting(
-        5.0,
-        "[video] leg activity with pauses shorter than this is one bout (half the 10-s "
-        "shortest PLM interval [WASM], so periodic LMs stay apart)",
+    sleep_leg_chain_s: float = _setting(
+        10.0,
+        "[video] leg movements starting less than this apart (onset to onset) are one bout: "
+        "closer than the shortest PLM interval (10 s [WASM]), so periodic LMs never chain",
         lo=0.0,
         hi=60.0,
     )

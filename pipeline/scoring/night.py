@@ -113,6 +113,7 @@ def night_score(
         settings,
         excluded=artifacts_mask(artifacts, act.t_s),
         rhythmic=artifacts_mask(rhythmic, act.t_s),  # the samples inside a rhythmic bout
+        moves=moves,
     )
     moves["state"] = sleep_state_at(sleep.epochs, moves["start_s"].to_numpy())
     events = moves[EVENT_COLUMNS].sort_values("start_s", kind="stable").reset_index(drop=True)
