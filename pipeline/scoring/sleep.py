@@ -11,7 +11,8 @@ The rule (also written out by :mod:`pipeline.reports.methods` with the values us
    kick or cycle rhythmically (a rhythmic bout: repetitive movement at 0.5-4 Hz, not one
    movement every 10-90 s). A leg movement with the rest of the body still — an LM, a PLM
    series however dense, a twitch cluster — is not activity: the baby stays asleep through
-   it unless it leads to sustained activity. Samples inside artifact spans (caregiver, camera, lighting) are not counted.
+   it unless it leads to sustained activity. Samples inside artifact spans (caregiver,
+   camera, lighting) are not counted.
 2. *Epochs.* The activity of each ``epoch_s`` epoch (15 s, validated in infants by Galland
    2012) is the active fraction of its usable samples. This replaces the accelerometer
    count of actigraphy by a unit-free 0..1 scale that does not depend on the camera, the
