@@ -33,6 +33,17 @@ __all__ = [
 
 #: source tag -> full reference, cited by the methods text (:mod:`pipeline.reports.methods`)
 REFERENCES: dict[str, str] = {
+    "ICSD-3": "American Academy of Sleep Medicine, International Classification of Sleep "
+    "Disorders, 3rd ed., 2014: periodic limb movement disorder (PLMS index >5/h in children, "
+    ">15/h in adults, with a clinical sleep disturbance not explained otherwise).",
+    "Ferri2006": "Ferri R. et al., New approaches to the study of periodic leg movements "
+    "during sleep in restless legs syndrome, Sleep 2006;29:759-69 (periodicity index, IMI "
+    "distribution).",
+    "Ferri2018": "Ferri R. et al., Leg movement activity during sleep in school-age children "
+    "and adolescents, Sleep 2018;41(4):zsy010 (the IMI histogram of children peaks at 2-4 s).",
+    "MATPLM": "MATPLM, the open-source WASM 2016 scorer of the RLS research group "
+    "(github.com/rlslabgit/MATPLM, helper_functions/candidate_lms_rev1.m: an LM with an "
+    "IMI < 10 s ends the series and cannot begin the next one; the LM after it can).",
     "AASM": "AASM Manual for the Scoring of Sleep and Associated Events, v2.6 (2020), ch. VII.",
     "WASM": "Ferri R. et al., World Association of Sleep Medicine (WASM) / IRLSSG standards for "
     "recording and scoring leg movements in polysomnograms, Sleep Medicine 2016;26:86-95.",
@@ -48,9 +59,15 @@ REFERENCES: dict[str, str] = {
     "Tudor-Locke": "Tudor-Locke C. et al., Fully automated waist-worn accelerometer algorithm "
     "for detecting children's sleep-period time, Appl Physiol Nutr Metab 2014;39:53-7 (sleep "
     "onset = first of several consecutive sleep minutes).",
+    "IRLSSG-LMGM": "Ferri R. et al., Scoring of large muscle group movements during sleep: an "
+    "International Restless Legs Syndrome Study Group position statement, Sleep "
+    "2021;44(9):zsab092 (3-45 s in adults, 3-30 s in children).",
     "video": "legmove's own adaptation to video (no published standard); documented in the "
     "methods text.",
 }
+
+#: settings renamed since earlier releases: old name -> new name (files with the old one load)
+_RENAMED: dict[str, str] = {"plm_index_abnormal_per_h": "plm_index_reference_per_h"}
 
 #: largest settings file read (a settings file is a few kilobytes)
 SETTINGS_FILE_MAX_BYTES = 1 << 20
@@ -208,11 +225,37 @@ class Settings:
         0.5, "[WASM] <0.5 s between legs' movements merges them", lo=0.0, hi=5.0
     )
     bilateral_max_legs: int = _setting(
-        4, "[WASM] at most 4 monolateral LMs in one bilateral LM", lo=1, hi=20
+        4,
+        "[WASM] a combination of more than 4 one-leg movements is no candidate LM",
+        lo=1,
+        hi=20,
+    )
+    large_min_s: float = _setting(
+        3.0,
+        "[IRLSSG-LMGM] large-muscle-group movement 3-30 s in children; [video] a movement this "
+        "long or longer during which the body moves with the legs",
+        lo=0.5,
+        hi=60.0,
+    )
+    large_max_s: float = _setting(
+        30.0, "[IRLSSG-LMGM] ... at most this long (children)", lo=1.0, hi=600.0
+    )
+    large_body_share: float = _setting(
+        0.8,
+        "[video] share of a movement's samples with body motion the legs do not explain "
+        "(pipeline.scoring.body) that makes it a large-muscle-group movement (generated "
+        "scenes: roll-overs and whole-body stretches 1.0, LMs that an arm movement happened "
+        "to overlap awake up to 0.62, 3-Hz cycling 0.64)",
+        lo=0.0,
+        hi=1.0,
     )
     # --- rhythmic movement -----------------------------------------------------------
     rhythm_min_cycles: float = _setting(
-        3.0, "[video] >=3 cycles (as rhythmic movement disorder, AASM)", lo=1.0, hi=50.0
+        3.0,
+        "[video] legmove's own rule: >=3 cycles (AASM's rhythmic movement disorder asks >=4 "
+        "movements at 0.5-2 Hz)",
+        lo=1.0,
+        hi=50.0,
     )
     rhythm_fmin_hz: float = _setting(
         0.5, "[AASM] rhythmic movement frequency 0.5-2 Hz; [video] to 4 Hz", lo=0.1, hi=10.0
@@ -224,13 +267,30 @@ class Settings:
         0.5, '[video] autocorrelation peak needed for "clear"', lo=0.0, hi=1.0
     )
     # --- PLM series ------------------------------------------------------------------
-    plm_min_count: int = _setting(4, "[AASM][WASM] >=4 consecutive LMs", lo=2, hi=50)
-    plm_min_interval_s: float = _setting(10.0, "[WASM] onset-to-onset >=10 s", lo=0.0, hi=300.0)
+    plm_min_count: int = _setting(
+        4,
+        "[AASM][WASM] >=4 consecutive LMs; [Ferri2006] periodicity index: IMIs of 10-90 s in "
+        "runs of >=3 (this minus one)",
+        lo=2,
+        hi=50,
+    )
+    plm_min_interval_s: float = _setting(
+        10.0,
+        "[WASM] onset-to-onset >=10 s (AASM uses 5 s); [MATPLM] an LM closer than this ends "
+        "the series and is no PLM, the next LM may open one",
+        lo=0.0,
+        hi=300.0,
+    )
     plm_max_interval_s: float = _setting(
         90.0, "[AASM][WASM] onset-to-onset <=90 s", lo=1.0, hi=600.0
     )
-    plm_index_abnormal_per_h: float = _setting(
-        5.0, "[AASM] children: PLMS index >5/h abnormal", lo=0.0, hi=1000.0
+    plm_index_reference_per_h: float = _setting(
+        5.0,
+        "[ICSD-3] PLMS index >5/h: the reference for periodic limb movement disorder in "
+        "children (with a clinical sleep complaint), supported from about 5 years; no infant "
+        "norms exist and video has not been validated for it",
+        lo=0.0,
+        hi=1000.0,
     )
     # --- sleep/wake ------------------------------------------------------------------
     epoch_s: float = _setting(15.0, "[Galland] 15-s epochs validated in infants", lo=5.0, hi=120.0)
@@ -239,6 +299,41 @@ class Settings:
     )
     whole_onset_k: float = _setting(
         4.0, "[video] whole-frame motion above rest + k·noise counts as active", lo=0.0, hi=100.0
+    )
+    sleep_body_smooth_s: float = _setting(
+        1.0,
+        "[video] whole-frame and leg-region motion averaged over this before the legs' share "
+        "is taken out (sleep/wake from the trunk, arms and head)",
+        lo=0.0,
+        hi=10.0,
+    )
+    sleep_leg_ratio_quantile: float = _setting(
+        0.25,
+        "[video] whole-frame change per unit of leg-region change while a leg moves: this "
+        "quantile of the night's own ratios (leg movements with the body still)",
+        lo=0.0,
+        hi=1.0,
+    )
+    sleep_body_floor: float = _setting(
+        5e-5,
+        "[video] floor of the noise unit of the body motion the legs do not explain",
+        lo=0.0,
+        hi=1.0,
+    )
+    sleep_leg_bout_s: float = _setting(
+        20.0,
+        "[video] leg activity counts for sleep/wake only in bouts at least this long, longer "
+        "than any candidate LM (15 s bilateral [WASM]): an LM, a PLM series or a cluster of "
+        "twitches with the body still cannot make wake",
+        lo=0.0,
+        hi=600.0,
+    )
+    sleep_leg_chain_s: float = _setting(
+        10.0,
+        "[video] leg movements starting less than this apart (onset to onset) are one bout: "
+        "closer than the shortest PLM interval (10 s [WASM]), so periodic LMs never chain",
+        lo=0.0,
+        hi=60.0,
     )
     sleep_onset_min_s: float = _setting(
         120.0, "[Tudor-Locke][video] first sleep run lasting >= this", lo=0.0, hi=7200.0
@@ -373,6 +468,7 @@ class Settings:
                 f"{where}settings must be a JSON object of setting names and numbers, "
                 f'e.g. {{"onset_k": 8.0}}, not {type(d).__name__}'
             )
+        d = {_RENAMED.get(str(k), k): v for k, v in d.items()}
         known = {f.name for f in fields(cls)}
         unknown = sorted(str(k) for k in d if k not in known)
         if unknown:

@@ -42,6 +42,9 @@ demo_night          320×240   15   8    the committed demo: wake → settling w
                                         a 65-s awakening → sleep
 ==================  ========  ===  ===  ===========================================================
 
+plm_dense_sleep, plm_awake and twitch_clusters (scenes for the WASM scoring rules) are
+described in :mod:`synth.presets_wasm`.
+
 Sleep onset: the default analysis rule needs a first sleep period of >= 300 s
 (``Settings.sleep_onset_min_s``). ``summary.json`` gives ``first_sleep_s``; scenes whose first
 sleep stretch is shorter (rhythmic_settling, repositioned) should not be scored on sleep onset.
@@ -59,6 +62,7 @@ from collections.abc import Callable
 from typing import Any
 
 from synth.camera import CameraMotion
+from synth.presets_wasm import WASM_BUILDERS
 from synth.scene import (
     Blanket,
     CaregiverArm,
@@ -319,6 +323,7 @@ _BUILDERS: dict[str, tuple[Callable[[], tuple[dict[str, Any], list[Item]]], str]
     "prone": (_prone, "baby face-down; pose expected to fail, motion only"),
     "moving_camera": (_moving_camera, "handheld shake, pan and zoom, LMs while it moves"),
     "demo_night": (_demo_night, "the demo night in sample_videos/"),
+    **WASM_BUILDERS,  # scenes for the WASM scoring rules (synth/presets_wasm.py)
 }
 
 #: Preset name → one-line description.

@@ -8,12 +8,15 @@ DESIGN.md, using the default :class:`~pipeline.settings.Settings`:
    movement only ends after 0.5 s of stillness, and the two legs' movements merge into a
    bilateral one by the same gap (scenes keep random movements ≥ 1 s apart, so merges only
    happen where a script asks for them);
-2. classify by duration: ``twitch`` < 0.5 s; ``lm`` 0.5–10 s (one leg) or 0.5–15 s
-   (bilateral); ``long_movement`` longer. A rhythmic bout is one event, ``rhythmic`` true,
-   with its pattern and frequency;
+2. classify (WASM 2016 candidate LMs): ``twitch`` < 0.5 s; ``lm`` 0.5–10 s (one leg) or
+   0.5–15 s (bilateral) when the movement holds at most 4 one-leg pieces (a bilateral
+   planted movement is two) and no piece longer than 10 s; ``long_movement`` otherwise. A
+   rhythmic bout is one event, ``rhythmic`` true, with its pattern and frequency;
 3. PLM series (:func:`plm_series_numbers`): ≥ 4 consecutive LMs with onset-to-onset
-   intervals of 10–90 s. An interval outside 10–90 s ends a series (the later LM may start
-   the next); a long movement ends a series; twitches are not LMs and are skipped;
+   intervals of 10–90 s. An interval over 90 s ends a series (the later LM may start the
+   next); an interval under 10 s ends it too, the later LM is not a PLM and the one after it
+   may start the next (WASM 2016 as MATPLM scores it); a long movement ends a series;
+   twitches are not LMs and are skipped;
 4. state: the scripted state at the event's start (``settling`` counts as ``wake``).
 
 Sleep onset is the start of the script's first sleep stretch; awakenings are the wake
@@ -69,17 +72,25 @@ def plm_series_numbers(
     ``start_s`` and ``kind`` describe all movements sorted by start. Only ``lm`` events can
     be in a series; a run of LMs whose consecutive onset-to-onset intervals all lie in
     ``[min_interval_s, max_interval_s]`` is a series when it holds ≥ ``min_count`` LMs. A
-    ``long_movement`` ends the current run; twitches are ignored.
+    ``long_movement`` ends the current run; an LM less than ``min_interval_s`` after the
+    previous LM ends it and is in no run (the next LM may open one); twitches are ignored.
     """
     out: list[int | None] = [None] * len(start_s)
     runs: list[list[int]] = []
     run: list[int] = []
+    prev: int | None = None  # the previous LM, with no long movement since
     for i, (t, k) in enumerate(zip(start_s, kind, strict=True)):
         if k == "long_movement":
             runs.append(run)
-            run = []
+            run, prev = [], None
         elif k == "lm":
-            if run and not min_interval_s <= t - start_s[run[-1]] <= max_interval_s:
+            iv = None if prev is None else t - start_s[prev]
+            prev = i
+            if iv is not None and iv < min_interval_s:
+                runs.append(run)
+                run = []
+                continue
+            if iv is not None and iv > max_interval_s:
                 runs.append(run)
                 run = []
             run.append(i)
@@ -117,7 +128,10 @@ def truth_events(
         side = "bilateral" if len(legs) == 2 else ("left", "right")[legs.pop()]
         dur = b - a
         limit = st.bilateral_lm_max_s if side == "bilateral" else st.lm_max_s
-        kind = "twitch" if dur < st.lm_min_s else "lm" if dur <= limit else "long_movement"
+        pieces = sum(len(p.legs) for p in c)  # one-leg movements (a bilateral one is two)
+        candidate = dur <= limit and max(p.duration_s for p in c) <= st.lm_max_s
+        candidate &= pieces == 1 or pieces <= st.bilateral_max_legs
+        kind = "twitch" if dur < st.lm_min_s else "lm" if candidate else "long_movement"
         rh = next((p for p in c if p.origin == "rhythmic"), None)
         rows.append(
             {

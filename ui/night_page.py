@@ -10,6 +10,13 @@ import streamlit as st
 
 from pipeline.reports.export import fmt_clock, fmt_duration, hourly_counts
 from pipeline.reports.figures import plm_reference_per_h
+from pipeline.reports.indices_text import (
+    imi_table,
+    index_caveats,
+    plms_reference_note,
+    series_lines,
+    sleep_hours_line,
+)
 from pipeline.reports.methods import scored_settings
 from pipeline.store.db import Night
 from ui.common import (
@@ -55,7 +62,6 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
     c = s.get("counts", {})
     rules = scored_settings(s)
     onset = s.get("sleep_onset_s")
-    ref = plm_reference_per_h(s)
     plmi = s.get("plm_index_per_h")
     row1 = st.columns(4)
     row1[0].metric(
@@ -71,10 +77,7 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
     row2[0].metric(
         "PLMS index",
         "—" if plmi is None else f"{plmi:.1f} /h",
-        delta=None if plmi is None else (f"above {ref:g}/h" if plmi > ref else f"≤ {ref:g}/h"),
-        delta_color="inverse" if plmi is not None and plmi > ref else "off",
-        help=f"Periodic leg movements in sleep per hour of sleep; in children above {ref:g}/h "
-        "is abnormal.",
+        help="Periodic leg movements in sleep per hour of sleep. " + plms_reference_note(s),
     )
     row2[1].metric(
         "Leg movements (LMs)",
@@ -92,6 +95,53 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
         c.get("twitch", 0),
         help=f"shorter than {rules['lm_min_s']:g} s; normal in infants",
     )
+    lmc = s.get("lm_counts") or {}
+    row3 = st.columns(4)
+    plmw = s.get("plmw_index_per_h")
+    row3[0].metric(
+        "PLMW index",
+        "—" if plmw is None else f"{plmw:.1f} /h",
+        help="Periodic leg movements while awake per hour awake in bed.",
+    )
+    pi = s.get("periodicity_index_sleep")
+    pw = s.get("periodicity_index_wake")
+    row3[1].metric(
+        "Periodicity index (sleep)",
+        "—" if pi is None else f"{pi:.2f}",
+        help="Share of the intervals between LMs that are "
+        f"{rules['plm_min_interval_s']:g}–{rules['plm_max_interval_s']:g} s and lie in runs of "
+        f"at least {rules['plm_min_count'] - 1:g} such intervals (Ferri 2006); awake: "
+        + ("—" if pw is None else f"{pw:.2f}"),
+    )
+    short = s.get("short_imi_index_per_h")
+    row3[2].metric(
+        "Short-interval LMs",
+        "—" if short is None else f"{short:.1f} /h",
+        help=f"LMs in sleep less than {rules['plm_min_interval_s']:g} s after the previous one "
+        "(onset to onset), per hour of sleep; in children the intervals peak at 2–4 s.",
+    )
+    row3[3].metric(
+        "LMs asleep: one leg / both",
+        f"{lmc.get('lm_sleep_one_leg', 0)} / {lmc.get('lm_sleep_bilateral', 0)}",
+        help=f"PLMs in sleep: {lmc.get('plms_one_leg', 0)} one leg, "
+        f"{lmc.get('plms_bilateral', 0)} both legs.",
+    )
+
+
+def _periodic_details(s: dict[str, Any], start: dt.datetime | None) -> None:
+    """The IMI histogram, the PLM series and the counts by hour of sleep, with the caveats."""
+    st.subheader("Periodic leg movements")
+    for note in index_caveats(s):
+        st.caption(note)
+    imi = imi_table(s)
+    if len(imi) and (imi["in sleep"].sum() or imi["awake"].sum()):
+        st.write("Intervals between LMs (onset to onset; log-spaced bins)")
+        st.bar_chart(imi.set_index("interval")[["in sleep", "awake"]], stack=True)
+    lines = series_lines(s, start)
+    st.write("\n".join(f"- {line}" for line in lines) if lines else "No PLM series.")
+    hours = sleep_hours_line(s)
+    if hours:
+        st.write(hours)
 
 
 def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int) -> str:
@@ -114,12 +164,13 @@ def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int)
     if c.get("plms"):
         second += f", {c['plms']} of them in periodic series during sleep"
     if plmi is not None:
-        judged = "above" if plmi > ref else "within"
         second += (
-            f" (PLMS index {plmi:.1f} per hour of sleep — {judged} the {ref:g}/h "
-            "reference for children)"
+            f" (PLMS index {plmi:.1f} per hour of sleep; {ref:g}/h is the reference used for "
+            "children from about 5 years, and there are no infant norms)"
         )
     second += "."
+    if s.get("plm_series_in_wake"):
+        second += f" {s['plm_series_in_wake']} periodic series were scored while awake."
     third = f" {n_flagged} moment(s) are flagged for you to review." if n_flagged else ""
     return f"{first} {second}{third}"
 
@@ -180,6 +231,7 @@ def page_night() -> None:
         table = table.drop(columns=["from"])
     st.subheader("Counts per hour")
     st.dataframe(table, hide_index=True)
+    _periodic_details(night.summary or {}, start)
     issues = (night.summary or {}).get("issues") or []
     if issues:
         with st.expander(f"{len(issues)} note(s) about the video"):

@@ -175,16 +175,24 @@ NIGHT_COLUMNS = [
     "lms",
     "lms_in_sleep",
     "lms_settling_window",
+    "lms_in_wake",
     "long_movements",
+    "large_movements",
     "rhythmic",
     "rhythmic_cycling",
     "rhythmic_kicking",
     "plms",
-    "plms_in_sleep",
+    "plmw",
+    "plm_total",
     "plm_series",
+    "plm_series_in_wake",
     "plms_index_per_h",
+    "plmw_index_per_h",
     "lm_index_per_h",
-    "periodicity_index",
+    "lm_index_wake_per_h",
+    "short_imi_index_per_h",
+    "periodicity_index_sleep",
+    "periodicity_index_wake",
     "episodes_flagged",
     "episodes_confirmed",
     "episodes_rejected",
@@ -225,16 +233,25 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "lms": c.get("lm", 0),
         "lms_in_sleep": c.get("lm_in_sleep", 0),
         "lms_settling_window": c.get("lm_settling_window", 0),
+        "lms_in_wake": c.get("lm_in_wake", 0),
         "long_movements": c.get("long_movement", 0),
+        "large_movements": c.get("large_movement", 0),
         "rhythmic": c.get("rhythmic", 0),
         "rhythmic_cycling": c.get("rhythmic_cycling", 0),
         "rhythmic_kicking": c.get("rhythmic_kicking", 0),
-        "plms": c.get("plm", 0),
-        "plms_in_sleep": c.get("plms", 0),
+        # PLMS: in sleep; PLMW: in wake in bed; plm_total: every LM in a series
+        "plms": c.get("plms", 0),
+        "plmw": c.get("plmw", 0),
+        "plm_total": c.get("plm", 0),
         "plm_series": c.get("plm_series", 0),
+        "plm_series_in_wake": s.get("plm_series_in_wake", 0),
         "plms_index_per_h": _round(s.get("plm_index_per_h"), 2),
+        "plmw_index_per_h": _round(s.get("plmw_index_per_h"), 2),
         "lm_index_per_h": _round(s.get("lm_index_per_h"), 2),
-        "periodicity_index": _round(s.get("periodicity_index"), 3),
+        "lm_index_wake_per_h": _round(s.get("lm_index_wake_per_h"), 2),
+        "short_imi_index_per_h": _round(s.get("short_imi_index_per_h"), 2),
+        "periodicity_index_sleep": _round(s.get("periodicity_index_sleep"), 3),
+        "periodicity_index_wake": _round(s.get("periodicity_index_wake"), 3),
         "episodes_flagged": len(night.result.episodes),
         "episodes_confirmed": 0 if verdicts is None else int((verdicts == "confirm").sum()),
         "episodes_rejected": 0 if verdicts is None else int((verdicts == "reject").sum()),
@@ -258,8 +275,10 @@ HOURLY_COLUMNS = [
     "twitches",
     "lms",
     "long_movements",
+    "large_movements",
     "rhythmic",
     "plms",
+    "plmw",
 ]
 
 
@@ -267,7 +286,8 @@ def hourly_counts(result: NightResult, start_time: dt.datetime | None = None) ->
     """Counts per hour of the recording (hour 0 = the first 60 min), and minutes asleep.
 
     A movement counts in the hour its onset falls in; ``rhythmic`` counts rhythmic
-    movements of any kind; ``plms`` counts LMs in a PLM series (asleep or not).
+    movements of any kind; ``plms`` counts the LMs in a PLM series during sleep, ``plmw``
+    those during wake.
     """
     s = result.summary
     ev = result.events
@@ -285,6 +305,7 @@ def hourly_counts(result: NightResult, start_time: dt.datetime | None = None) ->
     kind = ev["kind"].astype(str).to_numpy()
     rhythmic = ev["rhythmic"].astype(bool).to_numpy()
     plm = ev["plm_series"].notna().to_numpy()
+    asleep_ev = (ev["state"] == "sleep").to_numpy() if "state" in ev else np.zeros(len(ev), bool)
     sleep_min = np.zeros(n_hours)
     if len(ep):
         st = ep["start_s"].to_numpy(dtype=float)
@@ -303,8 +324,10 @@ def hourly_counts(result: NightResult, start_time: dt.datetime | None = None) ->
             "twitches": per_hour(kind == "twitch"),
             "lms": per_hour(kind == "lm"),
             "long_movements": per_hour(kind == "long_movement"),
+            "large_movements": per_hour(kind == "large_movement"),
             "rhythmic": per_hour(rhythmic),
-            "plms": per_hour(plm),
+            "plms": per_hour(plm & asleep_ev),
+            "plmw": per_hour(plm & ~asleep_ev),
         }
     )
     return out[HOURLY_COLUMNS]

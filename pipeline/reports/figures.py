@@ -50,6 +50,7 @@ __all__ = [
     "UNTRUSTED_LABEL",
     "UNTRUSTED_REASONS",
     "artifact_spans",
+    "figure_imi",
     "figure_png",
     "figure_timeline",
     "figure_trend",
@@ -67,6 +68,7 @@ KIND_COLORS = {
     "twitch": "#8c8c8c",
     "lm": "#0072B2",
     "long_movement": "#CC79A7",
+    "large_movement": "#56B4E9",
     "rhythmic": "#E69F00",
 }
 
@@ -77,7 +79,8 @@ def kind_labels(summary: dict[str, Any]) -> dict[str, str]:
     return {
         "twitch": f"twitch (<{st['lm_min_s']:g} s)",
         "lm": "leg movement (LM)",
-        "long_movement": "long movement",
+        "long_movement": "long movement (no candidate LM)",
+        "large_movement": "large movement (body with legs)",
         "rhythmic": "rhythmic movement",
     }
 
@@ -121,8 +124,10 @@ LANE_Y = {name: len(LANES) - 1 - i for i, name in enumerate(LANES)}
 
 
 def plm_reference_per_h(summary: dict[str, Any]) -> float:
-    """The PLMS-index reference (abnormal above, in children) from the settings used."""
-    return float((summary.get("settings") or {}).get("plm_index_abnormal_per_h", 5.0))
+    """The PLMS-index reference from the settings used (ICSD-3's 5/h for children from about
+    5 years; no infant norms)."""
+    st = summary.get("settings") or {}
+    return float(st.get("plm_index_reference_per_h", st.get("plm_index_abnormal_per_h", 5.0)))
 
 
 def movement_kind(events: pd.DataFrame) -> np.ndarray:
@@ -192,7 +197,7 @@ def leg_movement_groups(events: pd.DataFrame) -> Iterator[tuple[str, str, pd.Dat
     for lane, leg in (("Left leg", "left"), ("Right leg", "right")):
         le = leg_events(events, leg)
         kinds = movement_kind(le)
-        for kind in ("twitch", "lm", "long_movement", "rhythmic"):
+        for kind in ("twitch", "lm", "long_movement", "large_movement", "rhythmic"):
             sel = le[kinds == kind]
             if len(sel):
                 yield lane, kind, sel
@@ -407,12 +412,11 @@ def figure_trend(
     x = np.array([_day_num(n.date) for n in ns])
     idx = [n.result.summary.get("plm_index_per_h") for n in ns]
     vals = np.array([np.nan if v is None else float(v) for v in idx])
-    colors = [EPISODE_COLOR if (v == v and v > ref) else KIND_COLORS["lm"] for v in vals]
-    top.bar(x, np.nan_to_num(vals), width=0.6, color=colors)
+    top.bar(x, np.nan_to_num(vals), width=0.6, color=KIND_COLORS["lm"])
     top.axhline(ref, color="#333333", ls="--", lw=0.9)
     ymax = max(ref * 1.6, float(np.nanmax(vals)) * 1.3 if np.isfinite(vals).any() else 0)
     top.annotate(
-        f"reference: >{ref:g}/h abnormal in children",
+        f"{ref:g}/h: reference from age ~5 (ICSD-3); no infant norms",
         (1.0, ref),
         xycoords=("axes fraction", "data"),
         xytext=(0, 2),
@@ -498,6 +502,54 @@ def figure_trend(
         ax.tick_params(labelsize=7)
         for sp in ("top", "right"):
             ax.spines[sp].set_visible(False)
+    return fig
+
+
+def figure_imi(summary: dict[str, Any], width_in: float = 3.4, height_in: float = 1.6) -> Figure:
+    """The night's IMI histogram (``summary['imi_histogram']``): LMs in sleep and in wake by
+    their interval from the previous LM, on log-spaced bins drawn on a log axis, with the PLM
+    range shaded."""
+    from matplotlib.figure import Figure
+
+    h = summary.get("imi_histogram") or {}
+    edges = [float(e) if e is not None else math.inf for e in h.get("edges_s") or []]
+    fig = Figure(figsize=(width_in, height_in))
+    ax = fig.add_axes((0.15, 0.3, 0.83, 0.62))
+    if len(edges) >= 2:
+        lo = np.asarray(edges[:-1])
+        hi = np.asarray([e if math.isfinite(e) else 2 * edges[-2] for e in edges[1:]])
+        sleep = np.asarray(h.get("sleep") or np.zeros(len(lo)), dtype=float)
+        wake = np.asarray(h.get("wake") or np.zeros(len(lo)), dtype=float)
+        st = summary.get("settings") or {}
+        ax.axvspan(
+            st.get("plm_min_interval_s", 10.0),
+            st.get("plm_max_interval_s", 90.0),
+            color=PLM_COLOR,
+            alpha=0.12,
+            lw=0,
+            label="PLM range",
+        )
+        ax.bar(
+            lo, sleep, width=hi - lo, align="edge", color=SLEEP_COLOR, ec="white", label="asleep"
+        )
+        ax.bar(
+            lo,
+            wake,
+            width=hi - lo,
+            bottom=sleep,
+            align="edge",
+            color=WAKE_COLOR,
+            ec="white",
+            label="awake",
+        )
+        ax.set_xscale("log")
+        ax.set_xlim(lo[0], hi[-1])
+    ax.set_xlabel("interval from the previous LM (s, log scale)", fontsize=6.5)
+    ax.set_ylabel("LMs", fontsize=6.5)
+    ax.tick_params(labelsize=6)
+    ax.legend(fontsize=5.5, frameon=False, loc="upper right")
+    for sp in ("top", "right"):
+        ax.spines[sp].set_visible(False)
     return fig
 
 

@@ -33,16 +33,28 @@ def methods_references() -> dict[str, str]:
 def methods_terms(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(term, meaning) of the words a report uses, with the values of ``settings``."""
     st = scored_settings({"settings": settings})
+    ref = st.get("plm_index_reference_per_h", st.get("plm_index_abnormal_per_h", 5.0))
     return [
         (
             "LM",
-            f"leg movement of {st['lm_min_s']:g}–{st['lm_max_s']:g} s (up to "
-            f"{st['bilateral_lm_max_s']:g} s when both legs move together).",
+            f"candidate leg movement (WASM 2016): one leg {st['lm_min_s']:g}–{st['lm_max_s']:g} "
+            f"s, or both legs together up to {st['bilateral_lm_max_s']:g} s in at most "
+            f"{st['bilateral_max_legs']:g} one-leg movements, none over {st['lm_max_s']:g} s.",
         ),
         (
             "Twitch",
             f"movement shorter than {st['lm_min_s']:g} s; normal in infant active sleep, "
             "not an LM.",
+        ),
+        (
+            "Long movement",
+            "a leg movement that is no candidate LM (too long, or too many pieces); it ends a "
+            "PLM series.",
+        ),
+        (
+            "Large movement",
+            f"the body moving with the legs for {st['large_min_s']:g}–{st['large_max_s']:g} s "
+            "(a roll-over; large-muscle-group movement, IRLSSG 2021): not a leg movement.",
         ),
         (
             "PLM",
@@ -51,13 +63,27 @@ def methods_terms(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             "PLMS index",
-            f"PLMs during sleep per hour of sleep; >{st['plm_index_abnormal_per_h']:g}/h is "
-            "abnormal in children.",
+            f"PLMs during sleep per hour of sleep. {_num(float(ref))}/h is the reference used "
+            "for children from about 5 years (ICSD-3); no infant norms exist, and video has not "
+            "been validated for it.",
+        ),
+        ("PLMW index", "PLMs while awake per hour awake in bed."),
+        (
+            "Periodicity index",
+            f"share of the intervals between LMs that are {st['plm_min_interval_s']:g}–"
+            f"{st['plm_max_interval_s']:g} s and lie in a run of at least "
+            f"{st['plm_min_count'] - 1:g} such intervals (Ferri 2006): 0 none, 1 all periodic; "
+            "given for sleep and wake.",
+        ),
+        (
+            "Short-interval LMs",
+            f"LMs less than {st['plm_min_interval_s']:g} s after the previous one (onset to "
+            "onset); in children the intervals between LMs peak at 2–4 s.",
         ),
         (
             "Settling window",
-            f"the {st['settling_window_s'] / 60:g} min before sleep onset, when restless legs "
-            "typically show.",
+            f"the {st['settling_window_s'] / 60:g} min before sleep onset, where difficulty "
+            "settling with leg movements would show.",
         ),
         (
             "Rhythmic",
@@ -65,6 +91,11 @@ def methods_terms(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
             "cycling (alternating).",
         ),
         ("Awakening", f"a wake period of at least {st['wake_min_s']:g} s after sleep onset."),
+        (
+            "Not assessed",
+            "breathing: leg movements tied to breathing events cannot be told apart or left "
+            "out, as polysomnography would.",
+        ),
     ]
 
 
@@ -92,8 +123,7 @@ def methods_text(summary: Mapping[str, Any]) -> str:
     def g(name: str) -> str:
         return _num(st[name])
 
-    def cite(*names: str) -> str:
-        tags = _tags(names)
+    def cite_refs(*tags: str) -> str:
         for t in tags:
             if t not in cited:
                 cited.append(t)
@@ -101,6 +131,9 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         if "video" in tags:
             shown.append("adapted to video")
         return f" [{'; '.join(shown)}]" if shown else ""
+
+    def cite(*names: str) -> str:
+        return cite_refs(*_tags(names))
 
     window_min = _num(float(st["settling_window_s"]) / 60)
     model = v.get("pose_model") or "no pose model"
@@ -127,33 +160,73 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"which cannot see a held leg, two LM-long bursts of one leg less than "
         f"{g('held_motion_max_s')} s apart (up to {g('held_max_s')} s when the leg was out "
         "of the pose model's plain view, as under a blanket) were one movement.",
-        f"Movements shorter than {g('lm_min_s')} s were twitches; candidate leg movements "
-        f"(LMs) lasted {g('lm_min_s')}–{g('lm_max_s')} s on one leg or up to "
-        f"{g('bilateral_lm_max_s')} s on both (movements of the two legs overlapping or less "
-        f"than {g('bilateral_gap_s')} s apart were one bilateral LM, at most "
-        f"{g('bilateral_max_legs')} one-leg movements); longer ones were long movements"
-        + cite("lm_min_s", "lm_max_s", "bilateral_lm_max_s", "bilateral_gap_s")
+        f"Movements shorter than {g('lm_min_s')} s were twitches and were never combined "
+        "with another movement"
+        + cite("lm_min_s")
+        + "; a twitch seen on both legs at once was counted once"
+        + cite_refs("video")
+        + f". Movements of the two legs overlapping or less than {g('bilateral_gap_s')} s apart "
+        "were combined, however many pieces (chained pieces included). Candidate leg "
+        f"movements (LMs) lasted {g('lm_min_s')}–{g('lm_max_s')} s on one leg, or up to "
+        f"{g('bilateral_lm_max_s')} s combined, of at most {g('bilateral_max_legs')} one-leg "
+        f"movements none longer than {g('lm_max_s')} s; any other movement was no candidate "
+        "LM (a long movement) and ended a series"
+        + cite("lm_max_s", "bilateral_lm_max_s", "bilateral_gap_s", "bilateral_max_legs")
+        + f". A movement of {g('large_min_s')}–{g('large_max_s')} s during which the body "
+        "moved with the legs (whole-frame motion the leg regions do not explain, for at least "
+        f"{_num(100 * float(st['large_body_share']))}% of it) was a large-muscle-group "
+        "movement — a roll-over, not a leg movement — and ended a series too"
+        + cite("large_min_s", "large_body_share")
+        + ". On keypoints a movement was cut to the frames where its leg region changed in "
+        "the image and dropped when it never did (pose jitter); across frames the gated pose "
+        "step skipped, a change of the keypoints was placed where the leg region changed"
+        + cite("confirm_s")
         + ".",
         f"A PLM series was at least {g('plm_min_count')} consecutive LMs with onset-to-onset "
-        f"intervals of {g('plm_min_interval_s')}–{g('plm_max_interval_s')} s; a shorter or "
-        "longer interval or a long movement ended a series"
-        + cite("plm_min_count", "plm_min_interval_s", "plm_max_interval_s")
-        + ". The PLMS index is PLMs during sleep per hour of sleep (above "
-        f"{g('plm_index_abnormal_per_h')}/h is abnormal in children"
-        + cite("plm_index_abnormal_per_h")
-        + "); the LM index likewise; the periodicity index is PLMs / LMs over the whole "
-        "recording.",
+        f"intervals (IMIs) of {g('plm_min_interval_s')}–{g('plm_max_interval_s')} s"
+        + cite_refs("WASM")
+        + " (AASM: 5–90 s); twitches were skipped. A longer interval ended a series, and the "
+        "LM after it could open the next; "
+        f"an LM less than {g('plm_min_interval_s')} s after the previous one ended the "
+        "series and was no PLM, and the LM after it could open a new series"
+        + cite_refs("WASM", "MATPLM")
+        + ". A long or large movement, an artifact span and a stretch without usable video "
+        "(no trusted pose and no frames) between two LMs ended a series: no series bridges "
+        "them. The PLMS index is PLMs during sleep per hour of sleep and the PLMW index PLMs "
+        "while awake per hour awake in bed; the LM index likewise in sleep and in wake. "
+        f"{g('plm_index_reference_per_h')}/h is the PLMS-index reference used for children "
+        "from about 5 years, with a clinical sleep complaint"
+        + cite("plm_index_reference_per_h")
+        + "; there are no infant norms and video has not been validated for it. The "
+        "periodicity index is the share of IMIs of "
+        f"{g('plm_min_interval_s')}–{g('plm_max_interval_s')} s lying in runs of at least "
+        f"{_num(float(st['plm_min_count']) - 1)} such IMIs, over all IMIs, separately for "
+        "sleep and wake"
+        + cite_refs("Ferri2006")
+        + " (an IMI counts in the state of the LM that ends it); the IMI "
+        "distribution is given in log-spaced bins with the rate of short-interval LMs (IMI "
+        f"under {g('plm_min_interval_s')} s), whose peak in children lies at 2–4 s"
+        + cite_refs("Ferri2018")
+        + ". Breathing was not recorded: LMs associated with breathing events, which "
+        "polysomnography leaves out of the PLM count, cannot be told apart here.",
         f"A movement was rhythmic with at least {g('rhythm_min_cycles')} cycles at a "
         f"dominant {g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz and an autocorrelation "
         f"peak of at least {g('rhythm_min_periodicity')}; cycling when the legs moved in "
-        "anti-phase, else kicking"
+        "anti-phase, else kicking (legmove's own rule; the AASM's rhythmic movement disorder "
+        "asks at least 4 movements at 0.5–2 Hz)"
         + cite("rhythm_min_cycles", "rhythm_fmin_hz", "rhythm_fmax_hz")
         + ".",
         f"Sleep and wake were scored actigraphy-style in {g('epoch_s')}-s epochs"
         + cite("epoch_s")
-        + ": a sample was active when whole-frame motion exceeded rest + "
-        f"{g('whole_onset_k')} × noise or a leg was above its movement threshold; an "
-        "epoch's activity was its active fraction, smoothed over the epoch and two "
+        + ": a sample was active when the body moved in a way the legs do not explain "
+        "(whole-frame motion beyond the night's own whole-to-leg-region motion ratio, the "
+        f"{g('sleep_leg_ratio_quantile')} quantile, times the leg regions' motion, above rest "
+        f"+ {g('whole_onset_k')} × noise), when leg movements starting less than "
+        f"{g('sleep_leg_chain_s')} s apart went on for at least {g('sleep_leg_bout_s')} s, or "
+        "during rhythmic kicking or cycling: a leg movement with the rest of the body still — "
+        "an LM, a PLM series however dense, a twitch cluster — did not make the baby awake"
+        + cite_refs("video")
+        + ". An epoch's activity was its active fraction, smoothed over the epoch and two "
         "neighbours each side with weights 0.1, 0.2, 0.4, 0.2, 0.1, and an epoch was wake "
         f"above {g('wake_activity_threshold')}"
         + cite("wake_activity_threshold")
@@ -173,7 +246,7 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         "is from that in-bed time to sleep onset.",
         "Artifact spans were excluded from scoring (movements overlapping them dropped, "
         "epochs overlapping them not scored, and counted as sleep only between sleep "
-        "epochs): whole-frame motion not explained by the leg "
+        "epochs, no PLM series across them): whole-frame motion not explained by the leg "
         f"regions' motion (beyond {g('artifact_coupling_margin')} × the night's own "
         f"whole-to-leg motion ratio, itself at least {g('artifact_coupling_min')}, by more "
         f"than {g('artifact_k')} × noise, at least "

@@ -45,10 +45,18 @@ from pipeline.reports.export import (
 )
 from pipeline.reports.figures import (
     EPISODE_LABELS,
+    figure_imi,
     figure_png,
     figure_timeline,
     figure_trend,
     plm_reference_per_h,
+)
+from pipeline.reports.indices_text import (
+    BREATHING_NOTE,
+    index_caveats,
+    plms_reference_note,
+    series_lines,
+    sleep_hours_line,
 )
 from pipeline.reports.methods import methods_terms, scored_settings
 from pipeline.reports.pdf_content import STATUS_ORDER, episodes_for_review, methods_paragraph
@@ -132,15 +140,15 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
                 "PLMS index (median)",
                 _num(med),
                 "/h sleep",
-                f"{rng}; >{ref:g}/h abnormal in children",
-                med is not None and med > ref,
+                f"{rng}; {plms_reference_note(nights[0].result.summary, short=True)}",
+                False,
             ),
             (
                 f"Nights above {ref:g}/h",
                 f"{above}",
                 f"of {len(scored)}",
-                "nights with sleep scored",
-                above > 0,
+                "nights with sleep scored (a reference, not a norm for infants)",
+                False,
             ),
             (
                 "LMs while settling (median)",
@@ -162,11 +170,12 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
     pdf.cell(pdf.width, 6, "Night by night", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     multi = len(labels) > 1
     head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
-    head += ["LMs asleep", "LMs settling", "PLMS index /h", "Rhythmic", "Twitches"]
-    widths = [26, 15, 16, 20, 21, 15, 16, 18, 18, 17]
+    head += ["LMs asleep", "LMs settling", "PLMS index /h", "PLMW index /h", "Rhythmic"]
+    head += ["Twitches"]
+    widths = [26, 15, 14, 17, 17, 14, 15, 16, 16, 16, 16]
     if multi:
         head.insert(1, "Child")
-        widths = [25, 20, 14, 15, 18, 18, 13, 14, 15, 15, 15]
+        widths = [25, 18, 13, 13, 15, 15, 13, 14, 14, 13, 14, 15]
     pdf.font(8)
     with pdf.table(
         col_widths=widths,
@@ -193,22 +202,21 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
                 str(c.get("lm_in_sleep", 0)),
                 str(c.get("lm_settling_window", 0)),
                 _num(pi),
+                _num(s.get("plmw_index_per_h")),
                 str(c.get("rhythmic", 0)),
                 str(c.get("twitch", 0)),
             ]
             if multi:
                 cells.insert(1, n.label)
             row = table.row()
-            alert = pi is not None and pi > ref
             for i, txt in enumerate(cells):
-                is_pi = i == len(cells) - 3
-                style = FontFace(emphasis="BOLD", color=ALERT) if is_pi and alert else None
-                row.cell(txt, style=style)
+                is_pi = i == len(cells) - 4
+                row.cell(txt, style=FontFace(emphasis="BOLD") if is_pi and pi is not None else None)
     pdf.ln(1)
     pdf.para(
-        f"Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; in bold red "
-        f"when above the {ref:g}/h reference for children. LMs settling: leg movements in the "
-        "window before sleep onset.",
+        "Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; PLMW index: PLMs "
+        f"while awake per hour awake in bed. {plms_reference_note(nights[0].result.summary)} "
+        f"LMs settling: leg movements in the window before sleep onset. {BREATHING_NOTE}",
         7.5,
         gap=2,
     )
@@ -249,19 +257,19 @@ def _bed_text(n: NightRecord) -> str:
 def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool]]]:
     s = n.result.summary
     c = s["counts"]
+    lmc = s.get("lm_counts") or {}
     pi = s.get("plm_index_per_h")
     onset = s.get("sleep_onset_s")
     eff = s.get("sleep_efficiency")
     tts = s.get("time_to_sleep_s")
-    alert = pi is not None and pi > ref
     return [
         [
             (
                 "PLMS index",
                 _num(pi),
                 "/h sleep",
-                f"{c.get('plms', 0)} PLMs in sleep; >{ref:g}/h abnormal in children",
-                alert,
+                f"{c.get('plms', 0)} PLMs; {plms_reference_note(s, short=True)}",
+                False,
             ),
             (
                 "Leg movements (LMs)",
@@ -300,18 +308,72 @@ def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str,
                 "PLM series",
                 str(c.get("plm_series", 0)),
                 "",
-                f"{c.get('plm', 0)} PLMs asleep or awake",
-                False,
+                f"{c.get('plm', 0)} PLMs asleep or awake; {s.get('plm_series_in_wake', 0)} "
+                "series awake",
+                bool(s.get("plm_series_in_wake")),
             ),
             (
                 "Twitches / long mov.",
                 f"{c.get('twitch', 0)} / {c.get('long_movement', 0)}",
                 "",
-                f"twitches <{scored_settings(s)['lm_min_s']:g} s are normal in active sleep",
+                f"twitches (<{scored_settings(s)['lm_min_s']:g} s) normal in active sleep; "
+                f"{c.get('large_movement', 0)} large movements",
+                False,
+            ),
+        ],
+        [
+            (
+                "PLMW index",
+                _num(s.get("plmw_index_per_h")),
+                "/h awake",
+                f"{c.get('plmw', 0)} PLMs while awake in bed",
+                False,
+            ),
+            (
+                "Periodicity index",
+                _num(s.get("periodicity_index_sleep"), 2),
+                "sleep",
+                f"awake {_num(s.get('periodicity_index_wake'), 2)}; periodic share of "
+                "intervals (Ferri 2006)",
+                False,
+            ),
+            (
+                "Short-interval LMs",
+                _num(s.get("short_imi_index_per_h")),
+                "/h sleep",
+                f"LMs < {scored_settings(s)['plm_min_interval_s']:g} s after the previous "
+                "(onset to onset)",
+                False,
+            ),
+            (
+                "LMs one leg / both",
+                f"{lmc.get('lm_sleep_one_leg', 0)} / {lmc.get('lm_sleep_bilateral', 0)}",
+                "asleep",
+                f"PLMs {lmc.get('plms_one_leg', 0)} / {lmc.get('plms_bilateral', 0)}; awake "
+                f"LM index {_num(s.get('lm_index_wake_per_h'))}/h",
                 False,
             ),
         ],
     ]
+
+
+def _leg_indices(pdf: ReportPDF, n: NightRecord) -> None:
+    """The IMI histogram beside the night's series, hours of sleep and caveats."""
+    s = n.result.summary
+    lines = series_lines(s, n.start_time)
+    text = ("PLM series: " + "; ".join(lines) + ". ") if lines else "No PLM series. "
+    text += sleep_hours_line(s) + " " + " ".join(index_caveats(s))
+    chart_w, chart_h = 62.0, 30.0
+    if s.get("imi_histogram") and pdf.get_y() + chart_h <= pdf.page_break_trigger:
+        y = pdf.get_y()
+        fig = figure_imi(s, width_in=chart_w / 25.4, height_in=chart_h / 25.4)
+        pdf.image(figure_png(fig), x=pdf.l_margin, y=y, w=chart_w, h=chart_h)
+        pdf.set_xy(pdf.l_margin + chart_w + 3, y)
+        pdf.font(8)
+        pdf.multi_cell(pdf.width - chart_w - 3, 3.8, text, align="L", new_x=XPos.LMARGIN)
+        pdf.set_y(max(pdf.get_y(), y + chart_h) + 1)
+    else:
+        pdf.para(text, 8, gap=0.5)
 
 
 def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link: int) -> None:
@@ -338,6 +400,7 @@ def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link
         )
     quality += [str(i) for i in s.get("issues") or []]
     pdf.para("Data quality: " + "; ".join(quality) + ".", 8, gap=0.5)
+    _leg_indices(pdf, n)
     mine = [
         x for x in notes if x.night_id == n.night_id or (x.night_id is None and x.date == n.date)
     ]

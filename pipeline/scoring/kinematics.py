@@ -51,6 +51,8 @@ from detector.track import NightTrack
 from pipeline.scoring.signal import (
     samples,
     signal_fill_gaps,
+    signal_interp_weighted,
+    signal_local_change,
     signal_lowpass,
     signal_noise,
     signal_resample,
@@ -238,7 +240,8 @@ class _Resampler:
     the frames pose ran on (frames the gated pose step skipped carry no new information;
     short gaps interpolated, but not a longer stretch where the pose is missing or not to
     be believed), low-passed; one-frame glitches removed (:func:`_despike`) in the frames
-    ``despike`` marks. The stretches to blank are found once per ``keep``."""
+    ``despike`` marks; with ``moved`` (frames whose leg region changed) the step between two
+    poses is placed on those frames. The stretches to blank are found once per ``keep``."""
 
     def __init__(
         self,
@@ -249,8 +252,10 @@ class _Resampler:
         bl: float,
         settings: Settings,
         despike: np.ndarray | None = None,
+        moved: np.ndarray | None = None,
     ) -> None:
         fill = max(settings.gap_fill_max_s, 1.5 / fs)
+        self.fill, self.moved, self.t_all = fill, moved, track.t_s
         self.ran = track.pose_ran
         self.despike = None if despike is None or not despike.any() else despike[self.ran]
         self.gap = max(fill, settings.pose_interp_max_s) if not self.ran.all() else fill
@@ -269,7 +274,13 @@ class _Resampler:
             x = np.where(self.despike, _despike(x, self.t_ran, self.fs), x)
         x[self.drop] = np.nan
         x /= self.bl
-        g = signal_resample(self.t_ran, x, self.grid, self.gap)
+        if self.moved is not None:  # skipped frames' steps placed where the image changed
+            full = np.full(len(self.t_all), np.nan)
+            full[self.ran] = x
+            full = signal_interp_weighted(self.t_all, full, self.moved, self.gap)
+            g = signal_resample(self.t_all, full, self.grid, self.fill)
+        else:
+            g = signal_resample(self.t_ran, x, self.grid, self.gap)
         for i0, i1 in self.blank:
             g[i0 : i1 + 1] = np.nan
         g = signal_fill_gaps(g, self.fs, self.settings.gap_fill_max_s)
@@ -351,7 +362,20 @@ def leg_kinematics(
     at a time rather than the leg's (M, 3, 2) positions.
     """
     side = 0 if leg == "left" else 1
-    resample = _Resampler(track, keep, grid, fs, bl, settings, despike)
+    # the gate skips a frame when its leg region did not change, so the step between two
+    # poses around skipped frames happened where the leg region's image changed: put it
+    # there (signal_interp_weighted), not evenly over the skipped frames, which would draw a
+    # 0.2-s twitch after a pose taken 0.5 s before it out into a 0.7-s "movement"
+    moved = None
+    if not track.pose_ran.all():
+        moved = signal_local_change(
+            track.motion_of(f"{leg}_leg"),
+            track.motion_of("whole"),
+            float(track.fps),
+            settings.agree_motion_k,
+            settings.agree_motion_floor,
+        )
+    resample = _Resampler(track, keep, grid, fs, bl, settings, despike, moved)
 
     def coord(joint: str, c: int) -> np.ndarray:
         if joint == "hip" and hips is not None:

@@ -1,12 +1,15 @@
-"""Leg movement detection and classification (AASM / WASM rules adapted to video).
+"""Leg movement detection and classification (AASM / WASM 2016 rules adapted to video).
 
 - a *movement* starts when a leg's activity rises above the onset threshold and ends at
   the start of the first period of at least ``offset_min_s`` below the offset threshold;
-- shorter than ``lm_min_s`` it is a *twitch*; 0.5-10 s on one leg an *LM*; longer a
-  *long movement*;
-- movements of the two legs that overlap or follow within ``bilateral_gap_s`` are merged
-  into one bilateral movement (at most ``bilateral_max_legs`` monolateral ones); 0.5-15 s
-  bilateral is an LM.
+- shorter than ``lm_min_s`` it is a *twitch* (never combined with anything; a twitch echoed
+  on the other leg is one twitch);
+- movements of at least ``lm_min_s`` of the two legs that overlap or follow within
+  ``bilateral_gap_s`` are combined, chained pieces included (:func:`movements_merge`);
+- a *candidate LM* (``lm``) is one leg 0.5-10 s, or a combination of at most 4 pieces,
+  0.5-15 s, with no piece over 10 s; anything else is a ``long_movement``, which is not a
+  candidate LM and ends a PLM series (:func:`movements_classify`, ``clm_exclusion`` says
+  why).
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ import numpy as np
 import pandas as pd
 
 from pipeline.scoring.activity import LEGS, LegActivity
-from pipeline.scoring.signal import samples
+from pipeline.scoring.signal import samples, signal_local_change
 from pipeline.settings import Settings
 
-__all__ = ["EVENT_COLUMNS", "movements_detect", "movements_classify", "movements_merge"]
+__all__ = [
+    "CLM_EXCLUSIONS",
+    "EVENT_COLUMNS",
+    "movements_classify",
+    "movements_detect",
+    "movements_large",
+    "movements_merge",
+]
 
 #: Columns of events.csv that DESIGN.md's output contract names, in order.
 CONTRACT_EVENT_COLUMNS: list[str] = [
@@ -35,7 +45,14 @@ CONTRACT_EVENT_COLUMNS: list[str] = [
     "source",
 ]
 #: Columns of the movement table (events.csv), in order: the contract's, then legmove's own.
-EVENT_COLUMNS: list[str] = [*CONTRACT_EVENT_COLUMNS, "peak_level", "n_legs"]
+EVENT_COLUMNS: list[str] = [
+    *CONTRACT_EVENT_COLUMNS,
+    "peak_level",
+    "n_legs",
+    "clm_exclusion",
+    "imi_s",
+]
+_MONO_COLUMNS = ["start_s", "end_s", "side", "source", "peak_level", "n_legs"]
 
 
 def _hysteresis(
@@ -169,8 +186,55 @@ def _join_unseen_holds(
     return out
 
 
-def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
-    """Monolateral movements of each leg as a table (one row per movement, times in seconds)."""
+def _trim_to_image_change(
+    spans: list[tuple[int, int]],
+    act: LegActivity,
+    li: int,
+    settings: Settings,
+    excluded: np.ndarray | None = None,
+) -> list[tuple[int, int]]:
+    """Cut each keypoint-based movement to the samples where the leg's region changed in
+    the image (:func:`~pipeline.scoring.signal.signal_local_change`): the pose model's
+    flicker (left and right swapped or drawn onto one spot for a frame, as MediaPipe does
+    when one leg twitches) and the low-pass filter's spread make a 0.3-s twitch measure
+    0.6 s on keypoints, while frame differencing shows when the picture of the leg
+    changed. A movement is only ever shortened; one with no such change at all is dropped:
+    the keypoints moved (pose jitter between two still poses) and the image did not, and a
+    keypoint movement must coincide with leg-region image motion ([video] adaptation, as
+    the pose-quality check's ``confirm_s`` rule) — except one touching ``excluded`` samples
+    (artifact spans: there the whole picture changes and a leg's change is not its own),
+    which is kept as it is."""
+    if not spans:
+        return spans
+    changed = (
+        signal_local_change(
+            act.motion[li],
+            act.whole_motion,
+            act.fs_hz,
+            settings.agree_motion_k,
+            settings.agree_motion_floor,
+        )
+        > 0
+    )
+    out = []
+    for a, b in spans:
+        idx = np.flatnonzero(changed[a:b])
+        if excluded is not None and excluded[a:b].any():
+            pass
+        elif act.from_pose[li, a:b].mean() >= 0.5:
+            if idx.size == 0:
+                continue
+            a, b = a + int(idx[0]), a + int(idx[-1]) + 1
+        out.append((a, b))
+    return out
+
+
+def movements_detect(
+    act: LegActivity, settings: Settings, excluded: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Monolateral movements of each leg as a table (one row per movement, times in seconds).
+
+    ``excluded`` (M,) marks samples of ``act.t_s`` inside artifact spans."""
     rows = []
     fs = act.fs_hz
     min_below = max(1, samples(settings.offset_min_s, fs))
@@ -180,6 +244,7 @@ def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
             _hysteresis(lvl, 1.0, act.offset_level[li], min_below), act, li, settings
         )
         spans = _join_unseen_holds(spans, act, li, settings)
+        spans = _trim_to_image_change(spans, act, li, settings, excluded)
         for a, b in spans:
             src = "pose" if act.from_pose[li, a:b].mean() >= 0.5 else "motion"
             start = act.t_s[a] - _crossing(lvl, a, 1.0) / fs
@@ -195,32 +260,65 @@ def movements_detect(act: LegActivity, settings: Settings) -> pd.DataFrame:
                     "n_legs": 1,
                 }
             )
-    df = pd.DataFrame(rows, columns=["start_s", "end_s", "side", "source", "peak_level", "n_legs"])
+    df = pd.DataFrame(rows, columns=_MONO_COLUMNS)
     df["duration_s"] = df["end_s"] - df["start_s"]
     return df.sort_values("start_s", kind="stable").reset_index(drop=True)
 
 
-def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Merge left/right movements that overlap or follow within ``bilateral_gap_s``.
+def _twitches_unechoed(twitches: pd.DataFrame) -> pd.DataFrame:
+    """One row per twitch: a twitch of one leg overlapping a twitch of the other is one
+    twitch (the two legs' keypoints and leg regions pick up each other's flick), kept as
+    the one with the higher peak, ``n_legs`` 2 ([video] adaptation)."""
+    if len(twitches) < 2:
+        return twitches
+    tw = twitches.sort_values("start_s", kind="stable")
+    keep: list[dict] = []
+    for row in tw.to_dict("records"):
+        prev = keep[-1] if keep else row
+        echo = (
+            prev is not row
+            and row["side"] != prev["side"]
+            and prev["n_legs"] == 1
+            and row["start_s"] < prev["end_s"]
+        )
+        if echo:
+            winner = row if row["peak_level"] > prev["peak_level"] else prev
+            keep[-1] = {**winner, "n_legs": 2}
+        else:
+            keep.append(row)
+    return pd.DataFrame(keep, columns=twitches.columns)
 
-    Twitches are never merged. A movement that follows a group within the gap joins it
-    only while the group holds fewer than ``bilateral_max_legs`` monolateral movements
-    (WASM); one that overlaps the group always joins it, so a gross body movement made
-    of many pieces stays one (long) movement. A group is ``bilateral`` only when both
-    legs take part.
+
+def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Combine the legs' movements of at least ``lm_min_s`` as WASM 2016 does.
+
+    A movement that overlaps the combination so far, or starts less than
+    ``bilateral_gap_s`` after it ends, joins it, however many pieces it already holds
+    (chained pieces count: A overlaps B, B overlaps C, ... is one combination of every
+    piece). Whether the combination is a candidate LM (at most ``bilateral_max_legs``
+    pieces, at most ``bilateral_lm_max_s`` long, no piece over ``lm_max_s``) is decided by
+    :func:`movements_classify` from ``n_legs`` (the number of pieces), the duration and
+    ``piece_max_s``. A combination is ``bilateral`` only when both legs take part.
+
+    Movements shorter than ``lm_min_s`` are never combined with anything (WASM): they stay
+    twitches, and a twitch echoed on the other leg is one twitch
+    (:func:`_twitches_unechoed`).
     """
-    cand = mono[mono["duration_s"] >= settings.lm_min_s].sort_values("start_s")
-    twitches = mono[mono["duration_s"] < settings.lm_min_s]
+    long_enough = mono["duration_s"] >= settings.lm_min_s
+    cand = mono[long_enough].sort_values("start_s", kind="stable")
+    twitches = _twitches_unechoed(mono[~long_enough])
+    gap_s = settings.bilateral_gap_s
     groups: list[dict] = []
     for row in cand.itertuples(index=False):
         g = groups[-1] if groups else None
-        overlaps = g is not None and row.start_s < g["end_s"]
-        follows = g is not None and row.start_s < g["end_s"] + settings.bilateral_gap_s
-        if g is not None and (overlaps or (follows and g["n_legs"] < settings.bilateral_max_legs)):
+        # "less than 0.5 s" between one's end and the next's start (a 1e-9 s allowance
+        # keeps a gap written as 0.5 s from joining through float rounding)
+        if g is not None and row.start_s - g["end_s"] < gap_s - 1e-9:
             g["end_s"] = max(g["end_s"], row.end_s)
             g["sides"].add(row.side)
             g["n_legs"] += 1
             g["peak_level"] = max(g["peak_level"], row.peak_level)
+            g["piece_max_s"] = max(g["piece_max_s"], row.duration_s)
             g["_src"].append((row.source, row.duration_s))
         else:
             groups.append(
@@ -230,6 +328,7 @@ def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                     "sides": {row.side},
                     "n_legs": 1,
                     "peak_level": row.peak_level,
+                    "piece_max_s": row.duration_s,
                     "_src": [(row.source, row.duration_s)],
                 }
             )
@@ -245,22 +344,75 @@ def movements_merge(mono: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                 "source": "pose" if pose_s >= motion_s else "motion",
                 "peak_level": g["peak_level"],
                 "n_legs": g["n_legs"],
+                "piece_max_s": g["piece_max_s"],
             }
         )
-    merged = pd.DataFrame(
-        rows, columns=["start_s", "end_s", "side", "source", "peak_level", "n_legs"]
-    )
+    merged = pd.DataFrame(rows, columns=[*_MONO_COLUMNS, "piece_max_s"])
     merged["duration_s"] = merged["end_s"] - merged["start_s"]
-    out = pd.concat([merged, twitches[merged.columns]], ignore_index=True)
+    tw = twitches[[c for c in merged.columns if c != "piece_max_s"]].copy()
+    tw["piece_max_s"] = tw["duration_s"]
+    out = pd.concat([merged, tw[merged.columns]], ignore_index=True) if len(tw) else merged
     return out.sort_values("start_s", kind="stable").reset_index(drop=True)
 
 
+#: why a movement is not a candidate LM (``clm_exclusion``; '' for a candidate LM), in the
+#: order :func:`movements_classify` gives them precedence (the last that applies wins):
+#: a combination holding a one-leg piece over ``lm_max_s``, more than ``bilateral_max_legs``
+#: pieces, a combination over ``bilateral_lm_max_s``, one leg over ``lm_max_s``, shorter
+#: than ``lm_min_s``
+CLM_EXCLUSIONS = ("long_piece", "pieces", "long_bilateral", "long", "short", "large_movement")
+
+
 def movements_classify(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Add ``kind``: twitch (<0.5 s), lm (0.5-10 s, 0.5-15 s bilateral) or long_movement."""
-    d = moves["duration_s"].to_numpy()
-    bil = (moves["side"] == "bilateral").to_numpy()
-    limit = np.where(bil, settings.bilateral_lm_max_s, settings.lm_max_s)
-    kind = np.where(d < settings.lm_min_s, "twitch", np.where(d <= limit, "lm", "long_movement"))
+    """Add ``kind`` and ``clm_exclusion`` (WASM 2016 candidate-LM rules).
+
+    - ``twitch``: shorter than ``lm_min_s``;
+    - ``lm`` (a candidate LM): one leg, at most ``lm_max_s``; or a combination of pieces
+      (``n_legs`` > 1) at most ``bilateral_lm_max_s`` long, of at most
+      ``bilateral_max_legs`` pieces, none longer than ``lm_max_s``;
+    - ``long_movement``: any other movement — not a candidate LM; it ends a PLM series.
+
+    ``clm_exclusion`` names the rule that excluded a movement (a key of
+    :data:`CLM_EXCLUSIONS`), '' for a candidate LM.
+    """
+    d = moves["duration_s"].to_numpy(dtype=float)
+    n = moves["n_legs"].to_numpy(dtype=int)
+    piece = moves["piece_max_s"].to_numpy(dtype=float) if "piece_max_s" in moves else d.copy()
+    combined = n > 1
+    excl = np.full(len(moves), "", dtype=object)
+    eps = 1e-9  # a duration written as 10.0 s is 10 s, not 10.000000001
+    excl[combined & (piece > settings.lm_max_s + eps)] = "long_piece"
+    excl[combined & (n > settings.bilateral_max_legs)] = "pieces"
+    excl[combined & (d > settings.bilateral_lm_max_s + eps)] = "long_bilateral"
+    excl[~combined & (d > settings.lm_max_s + eps)] = "long"
+    excl[d < settings.lm_min_s] = "short"
+    kind = np.where(excl == "short", "twitch", np.where(excl == "", "lm", "long_movement"))
     out = moves.copy()
     out["kind"] = kind
+    out["clm_exclusion"] = excl
+    return out
+
+
+def movements_large(
+    moves: pd.DataFrame, t_s: np.ndarray, body: np.ndarray, settings: Settings
+) -> pd.DataFrame:
+    """Movements of ``large_min_s`` - ``large_max_s`` (3-30 s in children, IRLSSG 2021)
+    during which the body moves with the legs — ``body`` (M,) True at the samples ``t_s``
+    where the trunk, arms or head move (:func:`pipeline.scoring.body.body_active`) for at
+    least ``large_body_share`` of the movement — become ``large_movement``: a roll-over, not a
+    leg movement. No candidate LM; it ends a PLM series (``clm_exclusion`` "large_movement")."""
+    out = moves.copy()
+    if len(out) == 0:
+        return out
+    d = out["duration_s"].to_numpy(dtype=float)
+    cand = (out["kind"] != "twitch").to_numpy().copy()
+    cand &= (d >= settings.large_min_s - 1e-9) & (d <= settings.large_max_s + 1e-9)
+    cum = np.concatenate(([0], np.cumsum(np.asarray(body, dtype=np.int64))))
+    a = np.searchsorted(t_s, out["start_s"].to_numpy(dtype=float), side="left")
+    b = np.searchsorted(t_s, out["end_s"].to_numpy(dtype=float), side="right")
+    n = np.maximum(b - a, 1)
+    share = (cum[b] - cum[a]) / n
+    large = cand & (share >= settings.large_body_share)
+    out.loc[large, "kind"] = "large_movement"
+    out.loc[large, "clm_exclusion"] = "large_movement"
     return out

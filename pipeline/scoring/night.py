@@ -16,7 +16,7 @@ import pandas as pd
 
 from detector.track import NightTrack
 from pipeline.errors import TooShortError
-from pipeline.scoring.activity import activity_compute
+from pipeline.scoring.activity import LegActivity, activity_compute
 from pipeline.scoring.artifacts import (
     ARTIFACT_COLUMNS,
     artifacts_detect,
@@ -24,16 +24,20 @@ from pipeline.scoring.artifacts import (
     artifacts_overlap,
     artifacts_seconds,
 )
+from pipeline.scoring.body import body_active
 from pipeline.scoring.episodes import episodes_cap, episodes_flag, settling_window
+from pipeline.scoring.indices import indices_night
 from pipeline.scoring.movements import (
     EVENT_COLUMNS,
     movements_classify,
     movements_detect,
+    movements_large,
     movements_merge,
 )
 from pipeline.scoring.plm import plm_series
 from pipeline.scoring.quality import quality_score, quality_summary
 from pipeline.scoring.rhythm import rhythm_analyze
+from pipeline.scoring.signal import signal_resample, signal_runs
 from pipeline.scoring.sleep import SleepResult, sleep_score, sleep_state_at, sleep_stats
 from pipeline.settings import Settings
 
@@ -81,8 +85,13 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def _per_hour(count: int, seconds: float) -> float | None:
-    return round(count / (seconds / 3600), 2) if seconds > 0 else None
+def _wake_in_bed_s(epochs: pd.DataFrame, in_bed_s: float, end_s: float) -> float:
+    """Wake time from ``in_bed_s`` to ``end_s`` (scored wake epochs, clipped; artifact
+    epochs are neither sleep nor wake)."""
+    wake = epochs[epochs["state"] == "wake"]
+    a = np.maximum(wake["start_s"].to_numpy(dtype=float), in_bed_s)
+    b = np.minimum(wake["end_s"].to_numpy(dtype=float), end_s)
+    return float(np.clip(b - a, 0, None).sum())
 
 
 def night_score(
@@ -115,13 +124,21 @@ def night_score(
     act = activity_compute(track, settings, trusted=trusted)
     del trusted
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
-    mono = movements_detect(act, settings)
+    mono = movements_detect(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
     moves = movements_classify(movements_merge(mono, settings), settings)
+    moves = movements_large(moves, act.t_s, body_active(act, settings), settings)
     moves = rhythm_analyze(moves, act, settings)
     in_artifact = artifacts_overlap(artifacts, moves["start_s"], moves["end_s"])
     moves = moves[~in_artifact].reset_index(drop=True)
-    moves = plm_series(moves, settings)
-    sleep = sleep_score(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
+    moves = plm_series(moves, settings, breaks=_series_breaks(track, act, artifacts, settings))
+    rhythmic = moves[moves["rhythmic"].astype(bool)]
+    sleep = sleep_score(
+        act,
+        settings,
+        excluded=artifacts_mask(artifacts, act.t_s),
+        rhythmic=artifacts_mask(rhythmic, act.t_s),  # the samples inside a rhythmic bout
+        moves=moves,
+    )
     clip = track.duration_s < settings.night_min_s
     if clip:
         sleep = _unscored(sleep)
@@ -130,6 +147,7 @@ def night_score(
     events[["start_s", "end_s", "duration_s"]] = events[["start_s", "end_s", "duration_s"]].round(3)
     events["frequency_hz"] = events["frequency_hz"].round(2)
     events["peak_level"] = events["peak_level"].round(2)
+    events["imi_s"] = events["imi_s"].round(3)
     events["plm_series"] = events["plm_series"].astype("Int64")
 
     t0 = float(track.t_s[0])
@@ -140,7 +158,7 @@ def night_score(
         np.searchsorted(epochs["start_s"].to_numpy(), events["start_s"].to_numpy(), "right") - 1
     )
     ep_idx = np.maximum(ep_idx, 0)  # a start rounded to ms may fall just before epoch 0
-    for kind in ("lm", "twitch", "long_movement"):
+    for kind in ("lm", "twitch", "long_movement", "large_movement"):
         mask = (events["kind"] == kind).to_numpy()
         epochs[f"n_{kind}"] = np.bincount(ep_idx[mask], minlength=len(epochs))[: len(epochs)]
     epochs["n_plm"] = np.bincount(
@@ -170,6 +188,23 @@ def night_score(
     summary["episodes_flagged"] = {k: int(v) for k, v in flagged["kind"].value_counts().items()}
     summary["episodes_not_listed"] = len(flagged) - len(episodes)
     return NightResult(events, epochs, episodes, summary, artifacts)
+
+
+def _series_breaks(
+    track: NightTrack, act: LegActivity, artifacts: pd.DataFrame, settings: Settings
+) -> list[tuple[float, float]]:
+    """Spans no PLM series may bridge: the artifact spans, and the stretches of the analysis
+    grid with no usable signal — no trusted pose on either leg and no video frame within
+    the gap the motion signal is interpolated over (a pause between segment files, lost
+    frames)."""
+    ends = zip(artifacts["start_s"], artifacts["end_s"], strict=True)
+    spans = [(float(a), float(b)) for a, b in ends]
+    gap = max(settings.gap_fill_max_s, 1.5 / act.fs_hz)  # as activity_compute resamples
+    seen = np.isfinite(signal_resample(track.t_s, track.motion_of("whole"), act.t_s, gap))
+    blind = ~seen & ~act.from_pose.any(axis=0)
+    step = 1.0 / act.fs_hz
+    spans += [(float(act.t_s[a]), float(act.t_s[b - 1] + step)) for a, b in signal_runs(blind)]
+    return spans
 
 
 def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -202,18 +237,26 @@ def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[s
             "twitch": int((events["kind"] == "twitch").sum()),
             "lm": int(is_lm.sum()),
             "long_movement": int((events["kind"] == "long_movement").sum()),
+            "large_movement": int((events["kind"] == "large_movement").sum()),
             "rhythmic": int(rhythmic.sum()),
             "rhythmic_cycling": int((events["pattern"] == "cycling").sum()),
             "rhythmic_kicking": int((events["pattern"] == "kicking").sum()),
             "plm": int(plm.sum()),
             "plms": int((plm & in_sleep).sum()),
+            "plmw": int((plm & ~in_sleep & (events["start_s"] >= stats["in_bed_s"])).sum()),
             "plm_series": int(events["plm_series"].nunique()),
             "lm_in_sleep": int((is_lm & in_sleep).sum()),
+            "lm_in_wake": int((is_lm & ~in_sleep).sum()),
             "lm_settling_window": lms_settling,
         },
-        "plm_index_per_h": _per_hour(int((plm & in_sleep).sum()), sleep.total_sleep_s),
-        "lm_index_per_h": _per_hour(int((is_lm & in_sleep).sum()), sleep.total_sleep_s),
-        "periodicity_index": round(float(plm.sum() / is_lm.sum()), 3) if is_lm.sum() else None,
+        **indices_night(
+            events,
+            sleep.epochs,
+            settings,
+            sleep.total_sleep_s,
+            _wake_in_bed_s(sleep.epochs, stats["in_bed_s"], t0 + duration),
+            stats["in_bed_s"],
+        ),
         "episodes": {k: int(v) for k, v in episodes["kind"].value_counts().items()},
         "pose_coverage": round(float(track.pose_detected.mean()), 4) if track.n_frames else 0.0,
         "frames": track.n_frames,

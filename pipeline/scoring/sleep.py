@@ -2,10 +2,17 @@
 
 The rule (also written out by :mod:`pipeline.reports.methods` with the values used):
 
-1. *Activity.* On the analysis grid the body is *active* when whole-frame motion exceeds
-   its resting level by ``whole_onset_k`` noise units, or when either leg is above its
-   movement onset threshold. Samples inside artifact spans (caregiver, camera, lighting)
-   are not counted.
+1. *Activity.* On the analysis grid the body is *active* when it moves in a way the legs
+   do not explain — whole-frame motion beyond what the leg regions' own motion accounts for
+   (:mod:`pipeline.scoring.body`: the trunk, arms and head) exceeds its resting level by
+   ``whole_onset_k`` noise units — or when the legs are in a *sustained bout* of activity:
+   leg movements (not twitches) starting less than ``sleep_leg_chain_s`` apart (onset to
+   onset) chained, lasting at least ``sleep_leg_bout_s`` (:func:`sleep_leg_bouts`), or
+   kick or cycle rhythmically (a rhythmic bout: repetitive movement at 0.5-4 Hz, not one
+   movement every 10-90 s). A leg movement with the rest of the body still — an LM, a PLM
+   series however dense, a twitch cluster — is not activity: the baby stays asleep through
+   it unless it leads to sustained activity. Samples inside artifact spans (caregiver,
+   camera, lighting) are not counted.
 2. *Epochs.* The activity of each ``epoch_s`` epoch (15 s, validated in infants by Galland
    2012) is the active fraction of its usable samples. This replaces the accelerometer
    count of actigraphy by a unit-free 0..1 scale that does not depend on the camera, the
@@ -44,10 +51,19 @@ import numpy as np
 import pandas as pd
 
 from pipeline.scoring.activity import LegActivity
-from pipeline.scoring.signal import samples, signal_noise, signal_runs
+from pipeline.scoring.body import body_active
+from pipeline.scoring.movements import movements_classify, movements_detect, movements_merge
+from pipeline.scoring.signal import samples, signal_runs
 from pipeline.settings import Settings
 
-__all__ = ["EPOCH_COLUMNS", "SleepResult", "sleep_score", "sleep_state_at", "sleep_stats"]
+__all__ = [
+    "EPOCH_COLUMNS",
+    "SleepResult",
+    "sleep_leg_bouts",
+    "sleep_score",
+    "sleep_state_at",
+    "sleep_stats",
+]
 
 #: Cole-Kripke-like symmetric weights over epochs t-2 .. t+2
 WEIGHTS = (0.1, 0.2, 0.4, 0.2, 0.1)
@@ -107,18 +123,52 @@ def _bridge(wake: np.ndarray, art: np.ndarray) -> np.ndarray:
     return out
 
 
+def sleep_leg_bouts(t_s: np.ndarray, moves: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """True at the samples ``t_s`` inside a sustained bout of leg movement: the movements of
+    ``moves`` (twitches left out: normal in active sleep) each starting less than
+    ``sleep_leg_chain_s`` after the previous one started (onset to onset: closer than the
+    shortest PLM interval, so periodic LMs never chain) are one bout, and a bout lasting at
+    least ``sleep_leg_bout_s`` (first onset to last offset) is sustained. A leg movement on
+    its own — an LM, a PLM, a cluster of twitches — is not; wriggling, kicking on and on,
+    or an LM that runs into more movement is."""
+    out = np.zeros(len(t_s), dtype=bool)
+    mv = moves[moves["kind"] != "twitch"].sort_values("start_s", kind="stable")
+    starts = mv["start_s"].to_numpy(dtype=float)
+    ends = mv["end_s"].to_numpy(dtype=float)
+    i = 0
+    while i < len(starts):
+        j, end = i, ends[i]
+        while j + 1 < len(starts) and starts[j + 1] - starts[j] < settings.sleep_leg_chain_s:
+            j += 1
+            end = max(end, ends[j])
+        if end - starts[i] >= settings.sleep_leg_bout_s - 1e-9:
+            out |= (t_s >= starts[i]) & (t_s < end)
+        i = j + 1
+    return out
+
+
 def sleep_score(
-    act: LegActivity, settings: Settings, excluded: np.ndarray | None = None
+    act: LegActivity,
+    settings: Settings,
+    excluded: np.ndarray | None = None,
+    rhythmic: np.ndarray | None = None,
+    moves: pd.DataFrame | None = None,
 ) -> SleepResult:
     """Score each epoch sleep, wake or artifact from ``act`` (rule in the module doc).
 
-    ``excluded`` (M,) marks samples of ``act.t_s`` inside artifact spans.
+    ``excluded`` (M,) marks samples of ``act.t_s`` inside artifact spans; ``rhythmic`` (M,)
+    the samples inside rhythmic kicking or cycling bouts; ``moves`` the night's movements
+    (with ``kind``; detected from ``act`` when not given).
     """
     fs = act.fs_hz
     m = len(act.t_s)
-    base, noise = signal_noise(act.whole_motion, fs)
-    whole_on = base + settings.whole_onset_k * max(noise, 1e-4)
-    active = (act.whole_motion > whole_on) | (act.level >= 1.0).any(axis=0)
+    if moves is None:
+        moves = movements_classify(
+            movements_merge(movements_detect(act, settings, excluded), settings), settings
+        )
+    active = body_active(act, settings) | sleep_leg_bouts(act.t_s, moves, settings)
+    if rhythmic is not None:
+        active |= np.asarray(rhythmic, dtype=bool)
     usable = np.ones(m, dtype=bool) if excluded is None else ~np.asarray(excluded, dtype=bool)
     per = max(1, samples(settings.epoch_s, fs))
     n_ep = max(1, int(np.ceil(m / per)))

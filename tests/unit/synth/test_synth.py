@@ -70,8 +70,10 @@ SLEEP = [(0.0, 1000.0, "sleep")]
         ([0, 20, 40, 60], ["lm"] * 4, [1, 1, 1, 1]),
         # three are not enough
         ([0, 20, 40], ["lm"] * 3, [None] * 3),
-        # an interval of 5 s breaks; the LM after it starts the next run
-        ([0, 20, 25, 45, 65, 85], ["lm"] * 6, [None, None, 1, 1, 1, 1]),
+        # an interval of 5 s breaks; the LM after it is no PLM, the one after that may start
+        # the next run (WASM 2016 as MATPLM scores it): 45, 65, 85, 105 is a series
+        ([0, 20, 25, 45, 65, 85], ["lm"] * 6, [None] * 6),
+        ([0, 20, 25, 45, 65, 85, 105], ["lm"] * 7, [None, None, None, 1, 1, 1, 1]),
         # a long movement ends the run
         (
             [0, 20, 30, 40, 60, 80, 100],
@@ -120,8 +122,10 @@ def test_two_legs_further_apart_stay_separate() -> None:
         (0.5, (1,), "lm"),
         (10.0, (0,), "lm"),
         (12.0, (0,), "long_movement"),
-        (12.0, (0, 1), "lm"),
-        (15.0, (0, 1), "lm"),
+        (10.0, (0, 1), "lm"),
+        # both legs moving 12 s: a bilateral movement holding one-leg pieces over 10 s is
+        # no candidate LM (WASM 2016)
+        (12.0, (0, 1), "long_movement"),
         (16.0, (0, 1), "long_movement"),
     ],
 )
@@ -129,6 +133,15 @@ def test_kind_follows_duration_and_side(dur: float, legs: tuple[int, ...], kind:
     ev = truth_events([_lm(5.0, dur, legs)], SLEEP)
     assert ev["kind"].tolist() == [kind]
     assert ev["duration_s"].iloc[0] == pytest.approx(dur)
+
+
+def test_bilateral_lm_of_pieces_up_to_15_s() -> None:
+    # left 5-13 s, right 12-19 s: one bilateral movement of 14 s whose pieces last 8 and 7 s
+    # (<= 10 s each): a candidate LM; stretched to 16 s (right to 21 s) it is not
+    ev = truth_events([_lm(5.0, 8.0, (0,)), _lm(12.0, 7.0, (1,))], SLEEP)
+    assert (ev["kind"].tolist(), ev["side"].tolist()) == (["lm"], ["bilateral"])
+    ev = truth_events([_lm(5.0, 8.0, (0,)), _lm(12.0, 9.0, (1,))], SLEEP)
+    assert ev["kind"].tolist() == ["long_movement"]
 
 
 def test_rhythmic_bout_is_one_event() -> None:

@@ -116,11 +116,16 @@ def test_night_page_shows_cards_timeline_and_hourly_counts(seeded_data: Path) ->
         "Leg movements (LMs)",
         "Rhythmic movements",
         "Twitches",
+        "PLMW index",
+        "Periodicity index (sleep)",
+        "Short-interval LMs",
     }
     assert metrics["Leg movements (LMs)"] == str(s["counts"]["lm"])
     assert metrics["Twitches"] == str(s["counts"]["twitch"])
     assert metrics["Awakenings"] == str(s["awakenings"])
     assert metrics["PLMS index"] == f"{s['plm_index_per_h']:.1f} /h"
+    plmw = s["plmw_index_per_h"]
+    assert metrics["PLMW index"] == ("—" if plmw is None else f"{plmw:.1f} /h")
     # in bed 19:30 and onset known: the clock time of onset
     assert metrics["Sleep onset"].count(":") == 1
     assert len(at.get("plotly_chart")) == 1

@@ -67,9 +67,11 @@ def test_nights_csv_equals_summary(nights, tmp_path):
         assert row["rhythmic"] == c["rhythmic"] == ev["rhythmic"].sum()
         assert row["rhythmic_cycling"] == c["rhythmic_cycling"]
         assert row["rhythmic_kicking"] == c["rhythmic_kicking"]
-        assert row["plms"] == c["plm"] == ev["plm_series"].notna().sum()
+        # plms means in sleep; plm_total every LM in a series (asleep or awake)
+        assert row["plm_total"] == c["plm"] == ev["plm_series"].notna().sum()
         in_sleep = (ev["state"] == "sleep") & ev["plm_series"].notna()
-        assert row["plms_in_sleep"] == c["plms"] == in_sleep.sum()
+        assert row["plms"] == c["plms"] == in_sleep.sum()
+        assert row["plmw"] == c["plmw"] <= row["plm_total"] - row["plms"]
         assert row["plm_series"] == c["plm_series"]
         assert row["lms_in_sleep"] == c["lm_in_sleep"]
         assert row["lms_settling_window"] == c["lm_settling_window"]
@@ -107,7 +109,8 @@ def test_hourly_csv_sums_to_the_night(nights, tmp_path):
         assert h["twitches"].sum() == s["counts"]["twitch"]
         assert h["long_movements"].sum() == s["counts"]["long_movement"]
         assert h["rhythmic"].sum() == s["counts"]["rhythmic"]
-        assert h["plms"].sum() == s["counts"]["plm"]
+        assert h["plms"].sum() == s["counts"]["plms"]
+        assert h["plms"].sum() + h["plmw"].sum() == s["counts"]["plm"]
         assert h["sleep_min"].sum() == pytest.approx(s["total_sleep_s"] / 60, abs=0.2)
         # each movement in the hour its onset falls in
         for row in h.itertuples():
@@ -201,7 +204,8 @@ def test_hourly_counts_known_answer():
     assert list(h["twitches"]) == [0, 1, 0]
     assert list(h["long_movements"]) == [0, 1, 0]
     assert list(h["rhythmic"]) == [0, 1, 0]
-    assert list(h["plms"]) == [0, 1, 0]
+    assert list(h["plms"]) == [0, 1, 0]  # the PLM at 3800 s is in sleep
+    assert list(h["plmw"]) == [0, 0, 0]
     assert list(h["sleep_min"]) == [30.0, 60.0, 15.0]
 
 

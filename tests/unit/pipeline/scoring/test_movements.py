@@ -42,10 +42,13 @@ def test_classify_boundaries():
             (10, 10.5, "left"),  # LM (0.5 s is an LM)
             (20, 30, "right"),  # LM (10 s)
             (40, 50.5, "right"),  # long one-leg
-            (60, 74, "bilateral"),  # bilateral LM up to 15 s
+            (60, 74, "bilateral"),  # bilateral LM up to 15 s (two pieces of 8 s)
             (80, 96, "bilateral"),  # long bilateral
         ]
     )
+    bil = m["side"] == "bilateral"
+    m.loc[bil, "n_legs"] = 2
+    m["piece_max_s"] = np.where(bil, 8.0, m["duration_s"])
     assert movements_classify(m, S)["kind"].tolist() == [
         "twitch",
         "lm",
@@ -81,14 +84,17 @@ def test_bilateral_merge_rules():
     ]
 
 
-def test_merge_at_most_four_by_gap():
-    # five movements alternating legs, each 0.2 s after the previous: 4 merge, the 5th is alone
+def test_merge_chains_every_piece_within_the_gap():
+    # five movements alternating legs, each 0.2 s after the previous: one combination of 5
+    # pieces (WASM 2016 counts them all; a 5th is not split off), so no candidate LM
     rows, t = [], 0.0
     for k in range(5):
         rows.append((t, t + 1.0, "left" if k % 2 == 0 else "right"))
         t += 1.2
-    out = movements_merge(_mono(rows), S)
-    assert out["n_legs"].tolist() == [4, 1]
+    out = movements_classify(movements_merge(_mono(rows), S), S)
+    assert out["n_legs"].tolist() == [5]
+    assert out["kind"].tolist() == ["long_movement"]
+    assert out["clm_exclusion"].tolist() == ["pieces"]
 
 
 def _lms(onsets, kinds=None):
@@ -137,7 +143,7 @@ def _activity(level, extension, fs=10.0):
         from_pose=np.ones((2, m), bool),
         extension_bl=ext,
         speed_bl_s=lv,
-        motion=np.zeros((2, m)),
+        motion=np.where(lv >= 1.0, 0.01, 0.0),  # a moving leg changes its image region
         whole_motion=np.zeros(m),
         body_length_px=100.0,
         thresholds={},

@@ -26,7 +26,8 @@ def _activity(
     duration_s: float, wake: Sequence[tuple[float, float]], fs: float = 15.0, seed: int = 0
 ) -> LegActivity:
     """Quiet activity with a 1-s leg movement every 30 s (sleep), and, inside each ``wake``
-    span, the left leg active 1 s of every 2 s (an awake baby)."""
+    span, the left leg active 1 s of every 2 s (an awake baby: movements 2 s apart chain
+    into a sustained bout, see sleep_leg_bouts)."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(duration_s * fs)) / fs
     level = np.zeros((2, len(t)))
@@ -43,7 +44,7 @@ def _activity(
         from_pose=np.ones((2, len(t)), dtype=bool),
         extension_bl=nan,
         speed_bl_s=nan,
-        motion=np.zeros((2, len(t))),
+        motion=np.where(level >= 1.0, 0.01, 0.0),  # a moving leg changes its image region
         whole_motion=whole,
         body_length_px=160.0,
         thresholds={},
