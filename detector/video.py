@@ -19,11 +19,9 @@ same number as ``rotation``; PyAV reads it per frame as ``VideoFrame.rotation``)
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import math
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +33,7 @@ import numpy as np
 
 from detector.codec import codec_hint
 from detector.errors import NotAVideoError, NoVideoStreamError, SegmentOrderError
+from detector.files import file_name_time, file_sha256
 from detector.sdcard import path_clock_time
 from detector.track import Segment
 
@@ -57,10 +56,6 @@ _OVERLAP_TOLERANCE_S = 1.0
 #: Seek this far before a chunk start, so frames shown before their keyframe's decode time
 #: (B-frames) are not missed; frames before the chunk start are decoded and dropped.
 _SEEK_MARGIN_S = 1.0
-_HASH_CHUNK = 1 << 20
-_NAME_TIME = re.compile(
-    r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[T_ -]?(\d{2})[-:_.h]?(\d{2})[-:_.m]?(\d{2})(?!\d)"
-)
 _AV_ERRORS = (av.FFmpegError, OSError, ValueError)
 #: Largest frame legmove decodes: 4096 x 4096 (16.8 megapixels) covers 4K UHD and DCI 4K
 #: monitors with room to spare. One upright RGB copy of such a frame is 48 MiB; far larger
@@ -308,24 +303,6 @@ def video_probe(path: str | Path) -> VideoInfo:
 
 
 # --- the night plan -----------------------------------------------------------------------
-def _name_time(path: Path) -> datetime | None:
-    for m in _NAME_TIME.finditer(path.stem):
-        try:
-            y, mo, d, h, mi, sec = (int(g) for g in m.groups())
-            return datetime(y, mo, d, h, mi, sec)
-        except ValueError:
-            continue
-    return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _place(infos: list[VideoInfo], starts: list[datetime]) -> list[tuple[VideoInfo, float]]:
     """Order files by absolute start, keep gaps, raise SegmentOrderError on overlaps."""
     order = sorted(range(len(infos)), key=lambda i: starts[i])
@@ -358,7 +335,7 @@ def night_plan(paths: Sequence[str | Path]) -> list[Segment]:
     infos = [video_probe(p) for p in paths]
     if len({(i.width, i.height) for i in infos}) > 1:
         logger.warning("segment files of one night differ in frame size: %s", infos)
-    hashes = [_sha256(info.path) for info in infos]
+    hashes = [file_sha256(info.path) for info in infos]
     for i, digest in enumerate(hashes):
         if digest in hashes[:i]:
             first = infos[hashes.index(digest)].path
@@ -369,7 +346,7 @@ def night_plan(paths: Sequence[str | Path]) -> list[Segment]:
             )
     sources: list[tuple[str, list[datetime | None]]] = [
         ("container creation_time", [i.creation_time for i in infos]),
-        ("time in the file name", [_name_time(i.path) for i in infos]),
+        ("time in the file name", [file_name_time(i.path) for i in infos]),
         ("time in the folder and file names", [path_clock_time(i.path) for i in infos]),
     ]
     placed: list[tuple[VideoInfo, float]] | None = None

@@ -40,7 +40,6 @@ from pipeline.reports.export import (
     Note,
     fmt_clock,
     fmt_duration,
-    night_first_s,
     nights_sorted,
 )
 from pipeline.reports.figures import (
@@ -59,7 +58,12 @@ from pipeline.reports.indices_text import (
     sleep_hours_line,
 )
 from pipeline.reports.methods import methods_terms, scored_settings
-from pipeline.reports.pdf_content import STATUS_ORDER, episodes_for_review, methods_paragraph
+from pipeline.reports.pdf_content import (
+    STATUS_ORDER,
+    episodes_for_review,
+    methods_paragraph,
+    night_numbers,
+)
 from pipeline.reports.pdf_layout import ALERT, GREY, INK, ReportPDF
 
 # methods_paragraph and episodes_for_review (pipeline.reports.pdf_content) are part of the
@@ -246,117 +250,6 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
             pdf.para(f"({i})  {_date(note.date)}: {note.text}", 8.5, gap=0.3)
 
 
-def _bed_text(n: NightRecord) -> str:
-    s = n.result.summary
-    bed = s.get("in_bed_s")
-    if bed is None or abs(float(bed) - night_first_s(n.result)) < 1.0:
-        return "the recording started"
-    return f"going to bed ({fmt_clock(bed, n.start_time)})"
-
-
-def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool]]]:
-    s = n.result.summary
-    c = s["counts"]
-    lmc = s.get("lm_counts") or {}
-    pi = s.get("plm_index_per_h")
-    onset = s.get("sleep_onset_s")
-    eff = s.get("sleep_efficiency")
-    tts = s.get("time_to_sleep_s")
-    return [
-        [
-            (
-                "PLMS index",
-                _num(pi),
-                "/h sleep",
-                f"{c.get('plms', 0)} PLMs; {plms_reference_note(s, short=True)}",
-                False,
-            ),
-            (
-                "Leg movements (LMs)",
-                str(c.get("lm_in_sleep", 0)),
-                "asleep",
-                f"{c.get('lm_settling_window', 0)} while settling; {c.get('lm', 0)} in all",
-                False,
-            ),
-            (
-                "Asleep at",
-                fmt_clock(onset, n.start_time) or "no sleep",
-                "",
-                "no sustained sleep found"
-                if onset is None
-                else f"{fmt_duration(tts)} after {_bed_text(n)}",
-                False,
-            ),
-            (
-                "Total sleep",
-                fmt_duration(s.get("total_sleep_s")) or "—",
-                "",
-                "" if eff is None else f"sleep efficiency {100 * eff:.0f}%",
-                False,
-            ),
-        ],
-        [
-            ("Awakenings", str(s.get("awakenings", 0)), "", "wake bouts after sleep onset", False),
-            (
-                "Rhythmic movements",
-                str(c.get("rhythmic", 0)),
-                "",
-                f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
-                False,
-            ),
-            (
-                "PLM series",
-                str(c.get("plm_series", 0)),
-                "",
-                f"{c.get('plm', 0)} PLMs asleep or awake; {s.get('plm_series_in_wake', 0)} "
-                "series awake",
-                bool(s.get("plm_series_in_wake")),
-            ),
-            (
-                "Twitches / long mov.",
-                f"{c.get('twitch', 0)} / {c.get('long_movement', 0)}",
-                "",
-                f"twitches (<{scored_settings(s)['lm_min_s']:g} s) normal in active sleep; "
-                f"{c.get('large_movement', 0)} large movements",
-                False,
-            ),
-        ],
-        [
-            (
-                "PLMW index",
-                _num(s.get("plmw_index_per_h")),
-                "/h awake",
-                f"{c.get('plmw', 0)} PLMs while awake in bed",
-                False,
-            ),
-            (
-                "Periodicity index",
-                _num(s.get("periodicity_index_sleep"), 2),
-                "sleep",
-                f"awake {_num(s.get('periodicity_index_wake'), 2)}; periodic share of "
-                "intervals (Ferri 2006)",
-                False,
-            ),
-            (
-                "Short-interval LMs",
-                _num(s.get("short_imi_index_per_h")),
-                "/h sleep",
-                f"LMs < {scored_settings(s)['plm_min_interval_s']:g} s after the previous "
-                "(onset to onset)",
-                False,
-            ),
-            (
-                "LMs one leg / both",
-                f"{lmc.get('lm_sleep_one_leg', 0)} / {lmc.get('lm_sleep_bilateral', 0)}",
-                "asleep",
-                f"PLMs {lmc.get('plms_one_leg', 0)} / {lmc.get('plms_bilateral', 0)}; awake "
-                f"LM index {_num(s.get('lm_index_wake_per_h'))}/h",
-                False,
-            ),
-        ],
-    ]
-
-
 def _leg_indices(pdf: ReportPDF, n: NightRecord) -> None:
     """The IMI histogram beside the night's series, hours of sleep and caveats."""
     s = n.result.summary
@@ -387,7 +280,7 @@ def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link
         end = n.start_time + dt.timedelta(seconds=dur)
         when = f"recorded {n.start_time:%H:%M}–{end:%H:%M}, "
     pdf.para(f"{n.label}  ·  {when}{fmt_duration(dur)} of video  ·  night {n.night_id}", 9.5)
-    for row in _night_numbers(n, ref):
+    for row in night_numbers(n, ref):
         pdf.key_boxes(row, h=24)
     fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=4.7)
     pdf.figure(figure_png(fig), pdf.width, pdf.width * 4.7 / 7.4)
