@@ -71,8 +71,9 @@ def plm_series(
     k_kind, k_start = kind[keep], start[keep]
     is_lm = k_kind == "lm"
     # the previous movement of each (non-twitch) movement, and whether a span lies between
-    prev_start = np.concatenate(([np.nan], k_start[:-1]))
-    prev_lm = np.concatenate(([False], is_lm[:-1]))
+    # (slicing the shifted arrays keeps their length when there is no movement at all)
+    prev_start = np.concatenate(([np.nan], k_start))[: len(k_start)]
+    prev_lm = np.concatenate(([False], is_lm))[: len(is_lm)]
     spanned = plm_breaks_between(np.nan_to_num(prev_start, nan=-np.inf), k_start, breaks)
     valid = prev_lm & ~spanned  # an observed interval between two candidate LMs
     lo, hi = settings.plm_min_interval_s, settings.plm_max_interval_s
