@@ -292,7 +292,10 @@ class NightJob:
         """Chunk ``c`` is done: its checkpoint of ``n_frames`` frames is at ``c.path`` (or is
         ``track``, saved there now); mark it done in the store."""
         if track is not None:
-            track.save(c.path)
+            try:
+                track.save(c.path)
+            except OSError as exc:
+                raise job_write_error(self.store, self.night_id, exc, c.path) from exc
             n_frames = track.n_frames
         i = self.chunks.index(c)
         self.chunks[i] = dataclasses.replace(c, done=True)
@@ -332,7 +335,7 @@ class NightJob:
         try:
             track.save(tracks_path)
         except OSError as exc:
-            raise job_write_error(store, night_id, exc) from exc
+            raise job_write_error(store, night_id, exc, tracks_path) from exc
         result = _score(track, store.settings(night_id), self.night)
         store.save_result(night_id, result, tracks_path=tracks_path)
         with store.transaction() as con:
@@ -361,11 +364,13 @@ class NightJob:
             logger.error("%s: could not record the failure: %s", self.night.title, again)
 
 
-def job_write_error(store: Store, night_id: int, exc: OSError) -> StoreError:
-    """The error a job reports when it cannot write (disk full, folder gone, no permission):
-    which file, and what to do."""
+def job_write_error(
+    store: Store, night_id: int, exc: OSError, path: Path | None = None
+) -> StoreError:
+    """The error a job reports when it cannot write ``path`` (disk full, folder gone, no
+    permission): which file, and what to do."""
     return StoreError(
-        f"{exc.filename or store.data_dir}: could not write the analysis "
+        f"{exc.filename or path or store.data_dir}: could not write the analysis "
         f"({exc.strerror or exc}) — free space on the disk (or fix the folder), then run "
         f"`legmove night analyze {night_id}` to resume from the finished chunks"
     )

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from detector.extract import ExtractOptions, Progress
 from detector.native_log import native_log_quiet
@@ -105,8 +106,10 @@ def job_run(
         force=force,
         progress=progress,
     )
+    writing: Path | None = None  # the checkpoint being made
     try:
         for c in job.todo:
+            writing = c.path
             log_id = job.started(c)
             t0 = time.monotonic()
             info = chunk_extract(
@@ -120,10 +123,12 @@ def job_run(
             )
             job.finished(c, log_id, n_frames=info["n_frames"])
             _log_chunk(job, c, time.monotonic() - t0, info["n_frames"])
+        writing = None
         return job.finish()
     except OSError as exc:  # disk full, folder gone, no permission: say which file, what to do
-        job.fail(exc)
-        raise job_write_error(store, night_id, exc) from exc
+        error = job_write_error(store, night_id, exc, writing)
+        job.fail(error)
+        raise error from exc
     except Exception as exc:
         job.fail(exc)
         raise

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import signal
 import subprocess
@@ -410,9 +411,14 @@ def _job_child(data: Path, night_id: int, kill_at: int | None) -> int:
 
 
 @pytest.mark.slow
-def test_job_killed_at_any_step_never_shows_half_a_night_and_resumes(night, tmp_path):
+def test_job_killed_at_any_step_never_shows_half_a_night_and_resumes(night, tmp_path, monkeypatch):
+    import pipeline.jobs.night_job
     from pipeline.jobs import job_run, job_status
     from pipeline.store.db import Store
+
+    # progress is persisted at most once a second: how often depends on the machine's load,
+    # and the write steps of the reference run must be those of the killed runs
+    monkeypatch.setattr(pipeline.jobs.night_job, "_PROGRESS_EVERY_S", math.inf)
 
     ref_store = Store(tmp_path / "reference")
     ref_id = _store_night(ref_store, night)
