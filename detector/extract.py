@@ -38,12 +38,16 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
 
 Every ``sync_s`` (60 s) of the night's timeline the detector starts afresh (a *sync*): on
 the first frame of each period the pose model forgets whom it follows and its preferred
-rotation, pose runs, the leg boxes are that pose's, and the rest level, the refresh and the
-search schedules begin anew. So the tracks of any frame depend only on the video since the
-sync point before it, and a run that starts later in the night (a chunk) decodes from that
-sync point and gives the same tracks as a run over the whole night: a night's events do
-not depend on where it was cut into chunks. A sync costs about one pose call more a minute
-(MediaPipe detects instead of tracking, and a tracking graph is made to lose the person).
+rotation, pose runs, the leg boxes are that pose's, the refresh and search schedules begin
+anew, and the rest level is learned again from the ``gate_rest_window_s`` before the sync,
+measured in the leg boxes of the sync before (a second meter follows those boxes, which do
+not depend on when pose ran; so the gate keeps the quiet level of the minute before a
+movement that is going on at a sync, as a rolling window would). So the tracks of any frame
+depend only on the video since the sync point before it and the minute before that, and a
+run that starts later in the night (a chunk) decodes from there (:func:`decode_start`) and
+gives the same tracks as a run over the whole night: a night's events do not depend on where
+it was cut into chunks. A sync costs a pose call with detection instead of tracking (and
+one to make a tracking graph lose the person) a minute.
 
 On the other frames the last pose is carried forward (``pose_ran`` False), which is right
 because nothing moved there. Motion is measured on every frame, on a frame downscaled
@@ -76,6 +80,7 @@ __all__ = [
     "ExtractOptions",
     "PosePolicy",
     "Progress",
+    "decode_start",
     "sync_start",
     "track_extract",
 ]
@@ -153,13 +158,18 @@ class PosePolicy:
         self._failures_max = 1 + math.ceil(math.log2(opts.search_max_s / opts.search_every_s))
         self.restart()
 
-    def restart(self) -> None:
-        """Forget everything seen: the state of a policy just made (see :func:`track_extract`,
-        which restarts it at every ``sync_s`` of the night's timeline)."""
-        self.rest = 0.0  # rest level of near-baby motion (0 until a second has passed)
+    def restart(self, rest_medians: Sequence[float] = ()) -> None:
+        """Forget everything seen: the state of a policy just made, its rest level learned
+        from ``rest_medians`` (one-second medians of near-leg motion, oldest first). See
+        :func:`track_extract`, which restarts it at every ``sync_s`` of the night's timeline."""
+        o = self.opts
+        self._medians: deque[float] = deque(
+            rest_medians, maxlen=max(1, math.ceil(o.gate_rest_window_s))
+        )
+        #: rest level of near-baby motion (0 until a second has passed)
+        self.rest = min(min(self._medians), o.gate_rest_max) if self._medians else 0.0
         self._second = -math.inf  # the one-second bin being filled ...
         self._bin: list[float] = []  # ... its motion values
-        self._medians: deque[float] = deque(maxlen=max(1, math.ceil(self.opts.gate_rest_window_s)))
         self.have_pose = False  # the last call found a pose
         self.moving = False  # the current frame moves (set by decide)
         self._moving_run = 0  # frames in a row that moved, up to this one
@@ -360,11 +370,22 @@ def _scaled(boxes: Sequence[Box | None], s: float) -> list[Box | None]:
 
 
 def sync_start(start_s: float, options: ExtractOptions | None = None) -> float:
-    """The sync point (a multiple of ``sync_s``) at or before ``start_s``: where the state of
-    a run from the night's start is rebuilt from nothing, so decoding from there (after
-    :data:`SYNC_LEAD_S` more) gives the frames from ``start_s`` exactly as that run would."""
+    """The sync point (a multiple of ``sync_s``) at or before ``start_s``."""
     sync_s = (options or ExtractOptions()).sync_s
     return math.floor((start_s + _TIME_EPS_S) / sync_s) * sync_s
+
+
+def decode_start(start_s: float, options: ExtractOptions | None = None) -> float:
+    """Where a run giving the frames from ``start_s`` exactly as a run from the night's start
+    begins to decode: the sync point before ``start_s``, earlier still by the rest level's
+    window (``gate_rest_window_s``, from the sync point before that) and :data:`SYNC_LEAD_S`;
+    0 for a run within the night's first periods."""
+    opts = options or ExtractOptions()
+    first = sync_start(start_s, opts)
+    if first <= 0:
+        return 0.0
+    seed = sync_start(max(0.0, first - opts.gate_rest_window_s), opts)
+    return max(0.0, seed - SYNC_LEAD_S)
 
 
 def _boxes_at_sync(kp: np.ndarray, vis: np.ndarray, min_visibility: float) -> list[Box | None]:
@@ -373,6 +394,35 @@ def _boxes_at_sync(kp: np.ndarray, vis: np.ndarray, min_visibility: float) -> li
     seen = leg_boxes(kp, vis, min_visibility)
     guess = leg_boxes(kp, np.ones_like(vis), 0.0)
     return [b if b is not None else g for b, g in zip(seen, guess, strict=True)]
+
+
+class _RestSeconds:
+    """One-second medians of the near-leg motion measured in the leg boxes of the last sync
+    (so they do not depend on when pose ran), over the last ``window_s``: the rest level a
+    sync starts from."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._done: deque[tuple[int, float]] = deque(maxlen=math.ceil(window_s) + 1)
+        self._second = -math.inf
+        self._bin: list[float] = []
+
+    def add(self, t_s: float, near_motion: float) -> None:
+        self._close(math.floor(t_s + _TIME_EPS_S))
+        self._bin.append(near_motion)
+
+    def before(self, t_s: float) -> list[float]:
+        """The medians of the ``window_s`` seconds before ``t_s``, oldest first."""
+        second = math.floor(t_s + _TIME_EPS_S)
+        self._close(second)
+        return [m for s, m in self._done if second - self.window_s <= s < second]
+
+    def _close(self, second: int) -> None:
+        if second != self._second:
+            if self._bin:
+                self._done.append((int(self._second), float(np.median(self._bin))))
+                self._bin = []
+            self._second = second
 
 
 def track_extract(
@@ -389,12 +439,14 @@ def track_extract(
 
     The tracks of the frames from ``start_s`` on are those a run from the night's start
     gives them, wherever ``start_s`` lies (a night cut into chunks gives the tracks of the
-    whole night): the detector starts afresh at every ``sync_s`` of the night's timeline
-    (the first frame of each period: the pose model's tracking and preferred rotation
-    reset, pose run, the leg boxes taken from that pose, the gate's rest level and schedules
-    begun anew), and a run from ``start_s`` decodes from the sync point before it, after
-    :data:`SYNC_LEAD_S` seconds that only give motion its previous frame. Motion across a
-    gap of more than :data:`GAP_RESET_S` between frames starts anew, as at a new segment.
+    whole night). At every ``sync_s`` of the night's timeline the detector starts afresh
+    (see the module doc): its state then depends only on the sync frame, the motion before it
+    and the rest level, which a sync takes from the ``gate_rest_window_s`` before it measured
+    in the leg boxes of the sync before that (not in boxes that follow where pose ran). So a
+    run from ``start_s`` decodes from :func:`decode_start`: it measures that rest level from
+    the earlier sync point on (one pose call at each sync), then runs in full from the sync
+    point before ``start_s``, and keeps the frames from ``start_s``. Motion across a gap of
+    more than :data:`GAP_RESET_S` between frames starts anew, as at a new segment.
 
     Raises :class:`NoPersonError` when ``require_person`` and no pose was found at all.
     """
@@ -402,68 +454,77 @@ def track_extract(
     total_s = (end_s if end_s is not None else max(s.end_s for s in segments)) - start_s
     issues: list[str] = []
     meter = MotionMeter(opts.motion_width_px)
+    rest_meter = MotionMeter(opts.motion_width_px)  # near-leg motion in the sync's boxes
+    rest = _RestSeconds(opts.gate_rest_window_s)
     policy = PosePolicy(opts)
     pose = _RetryLimit(estimator, opts.retry_every_s)
     cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS))
     last_kp, last_vis = _empty_pose()
     boxes: list[Box | None] = [None, None]
+    sync_boxes: list[Box | None] = [None, None]
     found_any = False
     segment = -1
     frame_size = (0, 0)
     last_report = -np.inf
     kept: tuple[Frame, int] | None = None  # a frame kept back for look_back, and its index
-    sync_from = sync_start(start_s, opts)
+    full_from = sync_start(start_s, opts) - _TIME_EPS_S  # full processing from here ...
+    lo = decode_start(start_s, opts)  # ... rest level only from its sync point, decoded from lo
+    seed_from = sync_start(lo + SYNC_LEAD_S, opts) - _TIME_EPS_S if lo > 0 else 0.0
     period: int | None = None  # the sync period of the last frame
     prev_t = -math.inf
-    lo = max(0.0, sync_from - SYNC_LEAD_S)
     for frame in night_frames(segments, start_s=lo, end_s=end_s, on_issue=issues.append):
         t = frame.t_s
         if frame.segment != segment:
             segment = frame.segment
             meter.reset()
+            rest_meter.reset()
             estimator.reset()
             frame_size = (frame.gray.shape[1], frame.gray.shape[0])
         elif t - prev_t > GAP_RESET_S:
             meter.reset()
+            rest_meter.reset()
         prev_t = t
         small, scale = _motion_input(frame.gray, opts.motion_width_px, opts.motion_row_step)
-        if t < sync_from - _TIME_EPS_S:  # the lead-in: motion's previous frame only
+        if t < seed_from:  # the lead-in: motion's previous frame only
             meter.update(small)
+            rest_meter.update(small)
             continue
+        full = t >= full_from
         now = math.floor((t + _TIME_EPS_S) / opts.sync_s)
         if now != period:  # a sync: everything starts afresh from this frame
-            first = period is None and sync_from == 0.0
             period, kept = now, None
-            policy.restart()
             pose.reset()
             res = pose.estimate(frame.rgb(), t)
             if res is None:
                 last_kp, last_vis = _empty_pose()
-                boxes = [None, None]
+                sync_boxes = [None, None]
             else:
                 last_kp, last_vis = res.keypoints_px, res.visibility
                 found_any = True
-                boxes = _boxes_at_sync(last_kp, last_vis, opts.min_visibility)
+                sync_boxes = _boxes_at_sync(last_kp, last_vis, opts.min_visibility)
+            boxes = list(sync_boxes)
             m = meter.update(small, _scaled(boxes, scale))
-            policy.synced(t, float(max(m[1], m[2])), res is not None, first=first)
+            if full:
+                policy.restart(rest.before(t))
+                policy.synced(t, float(max(m[1], m[2])), res is not None, first=now == 0)
+            r = rest_meter.update(small, _scaled(sync_boxes, scale))
+            rest.add(t, float(max(r[1], r[2])))
             if t >= start_s - _TIME_EPS_S:
                 cols.append(t, last_kp, last_vis, True, m)
             continue
         m = meter.update(small, _scaled(boxes, scale))
+        r = rest_meter.update(small, _scaled(sync_boxes, scale))
+        rest.add(t, float(max(r[1], r[2])))
+        if not full:  # before the sync point the run starts from: the rest level only
+            continue
         run = policy.decide(t, float(max(m[1], m[2])))
         if policy.look_back and kept is not None and kept[0].segment == frame.segment:
             back, at = kept
             found = pose.estimate(back.rgb(), back.t_s)
             policy.ran(back.t_s, found is not None)
-            if at >= 0:
-                if found is None:
-                    cols.set_pose(at, *_empty_pose())
-                else:
-                    cols.set_pose(at, found.keypoints_px, found.visibility)
-            elif found is not None:  # kept before start_s: its pose carries into the tracks
-                cols.set_pose(0, found.keypoints_px, found.visibility, ran=False)
-            else:
-                cols.set_pose(0, *_empty_pose(), ran=False)
+            kp, vis = (found.keypoints_px, found.visibility) if found else _empty_pose()
+            # a frame kept before start_s is not in the tracks: its pose carries into them
+            cols.set_pose(max(at, 0), kp, vis, ran=at >= 0)
             kept = None
         keep = t >= start_s - _TIME_EPS_S  # frames before start_s are decoded, not kept
         if policy.grid_point:

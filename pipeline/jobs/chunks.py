@@ -7,10 +7,11 @@ pool or a Dask cluster whose workers cannot see the store (:mod:`pipeline.jobs.b
 are joined with :func:`chunk_join`.
 
 A chunk's tracks are those of the same frames in a run over the whole night, wherever the
-chunk starts (:func:`detector.extract.track_extract` decodes from the detector's sync point
-before the chunk's start and drops the frames before it; :func:`chunk_warmup_s` says how
-long that is): a night gives the same tracks, and so the same events, whatever its chunk
-length, whichever process runs each chunk and in whatever order.
+chunk starts (:func:`detector.extract.track_extract` decodes from before the chunk's start —
+the detector's sync point before it and the minute of rest level before that — and drops
+the frames before it; :func:`chunk_warmup_s` says how long that is): a night gives the same
+tracks, and so the same events, whatever its chunk length, whichever process runs each chunk
+and in whatever order.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from detector.extract import SYNC_LEAD_S, ExtractOptions, Progress, sync_start, track_extract
+from detector.extract import ExtractOptions, Progress, decode_start, track_extract
 from detector.native_log import native_log_quiet
 from detector.pose import PoseEstimator, pose_default
 from detector.track import NightTrack, Segment, track_concat, track_load
@@ -62,12 +63,10 @@ def chunk_plan(segments: Sequence[Segment], chunk_s: float) -> list[tuple[float,
 
 
 def chunk_warmup_s(start_s: float, options: dict[str, Any] | None = None) -> float:
-    """Seconds of video decoded before a chunk starting at ``start_s`` (and dropped): from the
-    detector's sync point at or before it (:func:`detector.extract.sync_start`, every
-    ``sync_s``), plus the lead-in that gives the first frame's motion its previous frame."""
-    opts = ExtractOptions(**(options or {}))
-    sync = sync_start(float(start_s), opts)
-    return float(start_s) - max(0.0, sync - SYNC_LEAD_S) if sync > 0 else float(start_s)
+    """Seconds of video decoded before a chunk starting at ``start_s`` (and dropped): from
+    :func:`detector.extract.decode_start` — the detector's sync point before the chunk, the
+    rest level's window before that, and a lead-in for motion's previous frame."""
+    return float(start_s) - decode_start(float(start_s), ExtractOptions(**(options or {})))
 
 
 def chunk_track(

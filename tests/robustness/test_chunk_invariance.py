@@ -9,7 +9,8 @@ movements / 16 twitches at ``--chunk-s 60`` against 34 / 12 at 300 (33 / 11 uncu
 kicking clip 7 / 8 / 8 LMs and 2 / 3 / 2 rhythmic bouts at 300 / 20 / 7 s.
 
 Now the detector itself starts afresh every ``sync_s`` (60 s) of the night's timeline, in a
-whole-night run as in a chunk, and a chunk decodes from the sync point before its start
+whole-night run as in a chunk, its rest level learned again from the minute before each sync,
+and a chunk decodes from the sync point before its start and the minute before that
 (:func:`detector.extract.track_extract`): chunks give the whole night's tracks, bit for bit,
 so the events are the same. These tests run the real CLI with the real pose model.
 """
@@ -120,13 +121,18 @@ def test_analyze_into_a_folder_gives_the_stores_events(kicking_clip, kicking_nig
 
 
 def test_chunks_that_start_between_sync_points_warm_up_from_the_one_before(kicking_clip):
-    # with a sync every 10 s, chunks of 7 s start at 7, 14, 21, ... s: each decodes from the
-    # sync point at or before its start (0, 10, 20, ...) plus a lead-in of 1.5 s, e.g. the
-    # chunk at 14 s from 8.5 s (10 - 1.5), 5.5 s early; 20-s chunks start on sync points
-    options = {"sync_s": 10.0}
-    assert chunk_warmup_s(14.0, options) == pytest.approx(5.5)
-    assert chunk_warmup_s(20.0, options) == pytest.approx(1.5)
+    # with a sync every 10 s and a 10-s rest window, chunks of 7 s start at 7, 14, 21, ...:
+    # each runs in full from the sync point before its start (0, 10, 20, ...), measures the
+    # rest level from the sync point before that, and decodes a lead-in of 1.5 s before it:
+    # the chunk at 14 s from 0 s, at 21 s from 8.5 s (10 - 1.5), at 35 s from 18.5 s
+    options = {"sync_s": 10.0, "gate_rest_window_s": 10.0}
     assert chunk_warmup_s(7.0, options) == pytest.approx(7.0)  # from the night's start
+    assert chunk_warmup_s(14.0, options) == pytest.approx(14.0)
+    assert chunk_warmup_s(21.0, options) == pytest.approx(12.5)
+    assert chunk_warmup_s(35.0, options) == pytest.approx(16.5)
+    assert chunk_warmup_s(20.0, options) == pytest.approx(11.5)  # on a sync point
+    # the defaults: a 300-s chunk decodes from 238.5 s (sync 300, rest from 240, lead-in)
+    assert chunk_warmup_s(300.0) == pytest.approx(61.5)
     segs = night_plan([kicking_clip])
     dicts = [s.to_dict() for s in segs]
 

@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from detector.extract import SYNC_LEAD_S, ExtractOptions, sync_start, track_extract
+from detector.extract import SYNC_LEAD_S, ExtractOptions, decode_start, sync_start, track_extract
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES, track_concat
 from detector.video import night_plan
@@ -71,7 +71,10 @@ def night(tmp_path_factory) -> list:
 
 @pytest.mark.parametrize("chunk_s", [3.0, 7.0, 10.0, 13.5])
 def test_chunks_join_to_the_whole_night_bit_for_bit(night, chunk_s):
-    opts = ExtractOptions(sync_s=5.0)
+    # a sync every 5 s, the rest level over 8 s: a chunk at 21 s runs in full from 20 s and
+    # measures the rest level from 10 s on (the syncs at 10 and 15 s), decoding from 8.5 s
+    opts = ExtractOptions(sync_s=5.0, gate_rest_window_s=8.0)
+    assert decode_start(21.0, opts) == pytest.approx(8.5)
     whole = track_extract(night, TrackingFake(), options=opts)
     assert whole.pose_ran.mean() < 0.9, "the gate skips frames: schedules matter"
     assert (~whole.pose_detected).any(), "the fake loses the baby now and then"
