@@ -18,6 +18,7 @@ from pipeline.reports.indices_text import (
     sleep_hours_line,
 )
 from pipeline.reports.methods import scored_settings
+from pipeline.scoring.night import CLIP_NOTE, is_clip
 from pipeline.store.db import Night
 from ui.common import (
     DISCLAIMER,
@@ -33,7 +34,7 @@ from ui.common import (
 from ui.import_page import job_progress
 from ui.plotly_figures import figure_timeline_plotly
 
-__all__ = ["night_in_words", "page_night", "summary_cards"]
+__all__ = ["clip_in_words", "night_in_words", "page_night", "summary_cards"]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -57,8 +58,30 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
     return fig
 
 
+def _clip_cards(s: dict[str, Any]) -> None:
+    c = s.get("counts", {})
+    rules = scored_settings(s)
+    row = st.columns(4)
+    row[0].metric("Recording", f"clip, {float(s.get('duration_s', 0)):.0f} s", help=CLIP_NOTE)
+    row[1].metric(
+        "Leg movements (LMs)",
+        c.get("lm", 0),
+        help=f"{rules['lm_min_s']:g}–{rules['lm_max_s']:g} s (both legs: "
+        f"{rules['lm_min_s']:g}–{rules['bilateral_lm_max_s']:g} s)",
+    )
+    row[2].metric(
+        "Rhythmic bouts",
+        c.get("rhythmic", 0),
+        help=f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
+    )
+    row[3].metric("Twitches / PLM series", f"{c.get('twitch', 0)} / {c.get('plm_series', 0)}")
+
+
 def summary_cards(night: Night, start: dt.datetime | None) -> None:
     s = night.summary or {}
+    if is_clip(s):
+        _clip_cards(s)
+        return
     c = s.get("counts", {})
     rules = scored_settings(s)
     onset = s.get("sleep_onset_s")
@@ -144,6 +167,29 @@ def _periodic_details(s: dict[str, Any], start: dt.datetime | None) -> None:
         st.write(hours)
 
 
+def clip_in_words(s: dict[str, Any], events: Any, n_flagged: int) -> str:
+    """A clip in plain sentences: what it is, what the legs did in it."""
+    c = s.get("counts", {})
+    rh = events[events["rhythmic"].astype(bool)] if len(events) else events
+    bouts = [
+        f"{r.pattern or 'kicking'} at {float(r.frequency_hz):.1f} Hz"
+        for r in rh.itertuples(index=False)
+        if r.frequency_hz == r.frequency_hz
+    ]
+    text = (
+        f"A clip of {float(s.get('duration_s', 0)):.0f} s — {CLIP_NOTE}: too short to score "
+        f"sleep or to give an index per hour, and not counted as a night in the trends. "
+        f"{c.get('lm', 0)} leg movement(s), {c.get('long_movement', 0)} long movement(s) and "
+        f"{c.get('twitch', 0)} twitch(es)"
+    )
+    if bouts:
+        text += f"; rhythmic: {', '.join(bouts)}"
+    text += "."
+    if n_flagged:
+        text += f" {n_flagged} moment(s) are flagged for you to review."
+    return text
+
+
 def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int) -> str:
     """The night in two plain sentences, from its summary."""
     c = s.get("counts", {})
@@ -199,7 +245,11 @@ def page_night() -> None:
         return
     start, where = wall_clock_start(night)
     res = result_of(night)
-    st.write(night_in_words(night.summary, start, len(res.episodes)))
+    clip = is_clip(night.summary)
+    if clip:
+        st.write(clip_in_words(night.summary, res.events, len(res.episodes)))
+    else:
+        st.write(night_in_words(night.summary, start, len(res.episodes)))
     summary_cards(night, start)
     if len(res.episodes):
         st.button(
@@ -208,7 +258,7 @@ def page_night() -> None:
             on_click=_go_to,
             args=("review",),
         )
-    st.subheader("The night")
+    st.subheader("The clip" if clip else "The night")
     fig = _timeline(data_dir(), night.id, result_version(night), start)
     # no toolbar (it covers the legend): drag to zoom, double-click to zoom out, hover for details
     st.plotly_chart(fig, key="timeline", config={"displayModeBar": False})
@@ -216,6 +266,10 @@ def page_night() -> None:
         "Drag across the timeline to zoom in, double-click to zoom out, point at a movement "
         "for its details." + (f" Clock times from {where}." if start is not None else "")
     )
+    if clip:
+        _clip_details(night, res)
+        st.caption(DISCLAIMER)
+        return
     hours = hourly_counts(res, start)
     table = hours.drop(columns=["start_s", "end_s"]).rename(
         columns={
@@ -232,9 +286,27 @@ def page_night() -> None:
     st.subheader("Counts per hour")
     st.dataframe(table, hide_index=True)
     _periodic_details(night.summary or {}, start)
-    issues = (night.summary or {}).get("issues") or []
+    _notes(night)
+    st.caption(DISCLAIMER)
+
+
+def _notes(night: Night) -> None:
+    s = night.summary or {}
+    issues = [*(s.get("issues") or []), *(s.get("notes") or [])]
     if issues:
         with st.expander(f"{len(issues)} note(s) about the video"):
             for i in issues:
                 st.write(f"- {i}")
-    st.caption(DISCLAIMER)
+
+
+def _clip_details(night: Night, res: Any) -> None:
+    """A clip's movements one by one and its video (in place of the counts per hour)."""
+    st.subheader("Movements in the clip")
+    ev = res.events
+    cols = ["start_s", "duration_s", "kind", "side", "rhythmic", "pattern", "frequency_hz"]
+    st.dataframe(ev[cols], hide_index=True)
+    paths = [seg.path for seg in night.segments]
+    if len(paths) == 1:
+        st.subheader("The video")
+        st.video(paths[0])
+    _notes(night)

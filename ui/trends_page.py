@@ -11,6 +11,7 @@ import streamlit as st
 
 from pipeline.errors import LegmoveError
 from pipeline.reports.figures import plm_reference_per_h
+from pipeline.scoring.night import is_clip
 from pipeline.store.db import Night
 from ui.common import nights_done, plain_error, store, wall_clock_start
 from ui.plotly_figures import figure_trend_plotly
@@ -19,9 +20,13 @@ __all__ = ["page_trends", "trend_table"]
 
 
 def trend_table(nights: Sequence[Night]) -> pd.DataFrame:
+    """One row per night; a clip (counts, not rates: pipeline.scoring.night.is_clip) is not a
+    night and is left out."""
     rows = []
     for n in nights:
         s = n.summary or {}
+        if is_clip(s):
+            continue
         start, _ = wall_clock_start(n)
         onset = s.get("sleep_onset_s")
         onset_clock = None
@@ -56,6 +61,12 @@ def page_trends() -> None:
             chosen = st.multiselect("Children", labels, default=labels, key="trend_labels")
             nights = [n for n in nights if n.label in chosen]
         table = trend_table(nights)
+        clips = sum(is_clip(n.summary or {}) for n in nights)
+        if clips:
+            st.caption(
+                f"{clips} clip(s) — recordings too short to score as a night (counts, not "
+                "rates) — are not in the trends; the Night page shows each."
+            )
         if len(table):
             ref = plm_reference_per_h(nights[0].summary or {})
             st.plotly_chart(figure_trend_plotly(table, notes, ref), key="trends")

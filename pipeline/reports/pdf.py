@@ -58,6 +58,7 @@ from pipeline.reports.indices_text import (
     sleep_hours_line,
 )
 from pipeline.reports.methods import methods_terms, scored_settings
+from pipeline.reports.pdf_clip import clip_row, page_clip
 from pipeline.reports.pdf_content import (
     STATUS_ORDER,
     episodes_for_review,
@@ -65,6 +66,7 @@ from pipeline.reports.pdf_content import (
     night_numbers,
 )
 from pipeline.reports.pdf_layout import ALERT, GREY, INK, ReportPDF
+from pipeline.scoring.night import is_clip
 
 # methods_paragraph and episodes_for_review (pipeline.reports.pdf_content) are part of the
 # report's API: what the PDF says, as data
@@ -110,17 +112,23 @@ def _median(xs: Sequence[float | None]) -> float | None:
     return statistics.median(vals) if vals else None
 
 
-def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) -> None:
+def _page_summary(
+    pdf: ReportPDF, records: list[NightRecord], notes: list[Note], clips: list[NightRecord]
+) -> None:
+    """The first page; its medians, counts of nights and trend are over the nights only
+    (``records`` less ``clips``), the table lists the clips too."""
     pdf.add_page()
-    labels = sorted({n.label for n in nights})
+    labels = sorted({n.label for n in records})
+    nights = [n for n in records if n not in clips]
     pdf.heading("Leg movements at night", 20)
     pdf.font(12, "", GREY)
     pdf.cell(pdf.width, 7, "Report for the pediatrician", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     who = ", ".join(labels)
+    n_clips = f" and {len(clips)} clip{'s' if len(clips) != 1 else ''}" if clips else ""
     pdf.para(
-        f"{who}  ·  {len(nights)} night{'s' if len(nights) > 1 else ''}, "
-        f"{_date_range(nights)}  ·  made {_date(dt.date.today(), False)} with legmove "
+        f"{who}  ·  {len(nights)} night{'s' if len(nights) != 1 else ''}{n_clips}, "
+        f"{_date_range(records)}  ·  made {_date(dt.date.today(), False)} with legmove "
         f"{_version()}",
         10,
         gap=2,
@@ -129,7 +137,7 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
         f"{SCREENING_STATEMENT} Read the numbers with the clinical history; diagnosing "
         "periodic limb movement disorder or restless legs needs a clinical assessment."
     )
-    ref = plm_reference_per_h(nights[0].result.summary)
+    ref = plm_reference_per_h(records[0].result.summary)
     idx = [n.result.summary.get("plm_index_per_h") for n in nights]
     med = _median(idx)
     scored = [x for x in idx if x is not None]
@@ -172,6 +180,13 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
     )
     pdf.font(11, "B")
     pdf.cell(pdf.width, 6, "Night by night", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if clips:
+        pdf.para(
+            "Clips (recordings shorter than a scoreable night: counts, not rates) are listed "
+            "below but are not counted in the medians above or in the trend.",
+            8,
+            gap=1,
+        )
     multi = len(labels) > 1
     head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
     head += ["LMs asleep", "LMs settling", "PLMS index /h", "PLMW index /h", "Rhythmic"]
@@ -193,10 +208,18 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
         row = table.row()
         for h in head:
             row.cell(h)
-        for n in nights:
+        for n in records:
             s = n.result.summary
             c = s["counts"]
             pi = s.get("plm_index_per_h")
+            if n in clips:
+                cells = clip_row(n, _date(n.date))
+                if multi:
+                    cells.insert(1, n.label)
+                row = table.row()
+                for txt in cells:
+                    row.cell(txt)
+                continue
             cells = [
                 _date(n.date),
                 fmt_clock(s.get("sleep_onset_s"), n.start_time) or "no sleep",
@@ -476,16 +499,20 @@ def report_pdf(
     if not nights:
         raise ValueError("no nights to report")
     ns = nights_sorted(nights)
+    clips = [n for n in ns if is_clip(n.result.summary)]
     nts = sorted(notes, key=lambda n: n.date)
     labels = ", ".join(sorted({n.label for n in ns}))
     pdf = ReportPDF(f"{labels}, {_date_range(ns)}")
     pdf.set_title(f"legmove report: {labels}, {_date_range(ns)}")
     pdf.set_author("legmove")
     pdf.set_creator(f"legmove {_version()}")
-    _page_summary(pdf, ns, nts)
+    _page_summary(pdf, ns, nts, clips)
     episodes_link = pdf.add_link()
     for n in ns:
-        _page_night(pdf, n, nts, episodes_link)
+        if n in clips:
+            page_clip(pdf, n, nts, _date(n.date))
+        else:
+            _page_night(pdf, n, nts, episodes_link)
     _page_episodes(pdf, ns, episodes_link)
     if agreement is not None:
         page_agreement(pdf, agreement)

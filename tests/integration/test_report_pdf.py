@@ -209,3 +209,31 @@ def test_rendered_page_one_for_a_look(report):
         check=True,
     )
     assert len(list(pdf.parent.glob("look-*.png"))) == 2
+
+
+def test_a_clip_is_shown_as_a_clip_and_left_out_of_the_medians(nights, tmp_path):
+    """Two nights and a 40-s clip: the summary's medians are the two nights' (a clip is not a
+    night), the table lists the clip as a clip, and the clip has a page of its own with its
+    movements and no sleep or rates."""
+    from pipeline.scoring.night import night_score
+    from pipeline.scoring.simulate import Planned, simulate_track
+
+    plan = [Planned(2.0 + 6.0 * k, 2.0, "left") for k in range(5)]
+    plan.append(Planned(32.0, 4.0, "bilateral", "kicking", 1.5, 0.2))
+    track, _ = simulate_track(plan, 40.0, 15.0, seed=4)
+    clip = NightRecord(14, LABEL, dt.date(2025, 3, 6), night_score(track))
+    two = nights[:2]
+    pdf = report_pdf([*two, clip], NOTES, tmp_path / "with_clip.pdf")
+    page1 = _text(pdf, 1)
+    assert "2 nights and 1 clip" in page1
+    assert "clip" in page1 and "40 s video" in page1 and "not counted in the medians" in page1
+    idx = [n.result.summary["plm_index_per_h"] for n in two]
+    median = sorted(idx)[0] + (sorted(idx)[1] - sorted(idx)[0]) / 2  # the median of two
+    assert f"{median:.1f} /h sleep" in page1 and "2 of 2" in page1  # the clip is not a night
+    texts = [_text(pdf, p) for p in range(2, 5)]
+    clip_page = next(t for t in texts if t.startswith("Clip of "))
+    assert "clip: counts, not rates" in clip_page and "Movements in the clip" in clip_page
+    assert "rhythmic kicking 1.5 Hz" in clip_page
+    assert "Asleep at" not in clip_page and "PLMS index" not in clip_page
+    alone = _text(report_pdf([clip], [], tmp_path / "clip_only.pdf"), 1)
+    assert "0 nights and 1 clip" in alone

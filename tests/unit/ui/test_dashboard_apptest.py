@@ -328,3 +328,46 @@ def test_cli_and_dashboard_export_the_same_reviewed_night_alike(
     ui_text, cli_text = text(next(ui_dir.glob("*.pdf"))), text(pdf)
     assert "both legs" in cli_text  # the review is in the report
     assert ui_text == cli_text
+
+
+def _seed_clip(store: Store, day: dt.date) -> int:
+    """A 40-s phone clip of kicking (5 LMs and a 1.5-Hz kicking bout), analysed, with video."""
+    from detector.video import night_plan
+    from pipeline.scoring.night import night_score
+    from pipeline.scoring.simulate import Planned, simulate_track
+
+    plan = [Planned(2.0 + 6.0 * k, 2.0, "left") for k in range(5)]
+    plan.append(Planned(32.0, 4.0, "bilateral", "kicking", 1.5, 0.2))
+    track, _ = simulate_track(plan, 40.0, 15.0, seed=4)
+    result = night_score(track)
+    video = make_plain_video(store.data_dir / f"clip_{day}.mp4", 40.0)
+    night_id = store.add_night("Mila", day, night_plan([video]), in_bed=None)
+    store.save_result(night_id, result, tracks_path=track.save(store.tracks_file(night_id)))
+    return night_id
+
+
+def test_a_clip_shows_as_a_clip_and_not_in_the_trends(seeded_data: Path) -> None:
+    store = Store(seeded_data)
+    clip = _seed_clip(store, dt.date(2024, 5, 3))
+    at = _app("night")
+    at.selectbox(key="night_pick").set_value(clip).run()
+    _ok(at)
+    text = _texts(at)
+    assert "A clip of 40 s — clip: counts, not rates" in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Recording"] == "clip, 40 s" and "Sleep onset" not in metrics
+    assert "PLMS index" not in metrics
+    assert at.subheader[0].value == "The clip" and "Counts per hour" not in [
+        s.value for s in at.subheader
+    ]
+    moves = at.dataframe[0].value
+    # 5 planted LMs and the kicking bout (an LM itself: 4 s), which is rhythmic
+    assert int((moves["kind"] == "lm").sum()) == int(metrics["Leg movements (LMs)"]) == 6
+    assert metrics["Rhythmic bouts"] == "1" and "kicking at 1.5 Hz" in text
+    assert len(at.get("video")) == 1
+    trends = _app("trends")
+    _ok(trends)
+    assert "1 clip(s)" in _texts(trends)
+    from ui.trends_page import trend_table
+
+    assert clip not in set(trend_table(store.list_nights())["night_id"])
