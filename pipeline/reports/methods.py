@@ -96,6 +96,12 @@ def methods_terms(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
             "breathing: leg movements tied to breathing events cannot be told apart or left "
             "out, as polysomnography would.",
         ),
+        (
+            "Clip",
+            f"a recording shorter than {st['night_min_s']:g} s: its movements are counted, "
+            "but sleep is not scored and no index per hour is given (counts, not rates); it "
+            "is not counted as a night.",
+        ),
     ]
 
 
@@ -149,9 +155,23 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + " were not trusted; there, leg-region image motion (frame differencing) was used"
         + cite("min_visibility")
         + ".",
+        "The pose model's hips were placed by a body model of the night: the long end of "
+        "its torso lengths (shoulders to hips) over a few minutes, lengthened by "
+        f"{g('hip_offset_t')} torso lengths, along its own torso axis (MediaPipe puts an "
+        "infant's hips on the belly and shortens the torso as the legs flex)"
+        + cite("hip_offset_t")
+        + "; the knee and ankle were measured relative to the body — in the pelvis frame "
+        "where the body moved in the picture as a whole faster than "
+        f"{g('moving_picture_bl_s')} body lengths/s (a moving camera; there one-frame pose "
+        "glitches were removed and rest and noise were learned apart)"
+        + cite("moving_picture_bl_s")
+        + ".",
         "A movement started when a leg's activity (knee/ankle speed in body lengths/s, or "
         "leg-region motion energy) rose above a noise-adaptive onset threshold (resting "
-        f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s) "
+        f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s; "
+        "when even the quietest stretches of the recording were not still — median speed "
+        f"above {g('still_max_bl_s')} — rest {g('still_base_bl_s')} and noise "
+        f"{g('still_noise_bl_s')} body lengths/s measured on still infants) "
         f"and ended at the start of at least {g('offset_min_s')} s below the offset "
         f"threshold (rest + {g('offset_k')} × noise)"
         + cite("onset_k", "offset_k", "offset_min_s")
@@ -278,6 +298,11 @@ def methods_text(summary: Mapping[str, Any]) -> str:
     )
     if soft:
         parts.append(f"Software: {soft}.")
+    if summary.get("recording") == "clip":
+        parts.append(
+            f"This recording is a clip (shorter than {g('night_min_s')} s): sleep was not "
+            "scored and no index per hour is given — counts, not rates" + cite("night_min_s") + "."
+        )
     parts.append(
         "This is a screening and documentation aid, not a diagnosis; video-based rules are "
         "adaptations of polysomnography and actigraphy standards and have not been "
