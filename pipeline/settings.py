@@ -96,22 +96,24 @@ class Settings:
         0.1,
         "[video] prior rest level of the keypoint speed, body lengths/s, for a recording "
         "with no quiet stretch of its own (a clip that is all movement): the quiet "
-        "reference the analysis finds on a real supine infant's still spells, the noisier "
-        "leg (full model: 0.094-0.104; bench/pose_accuracy.py)",
+        "reference legmove finds on a real supine infant's still spells, the noisier leg "
+        "(real/infant_supine_kicking.mp4, full model: rest 0.096, noise 0.099; the other "
+        "leg 0.061, 0.068; generated still scenes 0.004-0.024)",
         lo=0.0,
         hi=10.0,
     )
     still_noise_bl_s: float = _setting(
         0.1,
         "[video] prior noise (1.4826 x MAD) of the keypoint speed with still_base_bl_s, "
-        "measured the same way (0.085-0.113)",
+        "measured the same way (onset 0.1 + 6 x 0.1 = 0.7 body lengths/s)",
         lo=0.0,
         hi=10.0,
     )
     still_max_bl_s: float = _setting(
         0.2,
         "[video] a recording whose quietest stretches move faster than this (median "
-        "keypoint speed; twice still_base_bl_s) has no quiet reference: the prior is used",
+        "keypoint speed; twice still_base_bl_s; a 20-s clip of kicking: 0.35-0.39) has no "
+        "quiet reference: the prior is used",
         lo=0.0,
         hi=10.0,
     )
