@@ -446,7 +446,10 @@ def track_extract(
     run from ``start_s`` decodes from :func:`decode_start`: it measures that rest level from
     the earlier sync point on (one pose call at each sync), then runs in full from the sync
     point before ``start_s``, and keeps the frames from ``start_s``. Motion across a gap of
-    more than :data:`GAP_RESET_S` between frames starts anew, as at a new segment.
+    more than :data:`GAP_RESET_S` between frames starts anew; so does pose tracking at a new
+    segment file after such a gap or with another picture size. A segment that continues the
+    one before without a gap (a recording cut into files) goes straight on, so a recorded
+    night gives the tracks of the same video as one file.
 
     Raises :class:`NoPersonError` when ``require_person`` and no pose was found at all.
     """
@@ -474,12 +477,17 @@ def track_extract(
     prev_t = -math.inf
     for frame in night_frames(segments, start_s=lo, end_s=end_s, on_issue=issues.append):
         t = frame.t_s
-        if frame.segment != segment:
+        size = (frame.gray.shape[1], frame.gray.shape[0])
+        if frame.segment != segment and (t - prev_t > GAP_RESET_S or size != frame_size):
+            # a new segment file that does not continue the one before (a gap, another
+            # picture size): start afresh; a recording's next segment goes straight on
             segment = frame.segment
             meter.reset()
             rest_meter.reset()
             estimator.reset()
-            frame_size = (frame.gray.shape[1], frame.gray.shape[0])
+            frame_size = size
+        elif frame.segment != segment:
+            segment = frame.segment
         elif t - prev_t > GAP_RESET_S:
             meter.reset()
             rest_meter.reset()

@@ -152,7 +152,7 @@ def _page_summary(
                 "PLMS index (median)",
                 _num(med),
                 "/h sleep",
-                f"{rng}; {plms_reference_note(nights[0].result.summary, short=True)}",
+                f"{rng}; {plms_reference_note(records[0].result.summary, short=True)}",
                 False,
             ),
             (
@@ -242,7 +242,7 @@ def _page_summary(
     pdf.ln(1)
     pdf.para(
         "Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; PLMW index: PLMs "
-        f"while awake per hour awake in bed. {plms_reference_note(nights[0].result.summary)} "
+        f"while awake per hour awake in bed. {plms_reference_note(records[0].result.summary)} "
         f"LMs settling: leg movements in the window before sleep onset. {BREATHING_NOTE}",
         7.5,
         gap=2,

@@ -56,6 +56,9 @@ class LegActivity:
     unseen: np.ndarray | None = None
     # bool (M,): the body moving in the picture as a whole (kinematics.picture_moving)
     picture_moving: np.ndarray | None = None
+    # bool (2,): the recording had a still moment to learn each leg's rest from (False: its
+    # keypoint thresholds come from the still-infant prior, and the image's rest is unknown)
+    quiet_reference: np.ndarray | None = None
     notes: tuple[str, ...] = ()  # what the summary should say about how it was measured
 
 
@@ -98,6 +101,7 @@ def activity_compute(
     glitchy = frames_of(moving, grid, track.t_s)  # frames whose one-frame glitches go
     kinematics = partial(leg_kinematics, pelvis=pelvis, hips=hips, despike=glitchy, moving=moving)
     notes: list[str] = []
+    quiet = np.ones(len(LEGS), dtype=bool)
 
     # each leg's temporaries are freed as soon as they are used: the (2, M) outputs are
     # the only arrays of the night's length held for long
@@ -131,6 +135,7 @@ def activity_compute(
             thresholds[f"{leg}_onset_moving_bl_s"] = rest.moving_on
         thresholds[f"{leg}_onset_motion"] = on_mot
         thresholds[f"{leg}_offset_motion"] = off_mot
+        quiet[li] = not rest.prior
         if rest.prior:
             notes.append(
                 f"{leg} leg: no still moment to learn the keypoint noise from (the recording "
@@ -169,5 +174,6 @@ def activity_compute(
         thresholds=thresholds,
         unseen=unseen,
         picture_moving=moving,
+        quiet_reference=quiet,
         notes=tuple(notes),
     )

@@ -203,8 +203,10 @@ def _trim_to_image_change(
     keypoint movement must coincide with leg-region image motion ([video] adaptation, as
     the pose-quality check's ``confirm_s`` rule) — except one touching ``excluded`` samples
     (artifact spans: there the whole picture changes and a leg's change is not its own),
-    which is kept as it is."""
-    if not spans:
+    which is kept as it is. A recording with no still moment for the leg (a short clip
+    that is all movement: the keypoint thresholds come from the still-infant prior) has no
+    image rest to measure a change against either, so its movements are kept as they are."""
+    if not spans or (act.quiet_reference is not None and not act.quiet_reference[li]):
         return spans
     changed = (
         signal_local_change(

@@ -330,36 +330,23 @@ def test_recorded_frames_are_the_files_frames(runs: dict[str, Any]) -> None:
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(got, want, strict=True))
 
 
-def test_recorded_night_matches_the_file_up_to_segment_starts(runs: dict[str, Any]) -> None:
+def test_recorded_night_equals_the_file_analysis(runs: dict[str, Any]) -> None:
     """The recorded night against ``night add`` of the same file, cut into the same chunks
-    (8 s): the per-frame tracks are identical up to the first segment boundary (8 s) and
-    the frame times everywhere; from each segment's first frame on they differ because the
-    detector starts motion and pose tracking afresh at every new segment file
-    (``detector.extract``), which the one file does not (see the strict xfail below)."""
+    (8 s): every frame's time, motion, keypoints and pose runs are the same, and so are the
+    counts — a segment that continues the one before without a gap goes straight on in the
+    detector (``detector.extract``), as the one file does."""
     r = _run(runs, "match")
     assert r["added"].returncode == 0, r["added"].stderr
-    rec = track_load(Store(r["data"]).list_nights()[0].tracks_path)
-    ref = track_load(Store(r["file"]).list_nights()[0].tracks_path)
+    rec_night = Store(r["data"]).list_nights()[0]
+    ref_night = Store(r["file"]).list_nights()[0]
+    rec = track_load(rec_night.tracks_path)
+    ref = track_load(ref_night.tracks_path)
     assert rec.n_frames == ref.n_frames == int(CLIP_S * FPS)
     assert np.abs(rec.t_s - ref.t_s).max() < 1e-3
-    first = rec.t_s < 8.0 - 1e-3
-    assert np.array_equal(rec.motion[first], ref.motion[first])
-    assert np.array_equal(rec.keypoints_px[first], ref.keypoints_px[first], equal_nan=True)
-    assert np.array_equal(rec.pose_ran[first], ref.pose_ran[first])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="detector.extract resets motion and pose tracking at every segment file, also "
-    "where a segment continues the one before without a gap (a recording's segments); "
-    "without that reset the two are identical (docs/BENCHMARKS.md, issue 20)",
-)
-def test_recorded_night_equals_the_file_analysis(runs: dict[str, Any]) -> None:
-    r = _run(runs, "match")
-    rec = track_load(Store(r["data"]).list_nights()[0].tracks_path)
-    ref = track_load(Store(r["file"]).list_nights()[0].tracks_path)
     assert np.array_equal(rec.motion, ref.motion)
     assert np.array_equal(rec.keypoints_px, ref.keypoints_px, equal_nan=True)
+    assert np.array_equal(rec.pose_ran, ref.pose_ran)
+    assert (rec_night.summary or {}).get("counts") == (ref_night.summary or {}).get("counts")
 
 
 def test_credentials_work_and_are_never_written_anywhere(runs: dict[str, Any]) -> None:

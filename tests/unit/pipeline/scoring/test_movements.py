@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.scoring.movements import _hysteresis, movements_classify, movements_merge
+from pipeline.scoring.activity import LegActivity
+from pipeline.scoring.movements import (
+    _hysteresis,
+    movements_classify,
+    movements_detect,
+    movements_merge,
+)
 from pipeline.scoring.plm import plm_series
 from pipeline.settings import Settings
 
@@ -202,8 +208,6 @@ def _bursts(fs, pieces):
     ],
 )
 def test_motion_pause_between_two_lm_bursts_is_a_hold(fs, pieces, expected):
-    from pipeline.scoring.movements import movements_detect
-
     moves = movements_detect(_motion_activity(_bursts(fs, pieces), fs), S)
     left = moves[moves["side"] == "left"]
     got = [(r.start_s, r.end_s) for r in left.itertuples()]
@@ -250,11 +254,49 @@ def _unseen_activity(level, fs, unseen=True):
     ],
 )
 def test_unseen_leg_holds_up_to_held_max_s(fs, pieces, unseen, expected):
-    from pipeline.scoring.movements import movements_detect
-
     moves = movements_detect(_unseen_activity(_bursts(fs, pieces), fs, unseen), S)
     left = moves[moves["side"] == "left"]
     got = [(r.start_s, r.end_s) for r in left.itertuples()]
     assert len(got) == len(expected)
     for (a, b), (ea, eb) in zip(got, expected, strict=True):
         assert a == pytest.approx(ea, abs=1.5 / fs) and b == pytest.approx(eb, abs=1.5 / fs)
+
+
+def _keypoint_activity(quiet: bool | None) -> LegActivity:
+    """20 s at 10 Hz of a left leg whose keypoints move 5-7 s while no pixel of its region,
+    nor of the frame, changes (flat motion energy with a little noise)."""
+    fs, n = 10.0, 200
+    rng = np.random.default_rng(0)
+    level = np.zeros((2, n))
+    level[0, 50:70] = 3.0  # three times the onset threshold for 2 s
+    motion = 1.0 + 0.01 * rng.standard_normal((2, n))
+    return LegActivity(
+        t_s=np.arange(n) / fs,
+        fs_hz=fs,
+        level=level,
+        offset_level=np.full((2, n), 0.5),
+        from_pose=np.ones((2, n), dtype=bool),
+        extension_bl=np.zeros((2, n)),
+        speed_bl_s=np.zeros((2, n)),
+        motion=motion,
+        whole_motion=motion.mean(axis=0),
+        body_length_px=100.0,
+        thresholds={},
+        quiet_reference=None if quiet is None else np.array([quiet, quiet]),
+    )
+
+
+@pytest.mark.parametrize(("quiet", "kept"), [(None, False), (True, False), (False, True)])
+def test_a_keypoint_movement_without_image_change_needs_a_quiet_reference_to_be_dropped(
+    quiet, kept
+):
+    """The keypoints' movement at 5-7 s has no image change: dropped as pose jitter where
+    the recording has a still moment to learn the image's rest from (or it is not known),
+    kept where it has none (a clip that is all movement: the image's rest is unknown, so
+    'no change above rest' says nothing)."""
+    moves = movements_detect(_keypoint_activity(quiet), Settings())
+    left = moves[moves["side"] == "left"] if len(moves) else moves
+    assert (len(left) == 1) is kept
+    if kept:
+        assert left.iloc[0]["start_s"] == pytest.approx(5.0, abs=0.15)
+        assert left.iloc[0]["end_s"] == pytest.approx(7.0, abs=0.15)
