@@ -283,9 +283,19 @@ class Settings:
         lo=0.0,
         hi=1.0,
     )
+    sleep_body_rel: float = _setting(
+        0.5,
+        "[video] while the legs move, the body motion they do not explain counts only when at "
+        "least this times the change they explain (one night-wide ratio leaves vigorous "
+        "kicking a remainder of about 0.25 of its own change)",
+        lo=0.0,
+        hi=100.0,
+    )
     sleep_body_floor: float = _setting(
-        5e-5,
-        "[video] floor of the noise unit of the body motion the legs do not explain",
+        2e-5,
+        "[video] floor of the noise unit of the body motion the legs do not explain (its "
+        "measured noise on generated still and dense-PLM nights once key frames are "
+        "removed: 1.8-3.3e-5)",
         lo=0.0,
         hi=1.0,
     )

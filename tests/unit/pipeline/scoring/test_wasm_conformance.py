@@ -355,13 +355,17 @@ def test_body_moving_with_the_legs_is_a_large_movement_that_ends_a_series() -> N
     # made 5 s long with the whole body moving through it (whole-frame motion the legs do
     # not explain, IRLSSG 2021: 3-30 s in children): a large-muscle-group movement, no CLM,
     # so the series splits into 100-140 (3 CLMs: none) and 180-240 (4 CLMs: a series)
-    # The body's motion is added to the whole frame's: above the body-motion threshold
-    # (whole_onset_k x sleep_body_floor = 4 x 5e-5 = 2e-4; the simulator's noise is below the
-    # floor) and below the caregiver-artifact floor (artifact_min_motion, 5e-4): the
-    # baby's own movement, not a caregiver's
-    extra = (S.whole_onset_k * S.sleep_body_floor + S.artifact_min_motion) / 2
+    # The body's motion is added to the whole frame's: as much as a leg movement of this
+    # track changes the whole frame (measured on the 180-s LM against a still stretch), i.e.
+    # the trunk, arms and head moving as much as the leg does — above the body-motion
+    # threshold (whole_onset_k x sleep_body_floor) and above sleep_body_rel (0.5) times the
+    # change the leg explains — and yet no caregiver artifact (from 2x that the frame's
+    # unexplained change is one): the baby's own movement
     plan = [Planned(100.0 + 20.0 * k, 5.0 if k == 3 else 2.0, "left") for k in range(8)]
     track, _ = simulate_track(plan, 300.0, 15, seed=5, noise_px=0.3)
+    w, t = track.motion[:, 0], track.t_s
+    extra = float(np.median(w[(t >= 180.5) & (t < 181.5)]) - np.median(w[(t >= 60) & (t < 90)]))
+    assert extra > S.whole_onset_k * S.sleep_body_floor
     motion = track.motion.copy()
     rolling = (track.t_s >= 160.0) & (track.t_s < 165.0)
     motion[rolling, 0] += extra
