@@ -221,11 +221,13 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "recording_start": night.start_time.isoformat(timespec="seconds")
         if night.start_time
         else "",
-        "recording_h": round(s.get("duration_s", 0.0) / 3600, 2),
+        "recording_h": round((s.get("duration_s") or 0.0) / 3600, 2),
         "sleep_onset_s": onset,
         "sleep_onset_clock": fmt_clock(onset, night.start_time) if night.start_time else "",
         "time_to_sleep_min": None if tts is None else round(tts / 60, 1),
-        "total_sleep_h": round(s.get("total_sleep_s", 0.0) / 3600, 2),
+        "total_sleep_h": None  # a clip scores no sleep
+        if s.get("total_sleep_s") is None
+        else round(s["total_sleep_s"] / 3600, 2),
         "sleep_efficiency_pct": None if eff is None else round(100 * eff, 1),
         "awakenings": s.get("awakenings", 0),
         "waso_min": None if s.get("waso_s") is None else round(s["waso_s"] / 60, 1),
