@@ -124,6 +124,18 @@ def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int)
     return f"{first} {second}{third}"
 
 
+@st.fragment(run_every=3.0)
+def _follow_analysis(night_id: int) -> None:
+    """The analysis of a night not done yet, refreshed every few seconds; the whole page is
+    drawn again once it is done (or failed)."""
+    night = store().get_night(night_id)
+    if night.summary is not None or night.status == "failed":
+        st.rerun()
+    frac, words, _ = job_progress(night)
+    st.info(f"This night is not analysed yet — {words}. It shows here once it is done.")
+    st.progress(frac or 0.0, text=f"{100 * (frac or 0):.0f} %")
+
+
 def _go_to(page: str) -> None:
     st.session_state["page"] = page
 
@@ -142,9 +154,7 @@ def page_night() -> None:
         if night.status == "failed":
             st.error(f"The analysis failed — {night.error or 'no reason recorded'}")
         else:
-            frac, words, _ = job_progress(night)
-            st.info(f"This night is not analysed yet: {words}. The **Import** page follows it.")
-            st.progress(frac or 0.0)
+            _follow_analysis(night.id)
         return
     start, where = wall_clock_start(night)
     res = result_of(night)

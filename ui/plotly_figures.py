@@ -3,8 +3,7 @@
 - :func:`figure_timeline_plotly`: one night on a wall-clock axis — lanes, colours and spans
   as in the PDF's :func:`pipeline.reports.figures.figure_timeline`, hover details on every movement,
   untrusted-pose bands on the leg lanes, LMs and PLMs per hour beneath;
-- :func:`figure_trend_plotly`: PLMS index, LMs, sleep onset and awakenings across nights,
-  with the parent's dated notes.
+- the across-nights figure is :func:`ui.trend_figures.figure_trends`.
 
 Drawing only: every number comes from the result or the store as the signal stage saved it.
 """
@@ -12,7 +11,6 @@ Drawing only: every number comes from the result or the store as the signal stag
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +43,7 @@ from pipeline.scoring.night import NightResult
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure as PlotlyFigure
 
-__all__ = ["figure_timeline_plotly", "figure_trend_plotly"]
+__all__ = ["figure_timeline_plotly"]
 
 
 def _minutes(seconds: float) -> str:
@@ -311,108 +309,6 @@ def figure_timeline_plotly(
         row=2,
         col=1,
     )
-    return fig
-
-
-# --- across nights ----------------------------------------------------------------
-def _nice_step(top: float, n: int = 4) -> float:
-    """A round tick step (1, 2, 5 × 10^k, at least 1) giving about ``n`` ticks up to ``top``."""
-    raw = max(1.0, float(top) / n)
-    mag = 10 ** math.floor(math.log10(raw))
-    return float(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw))
-
-
-def figure_trend_plotly(
-    table: pd.DataFrame, notes: Sequence[Any], ref_per_h: float
-) -> PlotlyFigure:
-    """PLMS index, LMs, sleep onset and awakenings over nights (one line per child), with
-    the PLMS reference dotted and the dated notes as dashed lines."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    use_clock = bool(table["sleep onset"].notna().any())
-    onset_col = "sleep onset" if use_clock else "time to fall asleep (min)"
-    panels = {
-        "PLMS index (/h)": "PLMS index (periodic leg movements per hour of sleep)",
-        "LMs": "Leg movements (LMs) per night",
-        onset_col: "Sleep onset (clock time)" if use_clock else "Time to fall asleep (min)",
-        "awakenings": "Awakenings per night",
-    }
-    fig = make_subplots(
-        rows=4,
-        cols=1,
-        shared_xaxes=True,
-        subplot_titles=list(panels.values()),
-        vertical_spacing=0.07,
-    )
-    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
-    for i, (label, grp) in enumerate(table.groupby("label", sort=True)):
-        color = palette[i % len(palette)]
-        for row, col in enumerate(panels, start=1):
-            fig.add_trace(
-                go.Scatter(
-                    x=grp["date"],
-                    y=grp[col],
-                    mode="lines+markers",
-                    name=str(label),
-                    legendgroup=str(label),
-                    showlegend=row == 1,
-                    line={"color": color},
-                    hovertemplate=("%{y|%H:%M}" if col == "sleep onset" else "%{y}")
-                    + f"<extra>{label}</extra>",
-                ),
-                row=row,
-                col=1,
-            )
-    fig.add_hline(y=ref_per_h, line_dash="dot", line_color="#999999", row=1, col=1)
-    by_day: dict[Any, list[str]] = {}
-    for note in notes:
-        by_day.setdefault(pd.Timestamp(note.note_date), []).append(str(note.text))
-    for x, texts in by_day.items():
-        for row in range(1, 5):
-            fig.add_vline(x=x, line_dash="dash", line_color="#E69F00", row=row, col=1)
-        text = "; ".join(texts)
-        fig.add_annotation(
-            x=x,
-            y=1.0,
-            xref="x",
-            yref="y domain",
-            showarrow=False,
-            yanchor="bottom",
-            text=text if len(text) <= 60 else text[:57] + "…",
-            font={"size": 11, "color": "#8a5a00"},
-            bgcolor="rgba(255,255,255,0.8)",
-        )
-    fig.update_layout(
-        height=820,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        plot_bgcolor="white",
-        legend={"orientation": "h", "y": 1.08},
-    )
-    span_days = (table["date"].max() - table["date"].min()).days if len(table) else 0
-    fig.update_xaxes(
-        showgrid=True,
-        gridcolor="#eeeeee",
-        dtick=86400000.0 if span_days <= 14 else None,
-        tickformat="%a %d %b",
-    )
-    fig.update_yaxes(gridcolor="#eeeeee", rangemode="tozero")
-    for row, col in ((2, "LMs"), (4, "awakenings")):
-        top = float(pd.to_numeric(table[col], errors="coerce").max() or 0)
-        fig.update_yaxes(dtick=_nice_step(top), tickformat="d", row=row, col=1)
-    if use_clock:
-        onset = table["sleep onset"].dropna()
-        lo = onset.min() - pd.Timedelta(minutes=30)
-        hi = onset.max() + pd.Timedelta(minutes=30)
-        step = 30 if (hi - lo) <= pd.Timedelta(hours=3) else 60
-        fig.update_yaxes(
-            rangemode="normal",
-            range=[lo, hi],
-            tickformat="%H:%M",
-            dtick=step * 60_000,
-            row=3,
-            col=1,
-        )
     return fig
 
 

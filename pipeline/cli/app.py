@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline.cli.compare import compare
+from pipeline.cli.demo import demo
 from pipeline.cli.nights import (
     EVERY_FRAME_HELP,
     export,
@@ -240,6 +241,7 @@ app.add_typer(note_app, name="note")
 app.command()(review)
 app.command()(export)
 app.command()(compare)
+app.command()(demo)
 
 
 def main() -> None:

@@ -479,6 +479,40 @@ def rescore_night(night: str, settings_file: Path | None, data: Path | None) -> 
 
 
 # --- export -----------------------------------------------------------------------------------
+_POINT_ELSEWHERE = f"give the data folder the nights were added to with --data DIR or ${ENV_DATA}"
+
+
+def _store_existing(data: Path | None) -> Store:
+    """The store in ``data`` (default the data folder) for a command that only reads: fails,
+    creating nothing, when there is no legmove database there."""
+    from pipeline.store.db import DB_NAME, Store
+    from pipeline.store.place import store_default_dir
+
+    folder = Path(data).expanduser() if data is not None else store_default_dir()
+    if not (folder / DB_NAME).is_file():
+        _fail(f"no legmove nights in {folder} (it has no {DB_NAME}) — {_POINT_ELSEWHERE}")
+    return Store(folder)
+
+
+def _no_nights(store: Store, lo: date | None, hi: date | None, label: str | None) -> str:
+    """Why an export found nothing: where it looked, what is there, how to look elsewhere."""
+    span = f"from {lo or 'the first night'} to {hi or 'the last night'}"
+    who = f" of {label}" if label else ""
+    done = store.list_nights(status="done")
+    if not done:
+        there = "it holds no analysed night"
+    else:
+        children = sorted({n.label for n in done})
+        there = (
+            f"it holds {len(done)} analysed night{'s' if len(done) != 1 else ''} of "
+            f"{', '.join(children)} from {done[0].night_date} to {done[-1].night_date}"
+        )
+    return (
+        f"no analysed nights{who} {span} in {store.data_dir} ({there}) — choose other dates "
+        f"with --from/--to, or {_POINT_ELSEWHERE}"
+    )
+
+
 def export(
     date_from: str | None = typer.Option(None, "--from", help="first night, YYYY-MM-DD"),
     date_to: str | None = typer.Option(None, "--to", help="last night, YYYY-MM-DD"),
@@ -497,7 +531,6 @@ def export(
     from pipeline.reports.export import export_csv  # the report libraries load only here
     from pipeline.reports.pdf import report_pdf
     from pipeline.reports.record import night_notes, night_records
-    from pipeline.store.db import Store
 
     lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_dir is None and pdf is None and events_dir is None:
@@ -509,14 +542,10 @@ def export(
     except ValueError:
         _fail(f"--psg-start {psg_start!r}: write the PSG's start as YYYY-MM-DDTHH:MM:SS")
     with _handled():
-        store = Store(data)
+        store = _store_existing(data)
         nights = store.list_nights(date_from=lo, date_to=hi, label=label, status="done")
-        span = f"{lo or 'the first'} to {hi or 'the last'} night"
         if not nights:
-            _fail(
-                f"no analysed nights from {span} in {store.db_path} — `legmove night list` "
-                "shows the nights there"
-            )
+            _fail(_no_nights(store, lo, hi, label))
         labels = sorted({n.label for n in nights})
         if len(labels) > 1:
             _fail(f"nights of {', '.join(labels)}: choose one child with --label")

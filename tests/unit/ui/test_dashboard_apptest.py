@@ -221,7 +221,10 @@ def test_video_upload_adds_the_night_and_starts_its_job(
     assert saved.is_file() and (empty_data / "videos") in saved.parents
     assert saved.name == "evil name_.mp4"  # no path traversal, plain characters
     assert started == [nights[0].id]
-    assert "analysing it in the background" in _texts(at)
+    assert "it is being analysed in the background" in _texts(at)
+    # just started: "starting", not "waiting to start" with a Start button to click again
+    assert "starting — loading the pose model" in _texts(at)
+    assert not [b for b in at.button if b.label == "Start"]
 
 
 def test_local_import_names_the_missing_path(empty_data: Path, tmp_path: Path) -> None:
@@ -323,3 +326,19 @@ def test_cli_and_dashboard_export_the_same_reviewed_night_alike(
     ui_text, cli_text = text(next(ui_dir.glob("*.pdf"))), text(pdf)
     assert "both legs" in cli_text  # the review is in the report
     assert ui_text == cli_text
+
+
+def test_time_left_comes_from_the_pace_watched_not_from_the_start() -> None:
+    from ui.import_page import time_left_s
+
+    # 480 s of video; the page watches from t=0 (5 s done after the model loaded)
+    samples, eta = time_left_s([], 5.0, 480.0, now=0.0)
+    assert eta is None  # one sample: no pace yet
+    samples, eta = time_left_s(samples, 30.0, 480.0, now=10.0)
+    assert eta is None  # watched for 10 s < 15 s
+    samples, eta = time_left_s(samples, 55.0, 480.0, now=20.0)
+    assert eta == pytest.approx((480 - 55) / ((55 - 5) / 20))  # 2.5 video s a second: 170 s
+    # a minute later the first sample has left the 60-s window: pace (180-30)/(70-10) = 2.5
+    samples, eta = time_left_s(samples, 180.0, 480.0, now=70.0)
+    assert [t for t, _ in samples] == [10.0, 20.0, 70.0]
+    assert eta == pytest.approx(300 / 2.5)
