@@ -4,12 +4,15 @@ counts per hour."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from pipeline.reports.export import fmt_clock, fmt_duration, hourly_counts
-from pipeline.reports.figures import plm_reference_per_h
+from pipeline.reports.export import fmt_clock, fmt_duration, hourly_counts, night_first_s
+from pipeline.reports.figures import LANE_Y, plm_reference_per_h
 from pipeline.reports.methods import scored_settings
 from pipeline.store.db import Night
 from ui.common import (
@@ -25,6 +28,7 @@ from ui.common import (
 )
 from ui.import_page import job_progress
 from ui.plotly_figures import figure_timeline_plotly
+from ui.review_page import GOTO_KEY
 
 __all__ = ["night_in_words", "page_night", "summary_cards"]
 
@@ -35,6 +39,7 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
     # st.plotly_chart only reads the figure
     res = cached_result(folder, night_id, version)
     fig = figure_timeline_plotly(res, start)
+    _click_targets(fig, res, start)
     # open on the recording itself (the hourly bars would stretch a short night's axis)
     hours = hourly_counts(res, start)
     a, b = float(hours["start_s"].iloc[0]), float(hours["end_s"].iloc[-1])
@@ -48,6 +53,55 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
             hi_t = start + dt.timedelta(seconds=b + pad)
             fig.update_xaxes(range=[lo_t, hi_t])
     return fig
+
+
+def _click_targets(fig: Any, res: Any, start: dt.datetime | None) -> None:
+    """Invisible markers along each flagged episode (its lanes) and on each movement inside
+    one, carrying the episode's number: Plotly selects markers, not lines, so these make a
+    click on an episode or a movement open it on the Review page (:func:`_timeline_clicked`)."""
+    import plotly.graph_objects as go
+
+    eps = res.episodes.reset_index(drop=True)
+    if eps.empty:
+        return
+    first = night_first_s(res)
+    step = max(1.0, float(res.summary.get("duration_s", 0.0)) / 400)
+    ts: list[float] = []
+    ys: list[float] = []
+    nums: list[int] = []
+    ev = res.events
+    for number, e in enumerate(eps.itertuples(index=False), start=1):
+        a, b = float(e.start_s), float(e.end_s)
+        lanes = ["Flagged"] + (["PLM series"] if str(e.kind) == "plm_series" else [])
+        for t in np.arange(a, b + step / 2, step):
+            for lane in lanes:
+                ts.append(float(min(t, b)))
+                ys.append(LANE_Y[lane])
+                nums.append(number)
+        inside = ev[(ev["start_s"] >= a) & (ev["start_s"] <= b)]
+        for m in inside.itertuples(index=False):
+            side = str(m.side)
+            legs = ["Left leg", "Right leg"] if side == "bilateral" else [f"{side.title()} leg"]
+            for lane in legs:
+                if lane in LANE_Y:
+                    ts.append(0.5 * (float(m.start_s) + float(m.end_s)))
+                    ys.append(LANE_Y[lane])
+                    nums.append(number)
+    x = [(t - first) / 3600 if start is None else start + dt.timedelta(seconds=t) for t in ts]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=ys,
+            mode="markers",
+            marker={"size": 14, "opacity": 0},
+            customdata=nums,
+            hovertemplate="flagged episode %{customdata} — click to watch it<extra></extra>",
+            showlegend=False,
+            name="click to review",
+        ),
+        row=1,
+        col=1,
+    )
 
 
 def summary_cards(night: Night, start: dt.datetime | None) -> None:
@@ -136,6 +190,41 @@ def _follow_analysis(night_id: int) -> None:
     st.progress(frac or 0.0, text=f"{100 * (frac or 0):.0f} %")
 
 
+def _clicked_s(x: Any, start: dt.datetime | None) -> float | None:
+    """Seconds from the night's first frame of a clicked point's x (a clock time, or hours)."""
+    try:
+        if start is not None:
+            return float((pd.Timestamp(x) - pd.Timestamp(start)).total_seconds())
+        return float(x) * 3600.0
+    except (TypeError, ValueError):
+        return None
+
+
+def _timeline_clicked(night_id: int, start: dt.datetime | None) -> None:
+    """A click on the timeline: open the most important flagged episode at that moment on the
+    Review page, or say that nothing flagged is there."""
+    points = (st.session_state.get("timeline") or {}).get("selection", {}).get("points", [])
+    numbers = [p.get("customdata") for p in points if p.get("customdata") is not None]
+    times = [t for t in (_clicked_s(p.get("x"), start) for p in points) if t is not None]
+    if not numbers and not times:
+        return
+    eps = store().episodes(night_id).sort_values(["priority", "start_s"], kind="stable")
+    if numbers:  # a click target: the episode's number (1-based, as the store numbers them)
+        num = numbers[0][0] if isinstance(numbers[0], list) else numbers[0]
+        hit = eps[eps["number"].astype(int) == int(num)]
+    else:
+        t = times[0]
+        hit = eps[(eps["start_s"] - 1.0 <= t) & (t <= eps["end_s"] + 1.0)]
+    if hit.empty:
+        st.session_state["timeline_missed"] = (
+            "Nothing flagged for review at that moment — only flagged episodes open on the "
+            "Review page."
+        )
+        return
+    st.session_state[GOTO_KEY] = int(hit.iloc[0]["number"])
+    st.session_state["page"] = "review"
+
+
 def _go_to(page: str) -> None:
     st.session_state["page"] = page
 
@@ -169,11 +258,22 @@ def page_night() -> None:
         )
     st.subheader("The night")
     fig = _timeline(data_dir(), night.id, result_version(night), start)
-    # no toolbar (it covers the legend): drag to zoom, double-click to zoom out, hover for details
-    st.plotly_chart(fig, key="timeline", config={"displayModeBar": False})
+    # no toolbar (it covers the legend): drag to zoom, double-click to zoom out, hover for
+    # details, click a flagged episode or a movement to review it
+    st.plotly_chart(
+        fig,
+        key="timeline",
+        config={"displayModeBar": False},
+        on_select=functools.partial(_timeline_clicked, night.id, start),
+        selection_mode="points",
+    )
+    missed = st.session_state.pop("timeline_missed", None)
+    if missed:
+        st.info(missed)
     st.caption(
         "Drag across the timeline to zoom in, double-click to zoom out, point at a movement "
-        "for its details." + (f" Clock times from {where}." if start is not None else "")
+        "for its details, click a flagged episode or a movement to watch it on the Review "
+        "page." + (f" Clock times from {where}." if start is not None else "")
     )
     hours = hourly_counts(res, start)
     table = hours.drop(columns=["start_s", "end_s"]).rename(

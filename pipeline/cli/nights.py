@@ -8,7 +8,7 @@
     legmove night analyze NIGHT [--force] [--background]
     legmove note add --date YYYY-MM-DD TEXT [--night NIGHT]
     legmove note list [--from DATE] [--to DATE]
-    legmove review NIGHT EPISODE confirm|reject [--note TEXT]
+    legmove review NIGHT EPISODE confirm|ordinary|reject|unsure [--note TEXT]
     legmove rescore NIGHT [--settings FILE]
     legmove export [--from DATE] [--to DATE] [--label NAME] --csv DIR --pdf FILE --events DIR
 
@@ -388,7 +388,10 @@ def night_show(
                     escape(review),
                 )
             out.print(table)
-            out.print(f"review one with `legmove review {night_id} EPISODE confirm|reject`")
+            out.print(
+                f"review one with `legmove review {night_id} EPISODE "
+                "confirm|ordinary|reject|unsure`"
+            )
         lost = [r for r in store.reviews(night_id) if r.unmatched]
         for r in lost:
             out.print(
@@ -435,21 +438,25 @@ def note_list(
 def review(
     night: str = typer.Argument(..., help="night number"),
     episode: str = typer.Argument(..., help="episode number, as `legmove night show` lists"),
-    verdict: str = typer.Argument(..., help="confirm (a real leg-movement episode) or reject"),
+    verdict: str = typer.Argument(
+        ...,
+        help="confirm (looks like what was flagged), ordinary (legs moving, but ordinary "
+        "movement), reject (not a leg movement) or unsure (can't tell)",
+    ),
     note: str = typer.Option("", "--note", help="what you saw"),
     data: Path | None = _data_option(),
 ) -> None:
-    """Confirm or reject a flagged episode; the review is kept across re-analyses."""
+    """Say what a flagged episode was; the review is kept across re-analyses."""
     from pipeline.store.db import Store
-    from pipeline.store.records import VERDICTS
+    from pipeline.store.records import VERDICT_TEXT, VERDICTS
 
     night_id = _night_id(night)
     if verdict not in VERDICTS:
-        _fail(f"VERDICT must be confirm or reject, not {verdict!r}")
+        _fail(f"VERDICT must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     with _handled():
         store = Store(data)
         store.add_review(night_id, int(episode) if episode.isdigit() else episode, verdict, note)
-    err.print(f"episode {episode} of night {night_id}: {verdict}")
+    err.print(f"episode {episode} of night {night_id}: {verdict} ({VERDICT_TEXT[verdict]})")
 
 
 def rescore_night(night: str, settings_file: Path | None, data: Path | None) -> None:
@@ -490,7 +497,10 @@ def _store_existing(data: Path | None) -> Store:
 
     folder = Path(data).expanduser() if data is not None else store_default_dir()
     if not (folder / DB_NAME).is_file():
-        _fail(f"no legmove nights in {folder} (it has no {DB_NAME}) — {_POINT_ELSEWHERE}")
+        _fail(
+            f"no analysed nights in {folder}: there is no legmove database there ({DB_NAME}) "
+            f"— {_POINT_ELSEWHERE}"
+        )
     return Store(folder)
 
 

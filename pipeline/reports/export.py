@@ -70,7 +70,8 @@ class NightRecord:
 
     ``reviews`` has :data:`REVIEW_COLUMNS`, one row per review, oldest first: the reviewed
     episode's ``start_s``, ``end_s`` and ``kind`` (as it was when reviewed), the
-    ``verdict`` ('confirm', 'reject' or '' when only a note was left), a free ``note``, and
+    ``verdict`` (one of :data:`pipeline.store.records.VERDICTS`, or '' when only a note was
+    left), a free ``note``, and
     ``matched`` — False for a review kept from an earlier analysis that no current episode
     matched. An optional ``episode`` column gives the 1-based number (position in
     ``result.episodes``) of the current episode the store matched it to; without it the
@@ -188,6 +189,8 @@ NIGHT_COLUMNS = [
     "episodes_flagged",
     "episodes_confirmed",
     "episodes_rejected",
+    "episodes_ordinary",
+    "episodes_unsure",
     "pose_coverage_pct",
     "artifact_min",
 ]
@@ -238,6 +241,8 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "episodes_flagged": len(night.result.episodes),
         "episodes_confirmed": 0 if verdicts is None else int((verdicts == "confirm").sum()),
         "episodes_rejected": 0 if verdicts is None else int((verdicts == "reject").sum()),
+        "episodes_ordinary": 0 if verdicts is None else int((verdicts == "ordinary").sum()),
+        "episodes_unsure": 0 if verdicts is None else int((verdicts == "unsure").sum()),
         "pose_coverage_pct": None if cov is None else round(100 * cov, 1),
         "artifact_min": round(s.get("artifact_s", 0.0) / 60, 1),
     }

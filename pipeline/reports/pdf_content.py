@@ -11,12 +11,15 @@ import pandas as pd
 from pipeline.reports.export import NightRecord
 from pipeline.reports.methods import methods_text
 
-__all__ = ["STATUS_ORDER", "episodes_for_review", "methods_paragraph"]
+__all__ = ["STATUS_ON_NIGHT_PAGE", "STATUS_ORDER", "episodes_for_review", "methods_paragraph"]
 
 logger = logging.getLogger(__name__)
 
-#: review verdicts in report order (confirmed, not reviewed, rejected)
-STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
+#: review verdicts in report order: looks like it, not reviewed, can't tell, ordinary
+#: movement, not a leg movement (pipeline.store.records.VERDICTS)
+STATUS_ORDER = {"confirm": 0, "": 1, "unsure": 2, "ordinary": 3, "reject": 4}
+#: the verdicts a night's own page lists (what may still be what was flagged)
+STATUS_ON_NIGHT_PAGE = ("confirm", "", "unsure")
 
 
 def methods_paragraph(summary: dict[str, Any]) -> str:
@@ -57,12 +60,13 @@ def _match(r: Any, eps: pd.DataFrame) -> int | None:
 def episodes_for_review(night: NightRecord) -> pd.DataFrame:
     """The night's flagged episodes with their review, in report order.
 
-    Columns: ``start_s, end_s, kind, reason, verdict ('confirm', 'reject' or ''), note,
-    matched``. A review belongs to the episode its ``episode`` number names (as the store
-    matched it), else to the one it overlaps (see :func:`_match`); the latest review of an
-    episode wins. Rows: confirmed, then not reviewed, then rejected (each in the episode
-    table's own order of importance), then reviews that no current episode matches
-    (``matched`` False), which are kept, never dropped.
+    Columns: ``start_s, end_s, kind, reason, verdict`` (one of
+    :data:`pipeline.store.records.VERDICTS`, or '' when not reviewed), ``note, matched``. A
+    review belongs to the episode its ``episode`` number names (as the store matched it),
+    else to the one it overlaps (see :func:`_match`); the latest review of an episode wins.
+    Rows in :data:`STATUS_ORDER` (each verdict in the episode table's own order of
+    importance), then reviews that no current episode matches (``matched`` False), which are
+    kept, never dropped.
     """
     eps = night.result.episodes.reset_index(drop=True)
     rev = _reviews(night)
@@ -111,7 +115,7 @@ def episodes_for_review(night: NightRecord) -> pd.DataFrame:
                 "verdict": str(r["verdict"]) if r["verdict"] in STATUS_ORDER else "",
                 "note": str(r["note"]),
                 "matched": False,
-                "_o": (3, k),
+                "_o": (len(STATUS_ORDER), k),
             }
         )
     cols = ["start_s", "end_s", "kind", "reason", "verdict", "note", "matched"]

@@ -163,9 +163,28 @@ def test_review_in_the_ui_is_in_the_database(seeded_data: Path) -> None:
     now = store.episodes(night.id).set_index("number")
     assert now.loc[second, "verdict"] == "reject"
     assert [r.verdict for r in store.reviews(night.id)] == ["confirm", "reject"]
-    # previous goes back, and the page shows the saved verdict
+    # previous goes back, and the page shows the saved verdict, on its button too
     at.button(key="ep_prev").click().run()
-    assert "looks right" in _texts(at)
+    assert "You marked this: **looks like it**" in _texts(at)
+    chosen = [
+        b for b in at.button if b.key and b.key.startswith("rv_") and b.proto.type == "primary"
+    ]
+    assert [b.key for b in chosen] == ["rv_confirm"] and chosen[0].label.startswith("✓ ")
+    # the other answers: ordinary movement, can't tell; the latest one is shown
+    for key, verdict, words in (
+        ("rv_ordinary", "ordinary", "ordinary movement"),
+        ("rv_unsure", "unsure", "can't tell"),
+    ):
+        at.button(key=key).click().run()
+        _ok(at)
+        assert store.episodes(night.id).set_index("number").loc[first, "verdict"] == verdict
+        assert f"You marked this: **{words}**" in _texts(at)
+        primary = [
+            b.key
+            for b in at.button
+            if b.key and b.key.startswith("rv_") and b.proto.type == "primary"
+        ]
+        assert primary == [key]
 
 
 def test_review_clip_is_rendered_on_request(seeded_data: Path) -> None:

@@ -102,7 +102,7 @@ def test_export_without_nights_says_where_it_looked_and_creates_nothing(tmp_path
     res = CliRunner().invoke(cli, ["export", "--data", str(folder), "--csv", str(tmp_path / "o")])
     assert res.exit_code == 2
     words = " ".join(res.output.split())
-    assert f"no legmove nights in {folder}" in words
+    assert f"no analysed nights in {folder}: there is no legmove database there" in words
     assert "--data DIR or $LEGMOVE_DATA" in words
     assert not folder.exists() and not (tmp_path / "o").exists()
 
