@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.reports.events import movements_part_of
 from pipeline.reports.export import hourly_counts, night_first_s, settling_window_of
 from pipeline.reports.figures import (
     ARTIFACT_COLOR,
@@ -184,10 +185,11 @@ def figure_timeline_plotly(
 
     shown: set[str] = set()
     labels = kind_labels(result.summary)
+    part_of = movements_part_of(ev)  # a twitch inside a bilateral movement says so
     for lane, kind, sel in leg_movement_groups(ev):
         px2: list[float | None] = []
         text: list[str | None] = []
-        for r in sel.itertuples(index=False):
+        for i, r in zip(sel.index, sel.itertuples(index=False), strict=True):
             end = max(float(r.end_s), float(r.start_s) + min_vis)
             px2 += [float(r.start_s), end, None]
             extra = ""
@@ -195,6 +197,8 @@ def figure_timeline_plotly(
                 extra = f"<br>{r.pattern or 'rhythmic'} at {float(r.frequency_hz):.1f} Hz"
             if pd.notna(r.plm_series):
                 extra += f"<br>PLM series {int(r.plm_series)}"
+            if pd.notna(part_of.get(i)):
+                extra += f"<br>part of the bilateral movement at {clock(float(part_of[i]))}"
             t = (
                 f"{labels[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
                 f"{float(r.duration_s):.1f} s, {r.state}{extra}"

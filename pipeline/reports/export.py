@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from detector.atomic import atomic_write
+from pipeline.reports.events import events_presented, times_rounded
 from pipeline.scoring.night import NightResult
 
 __all__ = [
@@ -337,7 +338,7 @@ def movements_table(nights: Sequence[NightRecord]) -> pd.DataFrame:
     date and label, and the wall-clock time of onset when the night's start is known."""
     frames = []
     for n in nights_sorted(nights):
-        ev = n.result.events.copy()
+        ev = events_presented(n.result.events)  # times to the ms, n_legs <= 2, part_of_s
         clock = [fmt_clock(t, n.start_time, True) if n.start_time else "" for t in ev["start_s"]]
         ev.insert(0, "clock", clock)
         for k, v in reversed(_night_keys(n).items()):
@@ -352,7 +353,7 @@ def movements_table(nights: Sequence[NightRecord]) -> pd.DataFrame:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    text = df.to_csv(index=False, lineterminator="\n")
+    text = times_rounded(df).to_csv(index=False, lineterminator="\n")
     with atomic_write(path, "wb") as fh:
         fh.write(text.encode("utf-8-sig"))
     return path

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from detector.atomic import atomic_write
+from pipeline.reports.events import events_presented, times_rounded
 from pipeline.reports.methods import methods_text
 from pipeline.scoring.artifacts import ARTIFACT_COLUMNS
 from pipeline.scoring.episodes import EPISODE_COLUMNS
@@ -30,10 +31,10 @@ def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, df in (
-        ("events", result.events),
-        ("episodes", result.episodes),
-        ("epochs", result.epochs),
-        ("artifacts", result.artifacts),
+        ("events", events_presented(result.events)),  # times to the ms, n_legs <= 2, part_of_s
+        ("episodes", times_rounded(result.episodes)),
+        ("epochs", times_rounded(result.epochs)),
+        ("artifacts", times_rounded(result.artifacts)),
     ):
         p = out / f"{name}.csv"
         with atomic_write(p, "w") as fh:
@@ -60,6 +61,9 @@ def night_read(out_dir: str | Path) -> NightResult:
     """Read a result written by :func:`night_write`."""
     out = Path(out_dir)
     events = pd.read_csv(out / "events.csv", dtype={"pattern": str, "source": str})
+    if "n_pieces" in events:  # the signal stage's n_legs counts the pieces (events.py)
+        events["n_legs"] = events.pop("n_pieces")
+    events = events.drop(columns=["part_of_s"], errors="ignore")
     events["pattern"] = events["pattern"].fillna("")
     events["plm_series"] = events["plm_series"].astype("Int64")
     episodes = pd.read_csv(out / "episodes.csv")
