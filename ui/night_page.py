@@ -14,6 +14,7 @@ import streamlit as st
 from pipeline.reports.export import fmt_clock, fmt_duration, hourly_counts, night_first_s
 from pipeline.reports.figures import LANE_Y, plm_reference_per_h
 from pipeline.reports.methods import scored_settings
+from pipeline.reports.rates import plms_index_words, plural
 from pipeline.store.db import Night
 from ui.common import (
     DISCLAIMER,
@@ -27,7 +28,7 @@ from ui.common import (
     wall_clock_start,
 )
 from ui.import_page import job_progress
-from ui.plotly_figures import figure_timeline_plotly
+from ui.plotly_figures import ELAPSED_ZERO, figure_timeline_plotly
 from ui.review_page import GOTO_KEY
 
 __all__ = ["night_in_words", "page_night", "summary_cards"]
@@ -46,8 +47,8 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
     if b > a:
         pad = 0.01 * (b - a)
         if start is None:
-            lo, hi = -pad / 3600, (b - a + pad) / 3600
-            fig.update_xaxes(range=[lo, hi])
+            lo_e = ELAPSED_ZERO - dt.timedelta(seconds=pad)
+            fig.update_xaxes(range=[lo_e, ELAPSED_ZERO + dt.timedelta(seconds=b - a + pad)])
         else:
             lo_t = start + dt.timedelta(seconds=a - pad)
             hi_t = start + dt.timedelta(seconds=b + pad)
@@ -87,7 +88,12 @@ def _click_targets(fig: Any, res: Any, start: dt.datetime | None) -> None:
                     ts.append(0.5 * (float(m.start_s) + float(m.end_s)))
                     ys.append(LANE_Y[lane])
                     nums.append(number)
-    x = [(t - first) / 3600 if start is None else start + dt.timedelta(seconds=t) for t in ts]
+    x = [
+        ELAPSED_ZERO + dt.timedelta(seconds=t - first)
+        if start is None
+        else start + dt.timedelta(seconds=t)
+        for t in ts
+    ]
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -122,14 +128,26 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
     row1[2].metric("Total sleep", fmt_duration(s.get("total_sleep_s")) or "—")
     row1[3].metric("Awakenings", s.get("awakenings", 0))
     row2 = st.columns(4)
-    row2[0].metric(
-        "PLMS index",
-        "—" if plmi is None else f"{plmi:.1f} /h",
-        delta=None if plmi is None else (f"above {ref:g}/h" if plmi > ref else f"≤ {ref:g}/h"),
-        delta_color="inverse" if plmi is not None and plmi > ref else "off",
-        help=f"Periodic leg movements in sleep per hour of sleep; in children above {ref:g}/h "
-        "is abnormal.",
+    value, meaning, look = plms_index_words(s)
+    plms_help = (
+        f"Periodic leg movements in sleep per hour of sleep; in children above {ref:g}/h is "
+        f"abnormal. A rate needs at least {rules['rate_min_sleep_s'] / 60:g} min of sleep."
     )
+    if look == "muted" and plmi is not None:  # greyed: too little sleep for a rate
+        with row2[0]:
+            st.caption("PLMS index", help=plms_help)
+            st.markdown(f"## :gray[{value} /h]")
+            st.caption(f":gray[{meaning}]")
+    else:
+        row2[0].metric(
+            "PLMS index",
+            "—" if plmi is None else f"{value} /h",
+            delta=None
+            if plmi is None
+            else (f"above {ref:g}/h" if look == "alert" else f"≤ {ref:g}/h"),
+            delta_color="inverse" if look == "alert" else "off",
+            help=plms_help,
+        )
     row2[1].metric(
         "Leg movements (LMs)",
         c.get("lm", 0),
@@ -149,32 +167,44 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
 
 
 def night_in_words(s: dict[str, Any], start: dt.datetime | None, n_flagged: int) -> str:
-    """The night in two plain sentences, from its summary."""
+    """The night in plain sentences, from its summary: clock times when the start is known,
+    else time since the recording started (h:mm:ss); a rate only from enough sleep."""
     c = s.get("counts", {})
     onset = s.get("sleep_onset_s")
+    bed = s.get("in_bed_s")
+    since = (
+        "going to bed" if bed is not None and abs(float(bed)) >= 1.0 else "the recording started"
+    )
+    if start is not None and since == "the recording started":
+        since += f" at {fmt_clock(0.0, start)}"
     if onset is None:
         first = "No sleep was found in this recording."
     else:
-        when = fmt_clock(onset, start)
-        when = f"at {when}" if start is not None else f"{when} h into the recording"
-        first = (
-            f"Fell asleep {when}, {fmt_duration(s.get('time_to_sleep_s')) or '0 min'} after the "
-            f"recording started, and slept {fmt_duration(s.get('total_sleep_s'))} in all"
-            f" with {s.get('awakenings', 0)} awakening(s)."
+        when = (
+            f"at {fmt_clock(onset, start)}"
+            if start is not None
+            else (f"{fmt_clock(onset, None, True).lstrip('+')} after the recording started")
         )
-    plmi = s.get("plm_index_per_h")
-    ref = plm_reference_per_h(s)
-    second = f"{c.get('lm', 0)} leg movements"
+        tts = fmt_duration(s.get("time_to_sleep_s")) or "0 min"
+        first = f"Fell asleep {when}" + (f", {tts} after {since}," if start is not None else ",")
+        first += (
+            f" and slept {fmt_duration(s.get('total_sleep_s'))} in all with "
+            f"{plural(int(s.get('awakenings', 0)), 'awakening')}."
+        )
+    value, meaning, look = plms_index_words(s)
+    second = plural(int(c.get("lm", 0)), "leg movement")
     if c.get("plms"):
         second += f", {c['plms']} of them in periodic series during sleep"
-    if plmi is not None:
-        judged = "above" if plmi > ref else "within"
-        second += (
-            f" (PLMS index {plmi:.1f} per hour of sleep — {judged} the {ref:g}/h "
-            "reference for children)"
-        )
+    if s.get("plm_index_per_h") is not None:
+        if look == "muted":
+            second += f" (PLMS index {value}/h — {meaning})"
+        else:
+            second += f" (PLMS index {value} per hour of sleep — {meaning})"
     second += "."
-    third = f" {n_flagged} moment(s) are flagged for you to review." if n_flagged else ""
+    third = ""
+    if n_flagged:
+        are = "is" if n_flagged == 1 else "are"
+        third = f" {plural(n_flagged, 'moment')} {are} flagged for you to review."
     return f"{first} {second}{third}"
 
 
@@ -191,11 +221,11 @@ def _follow_analysis(night_id: int) -> None:
 
 
 def _clicked_s(x: Any, start: dt.datetime | None) -> float | None:
-    """Seconds from the night's first frame of a clicked point's x (a clock time, or hours)."""
+    """Seconds of a clicked point's x on the result's time axis (a clock time, or time since
+    the first frame from :data:`ELAPSED_ZERO`)."""
     try:
-        if start is not None:
-            return float((pd.Timestamp(x) - pd.Timestamp(start)).total_seconds())
-        return float(x) * 3600.0
+        base = pd.Timestamp(start if start is not None else ELAPSED_ZERO)
+        return float((pd.Timestamp(x) - base).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -251,7 +281,7 @@ def page_night() -> None:
     summary_cards(night, start)
     if len(res.episodes):
         st.button(
-            f"Review the {len(res.episodes)} flagged moment(s) ▶",
+            f"Review the {plural(len(res.episodes), 'flagged moment')} ▶",
             key="to_review",
             on_click=_go_to,
             args=("review",),
@@ -286,13 +316,13 @@ def page_night() -> None:
             "plms": "PLMs",
         }
     )
-    if start is None:
-        table = table.drop(columns=["from"])
+    if start is None:  # the hour's start as time since the recording started
+        table["from"] = [fmt_clock(t - hours["start_s"].iloc[0], None) for t in hours["start_s"]]
     st.subheader("Counts per hour")
     st.dataframe(table, hide_index=True)
     issues = (night.summary or {}).get("issues") or []
     if issues:
-        with st.expander(f"{len(issues)} note(s) about the video"):
+        with st.expander(f"{plural(len(issues), 'note')} about the video"):
             for i in issues:
                 st.write(f"- {i}")
     st.caption(DISCLAIMER)

@@ -2,7 +2,7 @@
 
 - :func:`figure_timeline_plotly`: one night on a wall-clock axis — lanes, colours and spans
   as in the PDF's :func:`pipeline.reports.figures.figure_timeline`, hover details on every movement,
-  untrusted-pose bands on the leg lanes, LMs and PLMs per hour beneath;
+  untrusted-pose bands on the leg lanes, LMs and PLMs in each hour beneath;
 - the across-nights figure is :func:`ui.trend_figures.figure_trends`.
 
 Drawing only: every number comes from the result or the store as the signal stage saved it.
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.reports.clock import reason_clocked
 from pipeline.reports.events import movements_part_of
 from pipeline.reports.export import hourly_counts, night_first_s, settling_window_of
 from pipeline.reports.figures import (
@@ -44,7 +45,11 @@ from pipeline.scoring.night import NightResult
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure as PlotlyFigure
 
-__all__ = ["figure_timeline_plotly"]
+__all__ = ["ELAPSED_ZERO", "figure_timeline_plotly"]
+
+#: where the time axis starts when the clock time of the first frame is unknown: elapsed
+#: time is drawn as a time of this day (0:00 = the first frame) so Plotly writes it h:mm
+ELAPSED_ZERO = dt.datetime(2000, 1, 1)
 
 
 def _minutes(seconds: float) -> str:
@@ -58,9 +63,9 @@ def figure_timeline_plotly(
     hover details on every movement, LMs and PLMs per hour beneath.
 
     The x axis is wall-clock time when ``wall_clock_start`` (time of the first frame) is
-    given, else hours since the recording started. Movements are drawn as a few line
-    traces (one per leg and kind, segments separated by gaps), so a 10-hour night with
-    thousands of movements stays quick to draw.
+    given, else time since the recording started (h:mm, from :data:`ELAPSED_ZERO`).
+    Movements are drawn as a few line traces (one per leg and kind, segments separated by
+    gaps), so a 10-hour night with thousands of movements stays quick to draw.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -71,8 +76,12 @@ def figure_timeline_plotly(
     min_vis = max(duration, 1.0) / 800
 
     def xs(t: Sequence[float | None]) -> list[Any]:
+        # without a clock start: time since the first frame on a date axis from ELAPSED_ZERO,
+        # shown as h:mm (never decimal hours)
         if wall_clock_start is None:
-            return [None if v is None else (v - first) / 3600 for v in t]
+            return [
+                None if v is None else ELAPSED_ZERO + dt.timedelta(seconds=v - first) for v in t
+            ]
         return [None if v is None else wall_clock_start + dt.timedelta(seconds=v) for v in t]
 
     def clock(t: float) -> str:
@@ -234,7 +243,8 @@ def figure_timeline_plotly(
         for r in eps.itertuples(index=False):
             a, b = float(r.start_s), float(r.end_s)
             label = EPISODE_LABELS.get(str(r.kind), str(r.kind))
-            bars.append((a, max(b, a + 2 * min_vis), f"{label}<br>{clock(a)}: {r.reason}"))
+            reason = reason_clocked(str(r.reason), wall_clock_start)  # one clock in one text
+            bars.append((a, max(b, a + 2 * min_vis), f"{label}<br>{clock(a)}: {reason}"))
         fig.add_trace(
             _lane_trace(bars, xs, "Flagged", EPISODE_COLOR, "flagged episode"), row=1, col=1
         )
@@ -254,21 +264,28 @@ def figure_timeline_plotly(
             strict=True,
         )
     ]
-    width = 0.8 if wall_clock_start is None else 0.8 * 3600 * 1000  # ms on a date axis
+    # counts in each hour of the recording, a bar as wide as the part of the hour recorded
+    # (ms on the date axis): a count from 8 minutes is labelled so, never read as a rate
+    span_s = (hours["end_s"] - hours["start_s"]).to_numpy(dtype=float)
+    width = (0.8 * 1000 * span_s).tolist()
+    count_text = [
+        f"{n}" if s >= 3599 else f"{n} in {s / 60:.0f} min"
+        for n, s in zip(hours["lms"], span_s, strict=True)
+    ]
     for col, name, color in (
-        ("lms", "LMs per hour", KIND_COLORS["lm"]),
-        ("plms", "PLMs per hour", PLM_COLOR),
+        ("lms", "LMs in the hour", KIND_COLORS["lm"]),
+        ("plms", "PLMs in the hour", PLM_COLOR),
     ):
         fig.add_trace(
             go.Bar(
                 x=xs(mid),
                 y=hours[col],
-                width=width if col == "lms" else width * 0.55,
+                width=width if col == "lms" else [0.55 * w for w in width],
                 marker_color=color,
                 name=name,
                 hovertext=hover,
                 hoverinfo="text",
-                text=hours[col] if col == "lms" else None,
+                text=count_text if col == "lms" else None,
                 textposition="outside",
             ),
             row=2,
@@ -300,7 +317,7 @@ def figure_timeline_plotly(
     )
     top_count = max(1, int(hours["lms"].max()) if len(hours) else 1)
     fig.update_yaxes(
-        title_text="LMs per hour",
+        title_text="LMs in each hour",
         range=[0, top_count * 1.3],
         fixedrange=True,
         gridcolor="#eeeeee",
@@ -309,10 +326,12 @@ def figure_timeline_plotly(
     )
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
     fig.update_xaxes(
-        title_text="clock time" if wall_clock_start else "hours since the recording started",
+        title_text="clock time" if wall_clock_start else "time since the recording started (h:mm)",
         row=2,
         col=1,
     )
+    if wall_clock_start is None:  # h:mm from ELAPSED_ZERO, and no date under the first tick
+        fig.update_xaxes(tickformat="%-H:%M", hoverformat="%-H:%M:%S")
     return fig
 
 

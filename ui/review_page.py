@@ -16,8 +16,10 @@ import streamlit as st
 from pipeline.errors import LegmoveError
 from pipeline.jobs.intake import video_codec
 from pipeline.reports.clips import ClipOptions, NightTrack, clip_cached, clip_name, clip_track
+from pipeline.reports.clock import reason_clocked
 from pipeline.reports.export import fmt_clock
 from pipeline.reports.figures import EPISODE_LABELS
+from pipeline.reports.rates import plural
 from pipeline.store.db import Night
 from pipeline.store.records import VERDICT_TEXT, VERDICTS
 from ui.common import (
@@ -110,6 +112,8 @@ def page_review() -> None:
     start, _ = wall_clock_start(night)
     done = int(eps["verdict"].notna().sum())
     st.caption(f"{len(eps)} flagged, most important first · {done} reviewed")
+    if start is None:
+        st.caption("Times are since the recording started (h:mm:ss): its clock time is unknown.")
     key = f"ep_{night.id}"
     goto = st.session_state.pop(GOTO_KEY, None)  # an episode clicked on the Night page
     if goto is not None and int(goto) in set(eps["number"].astype(int)):
@@ -145,10 +149,11 @@ def page_review() -> None:
     left, right = st.columns([3, 2])
     with right:
         st.subheader(EPISODE_LABELS.get(str(ep["kind"]), str(ep["kind"])))
-        st.write(str(ep["reason"]))
+        st.write(reason_clocked(str(ep["reason"]), start))  # its times on the same clock
         st.caption(
             f"{fmt_clock(float(ep['start_s']), start, True)} – "
-            f"{fmt_clock(float(ep['end_s']), start, True)} · {int(ep['n_movements'])} movement(s)"
+            f"{fmt_clock(float(ep['end_s']), start, True)} · "
+            f"{plural(int(ep['n_movements']), 'movement')}"
         )
         review_controls(night, ep)
     with left:

@@ -11,9 +11,9 @@ from rich.markup import escape
 
 from pipeline.cli.compare import compare
 from pipeline.cli.demo import demo
+from pipeline.cli.export import export
 from pipeline.cli.nights import (
     EVERY_FRAME_HELP,
-    export,
     night_app,
     note_app,
     rescore_night,
@@ -48,12 +48,18 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
+def _since_start(t_s: float) -> str:
+    """Time since the recording started as h:mm:ss (a results folder knows no clock time)."""
+    t = int(round(float(t_s)))
+    return f"{t // 3600}:{t % 3600 // 60:02d}:{t % 60:02d} after the start"
+
+
 def _print_summary(summary: dict, out: Path) -> None:
     c = summary["counts"]
     onset = summary["sleep_onset_s"]
     err.print(
         f"[bold]{summary['duration_s'] / 60:.1f} min[/] analysed · sleep onset "
-        f"{'none' if onset is None else f'{onset / 60:.1f} min'} · "
+        f"{'none' if onset is None else _since_start(onset)} · "
         f"LMs {c['lm']} · PLMs {c['plm']} · rhythmic {c['rhythmic']} · twitches {c['twitch']} · "
         f"pose found in {summary['pose_coverage']:.0%} of frames, "
         f"trusted {summary.get('trusted_pose_coverage', summary['pose_coverage']):.0%} of the time"

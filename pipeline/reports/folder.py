@@ -16,6 +16,7 @@ import pandas as pd
 from detector.atomic import atomic_write
 from pipeline.reports.events import events_presented, times_rounded
 from pipeline.reports.methods import methods_text
+from pipeline.reports.rates import rate_caveat, rate_reliable
 from pipeline.scoring.artifacts import ARTIFACT_COLUMNS
 from pipeline.scoring.episodes import EPISODE_COLUMNS
 from pipeline.scoring.night import NightResult
@@ -26,7 +27,9 @@ __all__ = ["night_read", "night_write"]
 def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
     """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
     ``out_dir`` (each atomically); summary.json also carries the methods text of
-    :func:`pipeline.reports.methods.methods_text`."""
+    :func:`pipeline.reports.methods.methods_text`, and ``rates_reliable`` with
+    ``rate_caveat`` (:mod:`pipeline.reports.rates`: false, and why, when the night had too
+    little sleep for its per-hour rates to be read as rates)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -41,7 +44,13 @@ def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
             df.to_csv(fh, index=False, lineterminator="\n")
         paths[name] = p
     p = out / "summary.json"
-    summary = {**result.summary, "methods": methods_text(result.summary)}
+    summary = {
+        **result.summary,
+        # whether the night's per-hour rates can be read as rates (pipeline.reports.rates)
+        "rates_reliable": rate_reliable(result.summary),
+        "rate_caveat": rate_caveat(result.summary),
+        "methods": methods_text(result.summary),
+    }
     with atomic_write(p, "w") as fh:
         json.dump(summary, fh, indent=2, default=_json_default)
         fh.write("\n")
@@ -71,7 +80,8 @@ def night_read(out_dir: str | Path) -> NightResult:
         episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
     epochs = pd.read_csv(out / "epochs.csv")
     summary = json.loads((out / "summary.json").read_text())
-    summary.pop("methods", None)  # the folder's text, written from the settings; not the result
+    for key in ("methods", "rates_reliable", "rate_caveat"):  # the folder's words, not the result
+        summary.pop(key, None)
     artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
     if (out / "artifacts.csv").is_file():  # results written before artifacts existed lack it
         artifacts = pd.read_csv(out / "artifacts.csv")

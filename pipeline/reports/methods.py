@@ -142,7 +142,10 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"{g('plm_index_abnormal_per_h')}/h is abnormal in children"
         + cite("plm_index_abnormal_per_h")
         + "); the LM index likewise; the periodicity index is PLMs / LMs over the whole "
-        "recording.",
+        f"recording. From less than {_num(st['rate_min_sleep_s'] / 60)} min of sleep no rate "
+        "is reliable (one shortest PLM series alone would make the index above 4/h): such a "
+        "night's indices are shown greyed as too little sleep, never judged against the "
+        "reference and left out of medians across nights" + cite("rate_min_sleep_s") + ".",
         f"A movement was rhythmic with at least {g('rhythm_min_cycles')} cycles at a "
         f"dominant {g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz and an autocorrelation "
         f"peak of at least {g('rhythm_min_periodicity')}; cycling when the legs moved in "

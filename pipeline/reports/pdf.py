@@ -36,6 +36,7 @@ from fpdf.fonts import FontFace
 from detector.atomic import atomic_write
 from pipeline.compare.nights import NightsAgreement
 from pipeline.reports.agreement import page_agreement
+from pipeline.reports.clock import reason_clocked
 from pipeline.reports.export import (
     NightRecord,
     Note,
@@ -59,6 +60,7 @@ from pipeline.reports.pdf_content import (
     methods_paragraph,
 )
 from pipeline.reports.pdf_layout import ALERT, GREY, INK, ReportPDF
+from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_caveat, rate_min_sleep_s, rate_reliable
 from pipeline.store.records import VERDICT_TEXT
 
 # methods_paragraph and episodes_for_review (pipeline.reports.pdf_content) are part of the
@@ -124,28 +126,40 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
         "periodic limb movement disorder or restless legs needs a clinical assessment."
     )
     ref = plm_reference_per_h(nights[0].result.summary)
-    idx = [n.result.summary.get("plm_index_per_h") for n in nights]
+    # rates only from nights with enough sleep for one (pipeline.reports.rates)
+    idx = [
+        n.result.summary.get("plm_index_per_h") if rate_reliable(n.result.summary) else None
+        for n in nights
+    ]
     med = _median(idx)
     scored = [x for x in idx if x is not None]
+    short = sum(
+        1
+        for n in nights
+        if n.result.summary.get("plm_index_per_h") is not None
+        and not rate_reliable(n.result.summary)
+    )
     above = sum(1 for x in scored if x > ref)
     settle = _median([n.result.summary["counts"].get("lm_settling_window", 0) for n in nights])
     wakes = _median([n.result.summary.get("awakenings", 0) for n in nights])
     tsleep = _median([n.result.summary.get("total_sleep_s") for n in nights])
-    rng = f"range {min(scored):.1f}–{max(scored):.1f}" if scored else "no sleep scored"
+    rng = f"range {min(scored):.1f}–{max(scored):.1f}" if scored else TOO_LITTLE_SLEEP
+    if short and scored:
+        rng += f"; {short} short night{'s' if short != 1 else ''} left out"
     pdf.key_boxes(
         [
             (
                 "PLMS index (median)",
                 _num(med),
                 "/h sleep",
-                f"{rng}; >{ref:g}/h abnormal in children",
-                med is not None and med > ref,
+                f"{rng}; >{ref:g}/h abnormal in children" if scored else rng,
+                (med is not None and med > ref) or ("muted" if med is None else False),
             ),
             (
                 f"Nights above {ref:g}/h",
                 f"{above}",
                 f"of {len(scored)}",
-                "nights with sleep scored",
+                "nights with enough sleep for a rate",
                 above > 0,
             ),
             (
@@ -198,23 +212,27 @@ def _page_summary(pdf: ReportPDF, nights: list[NightRecord], notes: list[Note]) 
                 str(s.get("awakenings", 0)),
                 str(c.get("lm_in_sleep", 0)),
                 str(c.get("lm_settling_window", 0)),
-                _num(pi),
+                _num(pi) if pi is None or rate_reliable(s) else f"({pi:.1f})",
                 str(c.get("rhythmic", 0)),
                 str(c.get("twitch", 0)),
             ]
             if multi:
                 cells.insert(1, n.label)
             row = table.row()
-            alert = pi is not None and pi > ref
+            alert = pi is not None and pi > ref and rate_reliable(s)
+            muted = pi is not None and not rate_reliable(s)
             for i, txt in enumerate(cells):
                 is_pi = i == len(cells) - 3
                 style = FontFace(emphasis="BOLD", color=ALERT) if is_pi and alert else None
+                if is_pi and muted:
+                    style = FontFace(color=GREY)
                 row.cell(txt, style=style)
     pdf.ln(1)
     pdf.para(
         f"Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; in bold red "
-        f"when above the {ref:g}/h reference for children. LMs settling: leg movements in the "
-        "window before sleep onset.",
+        f"when above the {ref:g}/h reference for children; in grey brackets when the night "
+        f"had less than {rate_min_sleep_s(nights[0].result.summary) / 60:g} min of sleep "
+        f"({TOO_LITTLE_SLEEP}). LMs settling: leg movements in the window before sleep onset.",
         7.5,
         gap=2,
     )
@@ -252,22 +270,25 @@ def _bed_text(n: NightRecord) -> str:
     return f"going to bed ({fmt_clock(bed, n.start_time)})"
 
 
-def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool]]]:
+def _night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool | str]]]:
     s = n.result.summary
     c = s["counts"]
     pi = s.get("plm_index_per_h")
     onset = s.get("sleep_onset_s")
     eff = s.get("sleep_efficiency")
     tts = s.get("time_to_sleep_s")
-    alert = pi is not None and pi > ref
+    caveat = rate_caveat(s) if pi is not None else None
+    alert = pi is not None and pi > ref and caveat is None
     return [
         [
             (
                 "PLMS index",
                 _num(pi),
                 "/h sleep",
-                f"{c.get('plms', 0)} PLMs in sleep; >{ref:g}/h abnormal in children",
-                alert,
+                f"{c.get('plms', 0)} PLMs in sleep; >{ref:g}/h abnormal in children"
+                if caveat is None
+                else f"{c.get('plms', 0)} PLMs in sleep; {TOO_LITTLE_SLEEP}",
+                alert if caveat is None else "muted",
             ),
             (
                 "Leg movements (LMs)",
@@ -433,7 +454,7 @@ def _episode_cells(n: NightRecord, r: Any) -> list[str]:
         fmt_clock(r.start_s, n.start_time, seconds=True),
         _length(r.end_s - r.start_s),
         EPISODE_LABELS.get(r.kind, r.kind.replace("_", " ")),
-        r.reason,
+        reason_clocked(r.reason, n.start_time),  # the reason's times on the same clock
         r.note,
     ]
 

@@ -19,7 +19,14 @@ from typing import Any
 
 from pipeline.reports.methods import scored_settings
 
-__all__ = ["TOO_LITTLE_SLEEP", "plural", "rate_caveat", "rate_min_sleep_s", "rate_reliable"]
+__all__ = [
+    "TOO_LITTLE_SLEEP",
+    "plms_index_words",
+    "plural",
+    "rate_caveat",
+    "rate_min_sleep_s",
+    "rate_reliable",
+]
 
 #: what a report says beside a rate from too little sleep
 TOO_LITTLE_SLEEP = "too little sleep for a reliable rate"
@@ -52,3 +59,21 @@ def rate_caveat(summary: Mapping[str, Any]) -> str | None:
         f"{TOO_LITTLE_SLEEP}: {round(slept / 60)} min asleep, a rate needs at least "
         f"{need / 60:g} min"
     )
+
+
+def plms_index_words(summary: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(value, what it means, how to show it) of a night's PLMS index: ``("57.1", "too little
+    sleep for a reliable rate: 5 min asleep, ...", "muted")``, ``("12.0", "above the 5/h
+    reference for children", "alert")``, ``("2.0", "within the 5/h reference for children",
+    "plain")`` or ``("—", "no sleep scored", "muted")``."""
+    plmi = summary.get("plm_index_per_h")
+    if plmi is None:
+        return "—", "no sleep scored", "muted"
+    value = f"{float(plmi):.1f}"
+    caveat = rate_caveat(summary)
+    if caveat is not None:
+        return value, caveat, "muted"
+    ref = float(scored_settings(summary)["plm_index_abnormal_per_h"])
+    if float(plmi) > ref:
+        return value, f"above the {ref:g}/h reference for children", "alert"
+    return value, f"within the {ref:g}/h reference for children", "plain"
