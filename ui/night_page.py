@@ -57,11 +57,21 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
 
 
 def _click_targets(fig: Any, res: Any, start: dt.datetime | None) -> None:
-    """Invisible markers along each flagged episode (its lanes) and on each movement inside
-    one, carrying the episode's number: Plotly selects markers, not lines, so these make a
-    click on an episode or a movement open it on the Review page (:func:`_timeline_clicked`)."""
+    """Make the timeline clickable: Plotly selects markers, not lines, so every drawn
+    movement and bar gets invisible markers at its ends, and each flagged episode invisible
+    markers along its lanes (and on each movement inside it) carrying its number; a click
+    then opens the episode on the Review page (:func:`_timeline_clicked`)."""
     import plotly.graph_objects as go
 
+    # the lanes' own drawn movements and bars: selectable at their ends (invisible markers)
+    for trace in fig.data:
+        if (
+            trace.type == "scatter"
+            and trace.mode == "lines"
+            and trace.hoverinfo == "text"
+            and not trace.fill
+        ):
+            trace.update(mode="lines+markers", marker={"size": 12, "opacity": 0})
     eps = res.episodes.reset_index(drop=True)
     if eps.empty:
         return
@@ -101,7 +111,7 @@ def _click_targets(fig: Any, res: Any, start: dt.datetime | None) -> None:
             mode="markers",
             marker={"size": 14, "opacity": 0},
             customdata=nums,
-            hovertemplate="flagged episode %{customdata} — click to watch it<extra></extra>",
+            hovertemplate="flagged episode %{customdata}: click to watch it<extra></extra>",
             showlegend=False,
             name="click to review",
         ),
@@ -136,7 +146,11 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
     if look == "muted" and plmi is not None:  # greyed: too little sleep for a rate
         with row2[0]:
             st.caption("PLMS index", help=plms_help)
-            st.markdown(f"## :gray[{value} /h]")
+            # greyed, the size of the other cards' values
+            st.markdown(
+                f'<div style="font-size:2.25rem;color:#8c8c8c;line-height:1.2">{value} /h</div>',
+                unsafe_allow_html=True,
+            )
             st.caption(f":gray[{meaning}]")
     else:
         row2[0].metric(

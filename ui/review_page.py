@@ -171,12 +171,12 @@ def review_controls(night: Night, ep: pd.Series) -> None:
     note = st.text_area(
         "Note (optional)", value=str(ep.get("note") or ""), key=f"note_{night.id}_{number}"
     )
-    cols = st.columns(2)
-    for i, (value, (words, meaning)) in enumerate(VERDICT_BUTTONS.items()):
+    st.caption("What was it?")
+    for value, (words, meaning) in VERDICT_BUTTONS.items():
         if value == "confirm":
             words = _CONFIRM_WORDS.get(str(ep["kind"]), words)
         chosen = value == verdict
-        if cols[i % 2].button(
+        if st.button(
             ("✓ " if chosen else "") + words,
             key=f"rv_{value}",
             type="primary" if chosen else "secondary",

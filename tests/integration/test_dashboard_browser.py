@@ -127,7 +127,7 @@ def test_review_page_plays_the_episode_and_a_skeleton_clip(
     page.goto(f"{app[0]}/?page=review")
     video = page.locator("video").first
     video.wait_for(timeout=90_000)
-    page.get_by_text("Looks right").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Ordinary movement").wait_for(timeout=30_000)
     src = str(video.evaluate("v => v.currentSrc"))
     assert "/media/" in src
     # Streamlit serves the video whole (200) and by byte range (206), to the page (which
@@ -167,4 +167,79 @@ def test_trends_page_marks_the_note(app: tuple[str, Path], page: Page) -> None:
     page_settled(page)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "dashboard_trends.png"))
+    assert page_errors(page) == []
+
+
+def test_review_answer_is_saved_and_shown_on_its_button(app: tuple[str, Path], page: Page) -> None:
+    store = Store(app[1])
+    night = store.list_nights()[-1]
+    eps = store.episodes(night.id).sort_values(["priority", "start_s"], kind="stable")
+    first = int(eps.iloc[0]["number"])
+    page.goto(f"{app[0]}/?page=review")
+    ordinary = page.get_by_role("button", name="Ordinary movement")
+    ordinary.wait_for(timeout=90_000)
+    ordinary.click()
+    page.get_by_text("You marked this: ordinary movement").wait_for(timeout=30_000)
+    page_settled(page)
+    # the chosen answer is the one filled button (Streamlit also keeps a hidden copy of a
+    # button with a tooltip: only what is visible counts)
+    from playwright.sync_api import expect
+
+    chosen = page.locator('[data-testid="stBaseButton-primary"]:visible')
+    expect(chosen).to_have_count(1, timeout=30_000)
+    texts = [b.inner_text().strip() for b in chosen.all()]
+    assert texts == ["✓ Ordinary movement"], texts
+    assert store.episodes(night.id).set_index("number").loc[first, "verdict"] == "ordinary"
+    # the primary colour is the calm blue of the theme, not Streamlit's red
+    color = chosen.first.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert color == "rgb(31, 111, 178)", color
+    page_settled(page)
+    page.screenshot(path=str(ARTIFACTS / "dashboard_review_answered.png"))
+    assert page_errors(page) == []
+
+
+def test_a_click_on_a_flagged_episode_opens_it_in_review(app: tuple[str, Path], page: Page) -> None:
+    store = Store(app[1])
+    night = store.list_nights()[-1]
+    eps = store.episodes(night.id).sort_values(["priority", "start_s"], kind="stable")
+    # not the one the review page opens on anyway: the longest of the others, clicked in its
+    # middle (away from the ends of neighbouring bars)
+    others = eps.iloc[1:]
+    last = others.loc[(others["end_s"] - others["start_s"]).idxmax()]
+    page.goto(f"{app[0]}/?page=night")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .main-svg .scatterlayer .trace')"
+        ".length > 5",
+        timeout=90_000,
+    )
+    page_settled(page)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    # where the last episode's middle is drawn: its click target on the Flagged lane
+    xy = page.evaluate(
+        """(num) => {
+          const gd = document.querySelector('.js-plotly-plot');
+          const t = gd._fullData.find(d => d.name === 'click to review');
+          const ks = [...t.customdata.keys()].filter(k => t.customdata[k] === num && t.y[k] === 0);
+          const i = ks[Math.floor(ks.length / 2)];
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const r = gd.getBoundingClientRect();
+          return {x: r.left + xa._offset + xa.d2p(t.x[i]), y: r.top + ya._offset + ya.d2p(t.y[i])};
+        }""",
+        int(last["number"]),
+    )
+    page.mouse.move(xy["x"], xy["y"])
+    page.wait_for_timeout(300)
+    page.mouse.click(xy["x"], xy["y"])
+    page.screenshot(path=str(ARTIFACTS / "dashboard_timeline_click.png"))
+    # the page changes by a rerun (the URL's query by history.replaceState, not a navigation)
+    page.wait_for_function("() => location.search.includes('page=review')", timeout=60_000)
+    page.locator("video").first.wait_for(timeout=60_000)
+    # the clicked episode is the one shown: its times, on the night's clock (in bed 19:30)
+    bed = dt.datetime.combine(night.night_date, dt.time(19, 30))
+    span = " – ".join(
+        (bed + dt.timedelta(seconds=float(last[k]))).strftime("%H:%M:%S")
+        for k in ("start_s", "end_s")
+    )
+    page.get_by_text(span).wait_for(timeout=60_000)
     assert page_errors(page) == []
