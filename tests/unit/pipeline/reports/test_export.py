@@ -288,7 +288,7 @@ def test_plotly_timeline_lanes_and_wall_clock(nights):
     fig = figure_timeline_plotly(r, start)
     names = {t.name for t in fig.data}
     assert {"asleep", "awake", "leg movement (LM)", "PLM series", "flagged episode"} <= names
-    assert {"LMs per hour", "PLMs per hour"} <= names
+    assert {"LMs in the hour", "PLMs in the hour"} <= names
     lm_traces = [t for t in fig.data if t.name == "leg movement (LM)"]
     # every LM drawn once per leg it moved (bilateral on both): 3 points each (start, end, gap)
     ev = r.events[(r.events["kind"] == "lm") & ~r.events["rhythmic"].astype(bool)]
@@ -297,11 +297,17 @@ def test_plotly_timeline_lanes_and_wall_clock(nights):
     assert isinstance(lm_traces[0].x[0], dt.datetime)
     first_left = ev[ev["side"] != "right"]["start_s"].min()  # the left leg's trace comes first
     assert lm_traces[0].x[0] == start + dt.timedelta(seconds=float(first_left))
-    bars = next(t for t in fig.data if t.name == "LMs per hour")
+    bars = next(t for t in fig.data if t.name == "LMs in the hour")
     assert sum(bars.y) == r.summary["counts"]["lm"]
-    # no wall clock: hours since the start
+    # no wall clock: time since the start, h:mm on a date axis from ELAPSED_ZERO (never
+    # decimal hours)
+    from ui.plotly_figures import ELAPSED_ZERO
+
     fig2 = figure_timeline_plotly(r)
-    assert isinstance(next(t for t in fig2.data if t.name == "asleep").x[0], float)
+    x0 = next(t for t in fig2.data if t.name == "asleep").x[0]
+    assert isinstance(x0, dt.datetime) and x0 >= ELAPSED_ZERO
+    assert fig2.layout.xaxis2.tickformat == "%-H:%M"
+    assert "h:mm" in fig2.layout.xaxis2.title.text
     # artifacts, when the result has them, are shaded
     fig3 = figure_timeline_plotly(_with_artifacts(r))  # type: ignore[arg-type]
     assert any(a.text == "caregiver" for a in fig3.layout.annotations)
