@@ -245,7 +245,10 @@ def _periodic_details(s: dict[str, Any], start: dt.datetime | None) -> None:
     imi = imi_table(s)
     if len(imi) and (imi["in sleep"].sum() or imi["awake"].sum()):
         st.write("Intervals between LMs (onset to onset; log-spaced bins)")
-        st.bar_chart(imi.set_index("interval")[["in sleep", "awake"]], stack=True)
+        # the bins in their own order (short to long), not sorted as text ("10–15 s" < "1–2 s")
+        st.bar_chart(
+            imi, x="interval", y=["in sleep", "awake"], stack=True, sort=False, x_label="interval"
+        )
     lines = series_lines(s, start)
     st.write("\n".join(f"- {line}" for line in lines) if lines else "No PLM series.")
     hours = sleep_hours_line(s)
@@ -439,7 +442,9 @@ def page_night() -> None:
             "sleep_min": "asleep (min)",
             "lms": "LMs",
             "long_movements": "long movements",
-            "plms": "PLMs",
+            "large_movements": "large movements",
+            "plms": "PLMs asleep",
+            "plmw": "PLMs awake",
         }
     )
     if start is None:  # the hour's start as time since the recording started

@@ -92,6 +92,8 @@ _TREND_MIN_MM, _TREND_MAX_MM = 62.0, 86.0
 #: setting values the report's glossary falls back to when a summary lacks them
 #: most episodes listed on a night's own page (all are in the episodes section)
 _NIGHT_PAGE_EPISODES = 6
+#: height of the night page's timeline (in; 7.4 in wide)
+_TIMELINE_H_IN = 3.5
 
 
 def _date(d: dt.date, weekday: bool = True) -> str:
@@ -329,10 +331,12 @@ def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link
         end = n.start_time + dt.timedelta(seconds=dur)
         when = f"recorded {n.start_time:%H:%M}–{end:%H:%M}, "
     pdf.para(f"{n.label}  ·  {when}{fmt_duration(dur)} of video  ·  night {n.night_id}", 9.5)
-    for row in night_numbers(n, ref):
-        pdf.key_boxes(row, h=24)
-    fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=4.7)
-    pdf.figure(figure_png(fig), pdf.width, pdf.width * 4.7 / 7.4)
+    for row in night_numbers(n, ref):  # three rows of cards: close together
+        pdf.key_boxes(row, h=24, after=2.0)
+    # the timeline a little flatter than the trend's, so the night's most important
+    # episodes still fit on its page under the indices
+    fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=_TIMELINE_H_IN)
+    pdf.figure(figure_png(fig), pdf.width, pdf.width * _TIMELINE_H_IN / 7.4)
     quality = [f"pose found in {100 * float(s.get('pose_coverage', 0)):.0f}% of frames"]
     artifact_s = s.get("artifact_s") or s.get("artifact_time_s")
     if artifact_s:

@@ -83,10 +83,14 @@ class ReportPDF(FPDF):
         self.ln(3)
 
     def key_boxes(
-        self, boxes: Sequence[tuple[str, str, str, str, bool | str]], h: float = 24
+        self,
+        boxes: Sequence[tuple[str, str, str, str, bool | str]],
+        h: float = 24,
+        after: float = 4.0,
     ) -> None:
-        """Boxes of (label, value, unit, small print, alert) in one row; alert True draws the
-        value in the alert colour, ``"muted"`` greys it (a rate from too little sleep)."""
+        """Boxes of (label, value, unit, small print, alert) in one row, ``after`` mm above
+        what follows; alert True draws the value in the alert colour, ``"muted"`` greys it (a
+        rate from too little sleep)."""
         gap = 3.0
         w = (self.width - gap * (len(boxes) - 1)) / len(boxes)
         x0, y0 = self.l_margin, self.get_y()
@@ -117,7 +121,7 @@ class ReportPDF(FPDF):
             self.set_xy(x + 2.5, y0 + h - 8.5)
             self.font(7.5, "", ALERT if alert else GREY)
             self.multi_cell(w - 5, 3.3, small, align="L", new_x=XPos.LMARGIN)
-        self.set_xy(x0, y0 + h + 4)
+        self.set_xy(x0, y0 + h + after)
 
     def figure(self, png: bytes, w: float, h: float) -> None:
         if self.get_y() + h > self.page_break_trigger:

@@ -173,10 +173,16 @@ def test_episodes_listed_confirmed_first_and_earlier_reviews_kept(report, nights
     assert "blanket tucked" in first_night
     assert "old one" in first_night  # the unmatched review is shown, not dropped
     # every episode of every night is listed once, with its reason (two nights' reasons may
-    # begin alike: count each beginning as often as the nights have it)
+    # begin alike: count each beginning as often as the nights have it), on the night's clock
     from collections import Counter
 
-    want = Counter(r[:25] for night in nights for r in night.result.episodes["reason"])
+    from pipeline.reports.clock import reason_clocked
+
+    want = Counter(
+        reason_clocked(r, night.start_time)[:25]
+        for night in nights
+        for r in night.result.episodes["reason"]
+    )
     for start, times in want.items():
         assert text.count(start) == times, start
     if len(nights[2].result.episodes) == 0:
@@ -206,12 +212,19 @@ def test_one_night_report(tmp_path, nights):
     n_pages = len(list(tmp_path.glob("p-*.png")))
     texts = [_text(pdf, p + 1) for p in range(n_pages)]
     episode_pages, methods_pages = _sections(texts, 1)
-    # one night's episodes fit on its page: no section repeating them, and the methods with
-    # their references on one page (not a last page of six lines)
-    assert episode_pages == 0 and methods_pages == 1 and n_pages == 3
+    # the night page (three rows of indices, the timeline, the IMI histogram) lists its most
+    # important episode; the episodes section only the others: no episode is listed twice
+    night_page = texts[1]
+    assert "Why it was flagged" in night_page and "The 1 most important below" in night_page
+    assert episode_pages <= 1 and n_pages == 1 + 1 + episode_pages + methods_pages
     whole = " ".join(texts)
     for reason in nights[1].result.episodes["reason"]:
         assert whole.count(reason[:25]) == 1, reason
+    # the methods' last page is not a few lines of references left over: it carries the
+    # methods text itself, the references after it
+    last = texts[-1].split("legmove — a screening aid")[0]
+    assert methods_pages <= 2 and len(last) > 2000
+    assert last.find("[ICSD-3] American Academy") > last.find("The PLMS index is PLMs") >= 0
     with pytest.raises(ValueError, match="no nights"):
         report_pdf([], [], tmp_path / "none.pdf")
     assert not (tmp_path / "none.pdf").exists()
