@@ -180,6 +180,11 @@ def figure_trends(
         range=[lo, hi] if lo is not None else None,
     )
     fig.update_yaxes(gridcolor="#eeeeee", rangemode="tozero")
+    if "plms_index" in panels and len(table):
+        # headroom above the highest night: a note's label (top of the panel) covers no point
+        top = max([float(ref_per_h), *table["plms_index"].dropna().astype(float)])
+        row = list(panels).index("plms_index") + 1
+        fig.update_yaxes(range=[0, top * 1.3], row=row, col=1)
     if "sleep_onset" in panels:
         onset = table["sleep_onset"].dropna()
         lo_t = onset.min() - pd.Timedelta(minutes=30)
