@@ -170,8 +170,10 @@ def _page_summary(
                 "PLMS index (median)",
                 _num(med),
                 "/h sleep",
+                # (with short nights left out there is no room for the reference's words:
+                # the next box says it is a reference, not a norm for infants)
                 f"{rng}; {plms_reference_note(records[0].result.summary, short=True)}"
-                if scored
+                if scored and not short
                 else rng,
                 "muted" if med is None else False,
             ),
@@ -211,10 +213,10 @@ def _page_summary(
     head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
     head += ["LMs asleep", "LMs settling", "PLMS index /h", "PLMW index /h", "Rhythmic"]
     head += ["Twitches"]
-    widths = [26, 15, 14, 17, 17, 14, 15, 16, 16, 16, 16]
+    widths = [22, 14, 14, 14, 21, 14, 15, 16, 16, 18, 16]  # "Awakenings", "Rhythmic" unbroken
     if multi:
         head.insert(1, "Child")
-        widths = [25, 18, 13, 13, 15, 15, 13, 14, 14, 13, 14, 15]
+        widths = [22, 17, 13, 13, 13, 18, 13, 14, 14, 14, 17, 15]
     pdf.font(8)
     with pdf.table(
         col_widths=widths,
