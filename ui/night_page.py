@@ -21,7 +21,7 @@ from pipeline.reports.indices_text import (
     sleep_hours_line,
 )
 from pipeline.reports.methods import scored_settings
-from pipeline.reports.rates import plms_index_words, plural
+from pipeline.reports.rates import TOO_LITTLE_SLEEP, plms_index_words, plural
 from pipeline.scoring.night import CLIP_NOTE, is_clip
 from pipeline.store.db import Night
 from ui.common import (
@@ -147,6 +147,18 @@ def _click_targets(fig: Any, res: Any, start: dt.datetime | None) -> None:
     )
 
 
+def _greyed(col: Any, label: str, value: str, meaning: str, help_text: str) -> None:
+    """A card whose rate is from too little sleep: its value greyed (the size of the other
+    cards' values) with the caveat under it, never a metric that reads as a firm number."""
+    with col:
+        st.caption(label, help=help_text)
+        st.markdown(
+            f'<div style="font-size:2.25rem;color:#8c8c8c;line-height:1.2">{value}</div>',
+            unsafe_allow_html=True,
+        )
+        st.caption(f":gray[{meaning}]")
+
+
 def summary_cards(night: Night, start: dt.datetime | None) -> None:
     s = night.summary or {}
     if is_clip(s):
@@ -174,14 +186,7 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
         + f" A rate needs at least {rules['rate_min_sleep_s'] / 60:g} min of sleep."
     )
     if look == "muted" and plmi is not None:  # greyed: too little sleep for a rate
-        with row2[0]:
-            st.caption("PLMS index", help=plms_help)
-            # greyed, the size of the other cards' values
-            st.markdown(
-                f'<div style="font-size:2.25rem;color:#8c8c8c;line-height:1.2">{value} /h</div>',
-                unsafe_allow_html=True,
-            )
-            st.caption(f":gray[{meaning}]")
+        _greyed(row2[0], "PLMS index", f"{value} /h", meaning, plms_help)
     else:
         row2[0].metric(
             "PLMS index",
@@ -223,12 +228,16 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
         + ("—" if pw is None else f"{pw:.2f}"),
     )
     short = s.get("short_imi_index_per_h")
-    row3[2].metric(
-        "Short-interval LMs",
-        "—" if short is None else f"{short:.1f} /h",
-        help=f"LMs in sleep less than {rules['plm_min_interval_s']:g} s after the previous one "
-        "(onset to onset), per hour of sleep; in children the intervals peak at 2–4 s.",
+    short_help = (
+        f"LMs in sleep less than {rules['plm_min_interval_s']:g} s after the previous one "
+        "(onset to onset), per hour of sleep; in children the intervals peak at 2–4 s."
     )
+    if look == "muted" and short is not None:  # per hour of sleep too: greyed alike
+        _greyed(row3[2], "Short-interval LMs", f"{short:.1f} /h", TOO_LITTLE_SLEEP, short_help)
+    else:
+        row3[2].metric(
+            "Short-interval LMs", "—" if short is None else f"{short:.1f} /h", help=short_help
+        )
     row3[3].metric(
         "LMs asleep: one leg / both",
         f"{lmc.get('lm_sleep_one_leg', 0)} / {lmc.get('lm_sleep_bilateral', 0)}",

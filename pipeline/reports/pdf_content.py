@@ -236,8 +236,10 @@ def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, 
                 _num(s.get("short_imi_index_per_h")),
                 "/h sleep",
                 f"LMs < {scored_settings(s)['plm_min_interval_s']:g} s after the previous "
-                "(onset to onset)",
-                False,
+                "(onset to onset)"
+                if caveat is None
+                else f"per hour of sleep: {TOO_LITTLE_SLEEP}",
+                False if caveat is None else "muted",
             ),
             (
                 "LMs one leg / both",

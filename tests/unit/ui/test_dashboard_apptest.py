@@ -117,18 +117,21 @@ def test_night_page_shows_cards_timeline_and_hourly_counts(seeded_data: Path) ->
         "Twitches",
         "PLMW index",
         "Periodicity index (sleep)",
-        "Short-interval LMs",
     }
     assert metrics["Leg movements (LMs)"] == str(s["counts"]["lm"])
     assert metrics["Twitches"] == str(s["counts"]["twitch"])
     assert metrics["Awakenings"] == str(s["awakenings"])
     from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_reliable
 
+    short = s["short_imi_index_per_h"]
     if rate_reliable(s):
         assert metrics["PLMS index"] == f"{s['plm_index_per_h']:.1f} /h"
-    else:  # the seeded night is short (under an hour asleep): the rate greyed, not a metric
-        assert "PLMS index" not in metrics
+        assert metrics["Short-interval LMs"] == ("—" if short is None else f"{short:.1f} /h")
+    else:  # the seeded night is short (under an hour asleep): the rates greyed, not metrics
+        assert "PLMS index" not in metrics and "Short-interval LMs" not in metrics
         assert f"{s['plm_index_per_h']:.1f} /h</div>" in _texts(at)
+        if short is not None:  # the short-interval LMs are per hour of sleep too
+            assert f"{short:.1f} /h</div>" in _texts(at)
         assert TOO_LITTLE_SLEEP in _texts(at)
     plmw = s["plmw_index_per_h"]
     assert metrics["PLMW index"] == ("—" if plmw is None else f"{plmw:.1f} /h")

@@ -79,7 +79,8 @@ def test_dashboard_and_words(night, tmp_path, monkeypatch) -> None:  # type: ign
     at.query_params["page"] = "night"
     at.run()
     assert not at.exception
-    assert not [m for m in at.metric if m.label == "PLMS index"]  # greyed text, not a metric
+    # greyed text, not metrics: the PLMS index and the short-interval LMs (per hour of sleep)
+    assert not [m for m in at.metric if m.label in ("PLMS index", "Short-interval LMs")]
     shown = "\n".join(str(m.value) for m in at.markdown) + "\n".join(c.value for c in at.caption)
     assert "#8c8c8c" in shown and "22.6 /h</div>" in shown and CAVEAT in shown
     assert "above 5/h" not in shown
