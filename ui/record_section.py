@@ -95,9 +95,15 @@ def section_recordings() -> None:
     """Recordings running now, with live progress and a Stop button."""
     from pipeline.jobs import job_status
 
-    running = [
-        r for r in own_store().recordings() if record_state(own_store(), r.night_id) == "recording"
-    ]
+    try:  # a fragment: its errors do not reach the page's error handling
+        running = [
+            r
+            for r in own_store().recordings()
+            if record_state(own_store(), r.night_id) == "recording"
+        ]
+    except LegmoveError as exc:
+        st.error(plain_error(exc))
+        return
     if not running:
         st.caption("No recording running.")
         return

@@ -229,7 +229,10 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "sleep_onset_s": onset,
         "sleep_onset_clock": fmt_clock(onset, night.start_time) if night.start_time else "",
         "time_to_sleep_min": None if tts is None else round(tts / 60, 1),
-        "total_sleep_h": round(s.get("total_sleep_s", 0.0) / 3600, 2),
+        # a clip scores no sleep (total_sleep_s null): empty, not 0 h
+        "total_sleep_h": None
+        if s.get("total_sleep_s") is None
+        else round(float(s["total_sleep_s"]) / 3600, 2),
         "sleep_efficiency_pct": None if eff is None else round(100 * eff, 1),
         "awakenings": s.get("awakenings", 0),
         "waso_min": None if s.get("waso_s") is None else round(s["waso_s"] / 60, 1),

@@ -213,10 +213,10 @@ def _page_summary(
     head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
     head += ["LMs asleep", "LMs settling", "PLMS index /h", "PLMW index /h", "Rhythmic"]
     head += ["Twitches"]
-    widths = [22, 14, 14, 14, 21, 14, 15, 16, 16, 18, 16]  # "Awakenings", "Rhythmic" unbroken
+    widths = [26, 15, 14, 17, 17, 14, 15, 16, 16, 16, 16]
     if multi:
         head.insert(1, "Child")
-        widths = [22, 17, 13, 13, 13, 18, 13, 14, 14, 14, 17, 15]
+        widths = [25, 18, 13, 13, 15, 15, 13, 14, 14, 13, 14, 15]
     pdf.font(8)
     with pdf.table(
         col_widths=widths,

@@ -323,3 +323,20 @@ def test_matplotlib_figures_draw(nights):
     assert png.startswith(b"\x89PNG")
     notes = [Note(dt.date(2025, 3, 4), "iron supplement started — Zoë")]
     assert figure_png(figure_trend(nights, notes), dpi=60).startswith(b"\x89PNG")
+
+
+def test_a_clip_exports_its_counts_with_no_sleep(tmp_path):
+    """A 40-s clip (counts, not rates) scores no sleep: nights.csv has an empty total sleep,
+    never 0 h, and its counts as scored; the export does not fail on the null."""
+    from pipeline.reports.export import export_csv
+    from pipeline.scoring.night import night_score
+    from pipeline.scoring.simulate import Planned, simulate_track
+
+    plan = [Planned(2.0 + 6.0 * k, 2.0, "left") for k in range(5)]
+    track, _ = simulate_track(plan, 40.0, 15.0, seed=4)
+    clip = night_score(track)
+    assert clip.summary["recording"] == "clip" and clip.summary["total_sleep_s"] is None
+    paths = export_csv([NightRecord(1, LABEL, dt.date(2024, 5, 1), clip)], tmp_path)
+    row = pd.read_csv(paths["nights"]).iloc[0]
+    assert math.isnan(row["total_sleep_h"])
+    assert row["lms"] == clip.summary["counts"]["lm"] and row["recording_h"] == 0.01  # 40 s
