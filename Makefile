@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
+# pip says what it fetches and installs (the first install takes a few minutes): no -q
 $(STAMP): pyproject.toml constraints.txt
+	@echo "== installing legmove and its libraries into $(VENV) (first time: a few minutes)"
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --progress-bar on -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 .PHONY: install run test

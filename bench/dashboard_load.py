@@ -12,12 +12,12 @@ real :func:`pipeline.scoring.night.night_score`), saves it into a fresh store, t
   serialising it to JSON (what Streamlit sends to the browser), with the JSON size.
 
 - with chromium installed, the real thing: ``streamlit run dashboard.py`` on a free port and
-  headless chromium (DevTools protocol). The page itself records (``performance.now()``,
+  headless chromium (Playwright). The page itself records (``performance.now()``,
   from the start of navigation) when the app shell, the eight summary cards and the drawn
   timeline appear, and *interactive*: the first moment after the timeline is drawn that
   the page's thread is free (``requestIdleCallback``). Runs: the first view after the
-  server started, then ``--repeat`` views each in a new chromium (nothing cached: a first
-  visit), then ``--repeat`` reloads in one chromium (scripts cached: a returning parent).
+  server started, then ``--repeat`` views each in a new browser context (nothing cached: a
+  first visit), then ``--repeat`` reloads in one context (scripts cached: a returning parent).
   The same runs on a *floor* page — 8 cards and a 7-line Plotly chart, no legmove code —
   say what Streamlit and Plotly cost on this machine at this load before any of our data.
   The load average is printed with every run (the machine is shared).
@@ -30,13 +30,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,7 +151,7 @@ def main() -> None:
 
 
 #: recorded in the page itself (performance.now(), ms from the start of navigation) as soon
-#: as each becomes true, so polling over the DevTools protocol adds nothing to the times
+#: as each becomes true, so waiting from Python adds nothing to the times
 _MARKS_JS = """
 window.__marks = {};
 (() => {
@@ -195,40 +192,23 @@ st.plotly_chart(go.Figure([go.Scatter(x=[0, 1], y=[0, i]) for i in range(7)]))
 """
 
 
-@contextmanager
-def _served(script: Path, data: Path, log: Path) -> Iterator[str]:
-    """``streamlit run script`` on a free localhost port, as the browser test serves it."""
-    from tests.helpers.browser import free_port, wait_http
-
-    port = free_port()
-    env = {**os.environ, "LEGMOVE_DATA": str(data), "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60, server)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
-
-
 def browser_timing(data: Path, hours: float, repeat: int) -> None:
     """Seconds from opening the night page in chromium until the timeline is drawn and the
-    page is idle (answers input): each run in a new chromium (nothing cached, as on a first
-    visit), then reloads in one chromium (scripts cached, as for a parent who opened the
-    dashboard before); and the same for the floor page (:data:`_FLOOR_APP`)."""
-    from tests.helpers.browser import CHROMIUM, Chromium
+    page is idle (answers input): each run in a new browser context (nothing cached, as on a
+    first visit), then reloads in one context (scripts cached, as for a parent who opened
+    the dashboard before); and the same for the floor page (:data:`_FLOOR_APP`)."""
+    from tests.helpers.browser import CHROMIUM, browser_open, dashboard_server
 
     if CHROMIUM is None:
         print("browser: chromium is not installed — skipped")
         return
 
-    def one(b: Chromium, url: str) -> dict[str, float]:
-        b.goto(url)
-        b.wait_for("window.__marks && window.__marks.idle !== undefined", timeout_s=180)
-        marks = b.js("window.__marks")
+    def one(page: Any, url: str) -> dict[str, float]:
+        page.goto(url)
+        page.wait_for_function(
+            "() => window.__marks && window.__marks.idle !== undefined", timeout=180_000
+        )
+        marks = page.evaluate("() => window.__marks")
         return {k: float(v) / 1000 for k, v in marks.items()}
 
     def line(kind: str, m: dict[str, float]) -> None:
@@ -238,44 +218,45 @@ def browser_timing(data: Path, hours: float, repeat: int) -> None:
             f"(load average {os.getloadavg()[0]:.2f})"
         )
 
-    def runs(what: str, url: str, profiles: Path) -> None:
+    def runs(browser: Any, what: str, url: str) -> None:
         fresh: list[float] = []
         for i in range(repeat + 1):  # the first view after the server started, then repeat
-            b = Chromium(profiles / f"{what}-{i}")
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
             try:
-                b.call("Page.addScriptToEvaluateOnNewDocument", source=_MARKS_JS)
-                m = one(b, url)
+                context.add_init_script(_MARKS_JS)
+                m = one(context.new_page(), url)
             finally:
-                b.close()
-            line(f"{what}, new chromium {i}" if i else f"{what}, first view after start", m)
+                context.close()
+            line(f"{what}, new context {i}" if i else f"{what}, first view after start", m)
             if i:
                 fresh.append(m["idle"])
         reloads: list[float] = []
-        b = Chromium(profiles / f"{what}-reload")
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
         try:
-            b.call("Page.addScriptToEvaluateOnNewDocument", source=_MARKS_JS)
-            one(b, url)  # fills chromium's cache
+            context.add_init_script(_MARKS_JS)
+            page = context.new_page()
+            one(page, url)  # fills the context's cache
             for i in range(repeat):
-                m = one(b, url)
+                m = one(page, url)
                 line(f"{what}, reload {i + 1}", m)
                 reloads.append(m["idle"])
         finally:
-            b.close()
-        for kind, xs in (("new chromium", fresh), ("reload", reloads)):
+            context.close()
+        for kind, xs in (("new context", fresh), ("reload", reloads)):
             xs = sorted(xs)
             print(
                 f"browser, {what} interactive ({kind}, {len(xs)} runs): median "
                 f"{xs[len(xs) // 2]:.2f} s, range {xs[0]:.2f}–{xs[-1]:.2f} s"
             )
 
-    with tempfile.TemporaryDirectory(prefix="legmove-bench-browser-") as tmp:
-        profiles = Path(tmp)
-        with _served(ROOT / "dashboard.py", data, profiles / "dashboard.log") as url:
-            runs(f"{hours:.1f} h night page", f"{url}/?page=night", profiles)
-        floor = profiles / "floor_app.py"
+    with tempfile.TemporaryDirectory(prefix="legmove-bench-browser-") as tmp, browser_open() as b:
+        logs = Path(tmp)
+        with dashboard_server(data, logs / "dashboard.log") as url:
+            runs(b, f"{hours:.1f} h night page", f"{url}/?page=night")
+        floor = logs / "floor_app.py"
         floor.write_text(_FLOOR_APP)
-        with _served(floor, data, profiles / "floor.log") as url:
-            runs("floor page (8 cards, 7-line Plotly chart)", url, profiles)
+        with dashboard_server(data, logs / "floor.log", script=floor) as url:
+            runs(b, "floor page (8 cards, 7-line Plotly chart)", url)
     print("target: the night page interactive in < 2 s")
 
 

@@ -261,6 +261,13 @@ class Settings:
         lo=0.0,
         hi=1000.0,
     )
+    rate_min_sleep_s: float = _setting(
+        3600.0,
+        "[video] a per-hour rate needs this much sleep: with less, one shortest PLM series "
+        "(plm_min_count LMs) alone makes an index above 4/h, near the 5/h reference",
+        lo=0.0,
+        hi=86400.0,
+    )
     # --- sleep/wake ------------------------------------------------------------------
     epoch_s: float = _setting(15.0, "[Galland] 15-s epochs validated in infants", lo=5.0, hi=120.0)
     wake_activity_threshold: float = _setting(

@@ -1,10 +1,17 @@
 """What every page of the dashboard shares: the store and cached results, the night picker,
-wall-clock times, errors in plain words."""
+wall-clock times, errors in plain words, and which nights are shown — your own or the demo's.
+
+The dashboard opens the same data folder as the ``legmove`` command
+(:func:`pipeline.store.place.store_default_dir`). The demo nights live in a store of their own
+(:func:`pipeline.store.place.demo_dir`); the sidebar's "Demo nights" switch shows them instead
+of your own, so the demo never mixes with a child's nights, trends or exports. A night
+imported is always one of your own (:func:`own_store`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -12,13 +19,20 @@ import streamlit as st
 from pipeline.errors import LegmoveError
 from pipeline.reports.record import night_clock_start
 from pipeline.scoring.night import NightResult
-from pipeline.store.db import Night, Store, store_default_dir
+from pipeline.store.db import DB_NAME, Night, Store
+from pipeline.store.place import demo_dir, store_default_dir
 
 __all__ = [
+    "DEMO_KEY",
     "DISCLAIMER",
     "cached_result",
     "choose_night",
     "data_dir",
+    "demo_available",
+    "demo_shown",
+    "own_dir",
+    "own_nights_exist",
+    "own_store",
     "night_label",
     "nights_done",
     "plain_error",
@@ -30,10 +44,35 @@ __all__ = [
 
 
 DISCLAIMER = "legmove is a screening and documentation aid, not a diagnosis."
+#: session key (and ``?demo=1`` in the URL) of the "Demo nights" switch
+DEMO_KEY = "demo"
+
+
+def own_dir() -> str:
+    """Your own data folder (the same as the ``legmove`` command's default)."""
+    return str(store_default_dir())
+
+
+def demo_available() -> bool:
+    """True when the demo nights have been made (``legmove demo``, ``make run``)."""
+    return (demo_dir() / DB_NAME).is_file()
+
+
+def demo_shown() -> bool:
+    """True while the sidebar's switch shows the demo nights instead of your own."""
+    return bool(st.session_state.get(DEMO_KEY)) and demo_available()
+
+
+def own_nights_exist() -> bool:
+    """True when your own store holds a night (looked up without creating the store)."""
+    if not (Path(own_dir()) / DB_NAME).is_file():
+        return False
+    return bool(own_store().list_nights())
 
 
 def data_dir() -> str:
-    return str(store_default_dir())
+    """The data folder of the nights shown: the demo's while the switch is on, else yours."""
+    return str(demo_dir()) if demo_shown() else own_dir()
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,7 +81,13 @@ def _store(folder: str) -> Store:
 
 
 def store() -> Store:
+    """The store of the nights shown (see :func:`data_dir`)."""
     return _store(data_dir())
+
+
+def own_store() -> Store:
+    """Your own store, whatever is shown: where an imported night goes."""
+    return _store(own_dir())
 
 
 def result_version(night: Night) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,8 +21,8 @@ from pipeline.jobs import job_start_background, job_status
 from pipeline.jobs.intake import file_save, night_plan_checked, video_codec
 from pipeline.jobs.record import record_state
 from pipeline.reports.export import fmt_duration
-from pipeline.store.db import Night
-from ui.common import data_dir, night_label, plain_error, store
+from pipeline.store.db import Night, Store
+from ui.common import demo_shown, night_label, own_dir, own_store, plain_error, store
 from ui.record_section import section_record
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "save_upload",
     "section_jobs",
     "start_analysis",
+    "time_left_s",
 ]
 
 
@@ -123,30 +125,62 @@ def add_night_from(paths: Sequence[Path], label: str, day: dt.date, in_bed: dt.t
     if problems:
         raise ValueError("\n\n".join(problems))
     segments = night_plan_checked(list(paths))
-    return store().add_night(label.strip(), day, segments, in_bed=in_bed)
+    return own_store().add_night(label.strip(), day, segments, in_bed=in_bed)
+
+
+#: how long a job just started may show "pending" (its process not yet up) without a Start
+#: button: the background process takes the job lock within a few seconds
+_STARTING_S = 60.0
+#: the time-left estimate is the pace over the last this many seconds the page watched
+_PACE_WINDOW_S = 60.0
+#: ... and is shown only once the page has watched it progress for this long
+_PACE_MIN_S = 15.0
 
 
 def start_analysis(night_id: int) -> str | None:
     """Start the night's analysis as a background job; return an error text or None."""
     try:
-        job_start_background(store(), night_id)
+        job_start_background(own_store(), night_id)
     except (LegmoveError, OSError, ValueError) as exc:
         return plain_error(exc)
+    st.session_state[f"job_started_{night_id}"] = time.monotonic()
     return None
 
 
-def job_progress(night: Night) -> tuple[float | None, str, str]:
-    """(fraction done or None, words, job state) of a night's analysis, read from the store."""
+def time_left_s(
+    samples: Sequence[tuple[float, float]], done_s: float, total_s: float, now: float
+) -> tuple[list[tuple[float, float]], float | None]:
+    """(the samples to keep, seconds left) from ``samples`` of (monotonic time, video seconds
+    done) the page took while watching the job, plus this one: the pace (video seconds done
+    per second) over the last :data:`_PACE_WINDOW_S`, None until the page has watched the job
+    progress for :data:`_PACE_MIN_S`. Not the pace since the job started: loading the pose
+    model takes a fixed while, and an 8-minute video "took" 45 s for its first 5 s of video —
+    that pace promised 1 h 13 min for a job done in 75 s."""
+    kept = [(t, d) for t, d in samples if now - t <= _PACE_WINDOW_S and d <= done_s]
+    if not kept or kept[-1][1] != done_s:
+        kept.append((now, float(done_s)))
+    (t0, d0), (t1, d1) = kept[0], kept[-1]
+    if t1 - t0 < _PACE_MIN_S or d1 <= d0:
+        return kept, None
+    return kept, max(0.0, (float(total_s) - d1) / ((d1 - d0) / (t1 - t0)) - (now - t1))
+
+
+def job_progress(night: Night, where: Store | None = None) -> tuple[float | None, str, str]:
+    """(fraction done or None, words, job state) of a night's analysis, read from the store
+    ``where`` it is in (default: the store shown)."""
     try:
-        status = job_status(store(), night.id)
+        status = job_status(where or store(), night.id)
     except LegmoveError as exc:
         return None, plain_error(exc), night.status
     state = str(status.state)
     stage = {"extract": "finding the legs in the video", "score": "scoring the night"}.get(
         str(status.stage), "analysing"
     )
-    if state == "pending":
-        words = "waiting to start"
+    started = st.session_state.get(f"job_started_{night.id}")
+    if state == "pending" and started is not None and time.monotonic() - started < _STARTING_S:
+        words, state = "starting — loading the pose model", "starting"
+    elif state == "pending":
+        words = "not started yet"
     elif state == "interrupted":
         words = "stopped before it finished — resume it to go on from where it stopped"
     elif state == "failed":
@@ -156,9 +190,16 @@ def job_progress(night: Night) -> tuple[float | None, str, str]:
         if status.chunks_total:
             words += f" · part {min(status.chunks_done + 1, status.chunks_total)} of "
             words += f"{status.chunks_total}"
-        eta = status.eta_s
+        eta = None
+        if state == "running":
+            key = f"job_pace_{night.id}"
+            st.session_state[key], eta = time_left_s(
+                st.session_state.get(key, []), status.done_s, status.total_s, time.monotonic()
+            )
         if eta is not None and math.isfinite(eta):
-            words += f" · about {fmt_duration(max(60.0, eta))} left"
+            words += " · " + (
+                "less than a minute left" if eta < 60 else f"about {fmt_duration(eta)} left"
+            )
         elif state == "running":
             words += " · estimating the time left…"
     return float(status.fraction), words, state
@@ -166,6 +207,14 @@ def job_progress(night: Night) -> tuple[float | None, str, str]:
 
 def page_import() -> None:
     st.header("Import a night")
+    added = st.session_state.pop("imp_added", None)
+    if added:
+        st.success(added)
+    if demo_shown():
+        st.caption(
+            f"A night you import is one of your own (in {own_dir()}), not a demo night; the "
+            "dashboard switches to your nights once it is added."
+        )
     st.write(
         "Add last night's recording — one video file, or the several segment files a "
         "monitor writes per night. The analysis runs in the background: you can close this "
@@ -211,7 +260,7 @@ def page_import() -> None:
 
 def _import_uploads(files: Sequence[Any], label: str, day: dt.date, in_bed: dt.time | None) -> None:
     folder = (
-        Path(data_dir())
+        Path(own_dir())
         / "videos"
         / f"upload-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     )
@@ -240,9 +289,15 @@ def _import_and_start(
     problem = start_analysis(night_id)
     if problem:
         st.warning(f"Night #{night_id} was added, but its analysis did not start: {problem}")
-    else:
-        st.success(f"Night #{night_id} added — analysing it in the background.")
+        return night_id
+    st.session_state["imp_added"] = (
+        f"Night #{night_id} added — it is being analysed in the background; follow it below."
+    )
+    if demo_shown():  # follow it among your own nights (the switch is set before the next run)
+        st.session_state["demo_next"] = False
+    st.session_state.pop("night_pick", None)
     st.session_state["night_id"] = night_id
+    st.rerun()  # the Analyses section shows the new night's job at once
     return night_id
 
 
@@ -253,9 +308,9 @@ def section_jobs() -> None:
     try:  # a fragment: its errors do not reach the page's error handling
         nights = [
             n
-            for n in store().list_nights()
-            if n.status != "done" and record_state(store(), n.id) != "recording"  # shown below
-        ]
+            for n in own_store().list_nights()
+            if n.status != "done" and record_state(own_store(), n.id) != "recording"
+        ]  # a night still recording is shown in the record section
     except LegmoveError as exc:
         st.error(plain_error(exc))
         return
@@ -264,7 +319,7 @@ def section_jobs() -> None:
         st.caption("No analysis waiting or running.")
         return
     for n in nights:
-        frac, words, state = job_progress(n)
+        frac, words, state = job_progress(n, own_store())
         st.write(f"**{night_label(n)}** — {words}")
         if state == "failed":
             st.error(f"{night_label(n)}: the analysis failed — {n.error or 'no reason recorded'}")

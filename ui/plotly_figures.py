@@ -2,9 +2,8 @@
 
 - :func:`figure_timeline_plotly`: one night on a wall-clock axis — lanes, colours and spans
   as in the PDF's :func:`pipeline.reports.figures.figure_timeline`, hover details on every movement,
-  untrusted-pose bands on the leg lanes, LMs and PLMs per hour beneath;
-- :func:`figure_trend_plotly`: PLMS index, LMs, sleep onset and awakenings across nights,
-  with the parent's dated notes.
+  untrusted-pose bands on the leg lanes, LMs and PLMs in each hour beneath;
+- the across-nights figure is :func:`ui.trend_figures.figure_trends`.
 
 Drawing only: every number comes from the result or the store as the signal stage saved it.
 """
@@ -12,12 +11,13 @@ Drawing only: every number comes from the result or the store as the signal stag
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.reports.clock import reason_clocked
+from pipeline.reports.events import movements_part_of
 from pipeline.reports.export import hourly_counts, night_first_s, settling_window_of
 from pipeline.reports.figures import (
     ARTIFACT_COLOR,
@@ -45,7 +45,11 @@ from pipeline.scoring.night import NightResult
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure as PlotlyFigure
 
-__all__ = ["figure_timeline_plotly", "figure_trend_plotly"]
+__all__ = ["ELAPSED_ZERO", "figure_timeline_plotly"]
+
+#: where the time axis starts when the clock time of the first frame is unknown: elapsed
+#: time is drawn as a time of this day (0:00 = the first frame) so Plotly writes it h:mm
+ELAPSED_ZERO = dt.datetime(2000, 1, 1)
 
 
 def _minutes(seconds: float) -> str:
@@ -59,9 +63,9 @@ def figure_timeline_plotly(
     hover details on every movement, LMs and PLMs per hour beneath.
 
     The x axis is wall-clock time when ``wall_clock_start`` (time of the first frame) is
-    given, else hours since the recording started. Movements are drawn as a few line
-    traces (one per leg and kind, segments separated by gaps), so a 10-hour night with
-    thousands of movements stays quick to draw.
+    given, else time since the recording started (h:mm, from :data:`ELAPSED_ZERO`).
+    Movements are drawn as a few line traces (one per leg and kind, segments separated by
+    gaps), so a 10-hour night with thousands of movements stays quick to draw.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -72,8 +76,12 @@ def figure_timeline_plotly(
     min_vis = max(duration, 1.0) / 800
 
     def xs(t: Sequence[float | None]) -> list[Any]:
+        # without a clock start: time since the first frame on a date axis from ELAPSED_ZERO,
+        # shown as h:mm (never decimal hours)
         if wall_clock_start is None:
-            return [None if v is None else (v - first) / 3600 for v in t]
+            return [
+                None if v is None else ELAPSED_ZERO + dt.timedelta(seconds=v - first) for v in t
+            ]
         return [None if v is None else wall_clock_start + dt.timedelta(seconds=v) for v in t]
 
     def clock(t: float) -> str:
@@ -186,10 +194,11 @@ def figure_timeline_plotly(
 
     shown: set[str] = set()
     labels = kind_labels(result.summary)
+    part_of = movements_part_of(ev)  # a twitch inside a bilateral movement says so
     for lane, kind, sel in leg_movement_groups(ev):
         px2: list[float | None] = []
         text: list[str | None] = []
-        for r in sel.itertuples(index=False):
+        for i, r in zip(sel.index, sel.itertuples(index=False), strict=True):
             end = max(float(r.end_s), float(r.start_s) + min_vis)
             px2 += [float(r.start_s), end, None]
             extra = ""
@@ -197,6 +206,8 @@ def figure_timeline_plotly(
                 extra = f"<br>{r.pattern or 'rhythmic'} at {float(r.frequency_hz):.1f} Hz"
             if pd.notna(r.plm_series):
                 extra += f"<br>PLM series {int(r.plm_series)}"
+            if pd.notna(part_of.get(i)):
+                extra += f"<br>part of the bilateral movement at {clock(float(part_of[i]))}"
             t = (
                 f"{labels[kind]} ({r.side})<br>{clock(float(r.start_s))}, "
                 f"{float(r.duration_s):.1f} s, {r.state}{extra}"
@@ -232,7 +243,8 @@ def figure_timeline_plotly(
         for r in eps.itertuples(index=False):
             a, b = float(r.start_s), float(r.end_s)
             label = EPISODE_LABELS.get(str(r.kind), str(r.kind))
-            bars.append((a, max(b, a + 2 * min_vis), f"{label}<br>{clock(a)}: {r.reason}"))
+            reason = reason_clocked(str(r.reason), wall_clock_start)  # one clock in one text
+            bars.append((a, max(b, a + 2 * min_vis), f"{label}<br>{clock(a)}: {reason}"))
         fig.add_trace(
             _lane_trace(bars, xs, "Flagged", EPISODE_COLOR, "flagged episode"), row=1, col=1
         )
@@ -252,21 +264,28 @@ def figure_timeline_plotly(
             strict=True,
         )
     ]
-    width = 0.8 if wall_clock_start is None else 0.8 * 3600 * 1000  # ms on a date axis
+    # counts in each hour of the recording, a bar as wide as the part of the hour recorded
+    # (ms on the date axis): a count from 8 minutes is labelled so, never read as a rate
+    span_s = (hours["end_s"] - hours["start_s"]).to_numpy(dtype=float)
+    width = (0.8 * 1000 * span_s).tolist()
+    count_text = [
+        f"{n}" if s >= 3599 else f"{n} in {s / 60:.0f} min"
+        for n, s in zip(hours["lms"], span_s, strict=True)
+    ]
     for col, name, color in (
-        ("lms", "LMs per hour", KIND_COLORS["lm"]),
-        ("plms", "PLMs per hour", PLM_COLOR),
+        ("lms", "LMs in the hour", KIND_COLORS["lm"]),
+        ("plms", "PLMs in the hour", PLM_COLOR),
     ):
         fig.add_trace(
             go.Bar(
                 x=xs(mid),
                 y=hours[col],
-                width=width if col == "lms" else width * 0.55,
+                width=width if col == "lms" else [0.55 * w for w in width],
                 marker_color=color,
                 name=name,
                 hovertext=hover,
                 hoverinfo="text",
-                text=hours[col] if col == "lms" else None,
+                text=count_text if col == "lms" else None,
                 textposition="outside",
             ),
             row=2,
@@ -298,7 +317,7 @@ def figure_timeline_plotly(
     )
     top_count = max(1, int(hours["lms"].max()) if len(hours) else 1)
     fig.update_yaxes(
-        title_text="LMs per hour",
+        title_text="LMs in each hour",
         range=[0, top_count * 1.3],
         fixedrange=True,
         gridcolor="#eeeeee",
@@ -307,112 +326,12 @@ def figure_timeline_plotly(
     )
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
     fig.update_xaxes(
-        title_text="clock time" if wall_clock_start else "hours since the recording started",
+        title_text="clock time" if wall_clock_start else "time since the recording started (h:mm)",
         row=2,
         col=1,
     )
-    return fig
-
-
-# --- across nights ----------------------------------------------------------------
-def _nice_step(top: float, n: int = 4) -> float:
-    """A round tick step (1, 2, 5 × 10^k, at least 1) giving about ``n`` ticks up to ``top``."""
-    raw = max(1.0, float(top) / n)
-    mag = 10 ** math.floor(math.log10(raw))
-    return float(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw))
-
-
-def figure_trend_plotly(
-    table: pd.DataFrame, notes: Sequence[Any], ref_per_h: float
-) -> PlotlyFigure:
-    """PLMS index, LMs, sleep onset and awakenings over nights (one line per child), with
-    the PLMS reference dotted and the dated notes as dashed lines."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    use_clock = bool(table["sleep onset"].notna().any())
-    onset_col = "sleep onset" if use_clock else "time to fall asleep (min)"
-    panels = {
-        "PLMS index (/h)": "PLMS index (periodic leg movements per hour of sleep)",
-        "LMs": "Leg movements (LMs) per night",
-        onset_col: "Sleep onset (clock time)" if use_clock else "Time to fall asleep (min)",
-        "awakenings": "Awakenings per night",
-    }
-    fig = make_subplots(
-        rows=4,
-        cols=1,
-        shared_xaxes=True,
-        subplot_titles=list(panels.values()),
-        vertical_spacing=0.07,
-    )
-    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
-    for i, (label, grp) in enumerate(table.groupby("label", sort=True)):
-        color = palette[i % len(palette)]
-        for row, col in enumerate(panels, start=1):
-            fig.add_trace(
-                go.Scatter(
-                    x=grp["date"],
-                    y=grp[col],
-                    mode="lines+markers",
-                    name=str(label),
-                    legendgroup=str(label),
-                    showlegend=row == 1,
-                    line={"color": color},
-                    hovertemplate=("%{y|%H:%M}" if col == "sleep onset" else "%{y}")
-                    + f"<extra>{label}</extra>",
-                ),
-                row=row,
-                col=1,
-            )
-    fig.add_hline(y=ref_per_h, line_dash="dot", line_color="#999999", row=1, col=1)
-    by_day: dict[Any, list[str]] = {}
-    for note in notes:
-        by_day.setdefault(pd.Timestamp(note.note_date), []).append(str(note.text))
-    for x, texts in by_day.items():
-        for row in range(1, 5):
-            fig.add_vline(x=x, line_dash="dash", line_color="#E69F00", row=row, col=1)
-        text = "; ".join(texts)
-        fig.add_annotation(
-            x=x,
-            y=1.0,
-            xref="x",
-            yref="y domain",
-            showarrow=False,
-            yanchor="bottom",
-            text=text if len(text) <= 60 else text[:57] + "…",
-            font={"size": 11, "color": "#8a5a00"},
-            bgcolor="rgba(255,255,255,0.8)",
-        )
-    fig.update_layout(
-        height=820,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        plot_bgcolor="white",
-        legend={"orientation": "h", "y": 1.08},
-    )
-    span_days = (table["date"].max() - table["date"].min()).days if len(table) else 0
-    fig.update_xaxes(
-        showgrid=True,
-        gridcolor="#eeeeee",
-        dtick=86400000.0 if span_days <= 14 else None,
-        tickformat="%a %d %b",
-    )
-    fig.update_yaxes(gridcolor="#eeeeee", rangemode="tozero")
-    for row, col in ((2, "LMs"), (4, "awakenings")):
-        top = float(pd.to_numeric(table[col], errors="coerce").max() or 0)
-        fig.update_yaxes(dtick=_nice_step(top), tickformat="d", row=row, col=1)
-    if use_clock:
-        onset = table["sleep onset"].dropna()
-        lo = onset.min() - pd.Timedelta(minutes=30)
-        hi = onset.max() + pd.Timedelta(minutes=30)
-        step = 30 if (hi - lo) <= pd.Timedelta(hours=3) else 60
-        fig.update_yaxes(
-            rangemode="normal",
-            range=[lo, hi],
-            tickformat="%H:%M",
-            dtick=step * 60_000,
-            row=3,
-            col=1,
-        )
+    if wall_clock_start is None:  # h:mm from ELAPSED_ZERO, and no date under the first tick
+        fig.update_xaxes(tickformat="%-H:%M", hoverformat="%-H:%M:%S")
     return fig
 
 

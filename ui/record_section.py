@@ -14,7 +14,7 @@ from pipeline.jobs.cameras import camera_list, camera_remove, camera_save
 from pipeline.jobs.record import record_start_background, record_state, record_stop
 from pipeline.reports.export import fmt_duration
 from pipeline.store.recordings import Recording
-from ui.common import data_dir, plain_error, store
+from ui.common import own_dir, own_store, plain_error
 
 __all__ = ["recording_words", "section_record"]
 
@@ -38,7 +38,7 @@ def section_record() -> None:
         "picture) for a lighter load."
     )
     try:
-        cameras = camera_list(data_dir())
+        cameras = camera_list(own_dir())
     except ValueError as exc:
         st.error(plain_error(exc))
         return
@@ -62,13 +62,15 @@ def section_record() -> None:
         b1, b2 = st.columns([1, 1])
         if b1.button("Start recording", key="rec_start", type="primary"):
             try:
-                record_start_background(store(), name, label=label, until=until.strftime("%H:%M"))
+                record_start_background(
+                    own_store(), name, label=label, until=until.strftime("%H:%M")
+                )
             except (LegmoveError, ValueError, OSError) as exc:
                 st.error(plain_error(exc))
             else:
                 st.success(f"Recording {name} until {until:%H:%M} — it shows below in a moment.")
         if b2.button("Forget this camera", key="rec_forget"):
-            camera_remove(data_dir(), name)
+            camera_remove(own_dir(), name)
             st.rerun()
     with st.expander("Save a camera", expanded=not cameras):
         with st.form("rec_save", clear_on_submit=True):
@@ -80,7 +82,7 @@ def section_record() -> None:
             password = st.text_input("Password", type="password", key="rec_password")
             if st.form_submit_button("Save camera", key="rec_save_go"):
                 try:
-                    camera_save(data_dir(), name, url, user or None, password or None)
+                    camera_save(own_dir(), name, url, user or None, password or None)
                 except ValueError as exc:
                     st.error(plain_error(exc))
                 else:
@@ -95,7 +97,9 @@ def section_recordings() -> None:
 
     try:  # a fragment: its errors do not reach the page's error handling
         running = [
-            r for r in store().recordings() if record_state(store(), r.night_id) == "recording"
+            r
+            for r in own_store().recordings()
+            if record_state(own_store(), r.night_id) == "recording"
         ]
     except LegmoveError as exc:
         st.error(plain_error(exc))
@@ -104,14 +108,14 @@ def section_recordings() -> None:
         st.caption("No recording running.")
         return
     for rec in running:
-        night = store().get_night(rec.night_id)
+        night = own_store().get_night(rec.night_id)
         try:
-            analysed = job_status(store(), rec.night_id).done_s
+            analysed = job_status(own_store(), rec.night_id).done_s
         except LegmoveError:
             analysed = 0.0
         st.write(f"**{night.title}** ({rec.source}) — {recording_words(rec, analysed)}")
         if st.button("Stop and score the night", key=f"rec_stop_{rec.night_id}"):
-            if record_stop(store(), rec.night_id):
+            if record_stop(own_store(), rec.night_id):
                 st.info("Stopping — the last part is analysed and the night scored.")
             else:
                 st.warning("That recording is no longer running.")

@@ -1,5 +1,7 @@
 """The review page: the flagged episodes by importance, each played from a few seconds before
-to a few seconds after (or a rendered clip with the tracked legs drawn); confirm, reject, note."""
+to a few seconds after (or a rendered clip with the tracked legs drawn); say what it was
+(:data:`pipeline.store.records.VERDICTS`: looks like it, ordinary movement, not a leg
+movement, can't tell) and add a note."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ import streamlit as st
 from pipeline.errors import LegmoveError
 from pipeline.jobs.intake import video_codec
 from pipeline.reports.clips import ClipOptions, NightTrack, clip_cached, clip_name, clip_track
+from pipeline.reports.clock import reason_clocked
 from pipeline.reports.export import fmt_clock
 from pipeline.reports.figures import EPISODE_LABELS
+from pipeline.reports.rates import plural
 from pipeline.store.db import Night
+from pipeline.store.records import VERDICT_TEXT, VERDICTS
 from ui.common import (
     DISCLAIMER,
     choose_night,
@@ -27,13 +32,41 @@ from ui.common import (
     wall_clock_start,
 )
 
-__all__ = ["CLIP_MAX_S", "PAD_S", "episode_video", "page_review", "review_controls"]
+__all__ = [
+    "CLIP_MAX_S",
+    "GOTO_KEY",
+    "PAD_S",
+    "VERDICT_BUTTONS",
+    "episode_video",
+    "page_review",
+    "review_controls",
+]
 
 
 #: seconds of video shown before and after a flagged episode
 PAD_S = 5.0
 #: longest rendered review clip (a 30-min settling episode shows its first minutes)
 CLIP_MAX_S = 120.0
+#: session key: the episode number another page asks the review page to open
+GOTO_KEY = "review_goto"
+#: the answers on the review buttons, and what each means (the button's help)
+VERDICT_BUTTONS = {
+    "confirm": ("Looks like it", "the video shows what was flagged"),
+    "ordinary": (
+        "Ordinary movement",
+        "the legs move, but as a baby ordinarily does: wriggling, stretching, a kick",
+    ),
+    "reject": ("Not a leg movement", "something else moved: a caregiver, a blanket, the camera"),
+    "unsure": ("Can't tell", "too dark, the legs hidden, or the video does not show it"),
+}
+#: what "looks like it" says for each kind of episode
+_CONFIRM_WORDS = {
+    "plm_series": "Looks like a periodic series",
+    "rhythmic_movement": "Looks like rhythmic movement",
+    "restless_settling": "Looks like restless legs",
+    "movement_awakening": "Looks like a movement woke the baby",
+}
+_MARKS = {"confirm": "✓ ", "ordinary": "○ ", "reject": "✗ ", "unsure": "? "}
 #: source files up to this size play directly in the browser (Streamlit reads them whole)
 DIRECT_PLAY_MAX_BYTES = 300 * 1024 * 1024
 _PLAYABLE = {"h264", "vp8", "vp9", "av1"}
@@ -53,7 +86,7 @@ def _track(path: str, mtime_ns: int) -> NightTrack:
 
 
 def _episode_title(row: Any, start: dt.datetime | None) -> str:
-    mark = {"confirm": "✓ ", "reject": "✗ "}.get(str(row.verdict), "")
+    mark = _MARKS.get(str(row.verdict), "")
     kind = EPISODE_LABELS.get(str(row.kind), str(row.kind))
     return f"{mark}{int(row.number)}. {kind} at {fmt_clock(float(row.start_s), start, True)}"
 
@@ -79,7 +112,12 @@ def page_review() -> None:
     start, _ = wall_clock_start(night)
     done = int(eps["verdict"].notna().sum())
     st.caption(f"{len(eps)} flagged, most important first · {done} reviewed")
+    if start is None:
+        st.caption("Times are since the recording started (h:mm:ss): its clock time is unknown.")
     key = f"ep_{night.id}"
+    goto = st.session_state.pop(GOTO_KEY, None)  # an episode clicked on the Night page
+    if goto is not None and int(goto) in set(eps["number"].astype(int)):
+        st.session_state[key] = int(eps.index[eps["number"].astype(int) == int(goto)][0])
     pos = min(max(0, int(st.session_state.get(key, 0))), len(eps) - 1)
     st.session_state[key] = pos
     nav = st.columns([1, 4, 1])
@@ -111,10 +149,11 @@ def page_review() -> None:
     left, right = st.columns([3, 2])
     with right:
         st.subheader(EPISODE_LABELS.get(str(ep["kind"]), str(ep["kind"])))
-        st.write(str(ep["reason"]))
+        st.write(reason_clocked(str(ep["reason"]), start))  # its times on the same clock
         st.caption(
             f"{fmt_clock(float(ep['start_s']), start, True)} – "
-            f"{fmt_clock(float(ep['end_s']), start, True)} · {int(ep['n_movements'])} movement(s)"
+            f"{fmt_clock(float(ep['end_s']), start, True)} · "
+            f"{plural(int(ep['n_movements']), 'movement')}"
         )
         review_controls(night, ep)
     with left:
@@ -123,22 +162,30 @@ def page_review() -> None:
 
 
 def review_controls(night: Night, ep: pd.Series) -> None:
+    """The four answers as buttons (the chosen one filled and ticked), a note, and saving."""
     verdict = ep.get("verdict")
-    if verdict == "confirm":
-        st.success("You marked this: looks right.")
-    elif verdict == "reject":
-        st.warning("You marked this: not a leg movement.")
+    verdict = str(verdict) if verdict in VERDICTS else None
+    if verdict is not None:
+        st.info(f"You marked this: **{VERDICT_TEXT[verdict]}**. Click another answer to change it.")
     number = int(ep["number"])
     note = st.text_area(
         "Note (optional)", value=str(ep.get("note") or ""), key=f"note_{night.id}_{number}"
     )
-    b1, b2 = st.columns(2)
-    if b1.button("✓ Looks right", key="rv_confirm", type="primary", width="stretch"):
-        _save_review(night, number, "confirm", note)
-    if b2.button("✗ Not a leg movement", key="rv_reject", width="stretch"):
-        _save_review(night, number, "reject", note)
-    if verdict in ("confirm", "reject") and st.button("Save the note", key="rv_note"):
-        _save_review(night, number, str(verdict), note)
+    st.caption("What was it?")
+    for value, (words, meaning) in VERDICT_BUTTONS.items():
+        if value == "confirm":
+            words = _CONFIRM_WORDS.get(str(ep["kind"]), words)
+        chosen = value == verdict
+        if st.button(
+            ("✓ " if chosen else "") + words,
+            key=f"rv_{value}",
+            type="primary" if chosen else "secondary",
+            help=meaning,
+            width="stretch",
+        ):
+            _save_review(night, number, value, note)
+    if verdict is not None and st.button("Save the note", key="rv_note"):
+        _save_review(night, number, verdict, note)
 
 
 def _save_review(night: Night, number: int, verdict: str, note: str) -> None:

@@ -1,9 +1,13 @@
-"""The Across-nights page: trends of the PLMS index, LMs, sleep onset and awakenings over
-nights, with the parent's dated notes; add a note."""
+"""The Across-nights page: one child's nights on a date axis (each night a point, its 7-night
+median a line, the notes marked), a before/after comparison around a chosen note, and the
+notes themselves (add one).
+
+The numbers and the rules come from :mod:`pipeline.reports.trends`; this page only draws."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -11,71 +15,137 @@ import streamlit as st
 
 from pipeline.errors import LegmoveError
 from pipeline.reports.figures import plm_reference_per_h
+from pipeline.reports.rates import TOO_LITTLE_SLEEP, plural
+from pipeline.reports.trends import MEDIAN_NIGHTS, before_after, note_sides, trend_table
 from pipeline.scoring.night import is_clip
-from pipeline.store.db import Night
+from pipeline.store.records import Night, Note
 from ui.common import nights_done, plain_error, store, wall_clock_start
-from ui.plotly_figures import figure_trend_plotly
+from ui.trend_figures import figure_trends
 
-__all__ = ["page_trends", "trend_table"]
+__all__ = ["child_notes", "page_trends"]
 
 
-def trend_table(nights: Sequence[Night]) -> pd.DataFrame:
-    """One row per night; a clip (counts, not rates: pipeline.scoring.night.is_clip) is not a
-    night and is left out."""
+def child_notes(notes: Sequence[Note], nights: Sequence[Night]) -> list[Note]:
+    """The notes that can be about this child: dated ones about no night in particular, and
+    those about one of ``nights``."""
+    ids = {n.id for n in nights}
+    return [n for n in notes if n.night_id is None or n.night_id in ids]
+
+
+def _span(part: pd.DataFrame) -> str:
+    if part.empty:
+        return "no nights"
+    a, b = part["date"].min(), part["date"].max()
+    days = f"{a:%d %b %Y}" if a == b else f"{a:%d %b} – {b:%d %b %Y}"
+    return f"{plural(len(part), 'night')}, {days}"
+
+
+def _fmt(x: float, per_h: bool) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.1f}" if per_h else f"{x:g}"
+
+
+def _comparison(table: pd.DataFrame, notes: Sequence[Note], chosen: Note) -> None:
+    before, after = note_sides(table, notes, chosen)
+    st.markdown(
+        f"**Before** “{chosen.text}” ({chosen.note_date:%d %b %Y}): {_span(before)} · "
+        f"**from then on**: {_span(after)}"
+    )
+    ba = before_after(table, notes, chosen)
     rows = []
-    for n in nights:
-        s = n.summary or {}
-        if is_clip(s):
-            continue
-        start, _ = wall_clock_start(n)
-        onset = s.get("sleep_onset_s")
-        onset_clock = None
-        if start is not None and onset is not None:
-            when = start + dt.timedelta(seconds=float(onset))
-            # plot as a time of the evening/night on one reference day (after noon, then next day)
-            base = dt.datetime(2000, 1, 1) + dt.timedelta(hours=when.hour, minutes=when.minute)
-            onset_clock = base + dt.timedelta(days=1) if when.hour < 12 else base
-        tts = s.get("time_to_sleep_s")
-        rows.append(
-            {
-                "night_id": n.id,
-                "date": pd.Timestamp(n.night_date),
-                "label": n.label,
-                "PLMS index (/h)": s.get("plm_index_per_h"),
-                "LMs": (s.get("counts") or {}).get("lm", 0),
-                "sleep onset": onset_clock,
-                "time to fall asleep (min)": None if tts is None else round(tts / 60, 1),
-                "awakenings": s.get("awakenings", 0),
-            }
+    for r in ba.itertuples(index=False):
+        per_h = r.measure.startswith("PLMS")
+        cells = {"": r.measure}
+        for side, n, out in (
+            ("before", r.nights_before, r.left_out_before),
+            ("after", r.nights_after, r.left_out_after),
+        ):
+            value = _fmt(getattr(r, side), per_h)
+            extra = f" ({plural(int(n), 'night')}" + (f", {out} left out)" if out else ")")
+            cells[f"median {side}"] = value + extra
+        rows.append(cells)
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    left = int(ba["left_out_before"].iloc[0] + ba["left_out_after"].iloc[0])
+    st.caption(
+        "Medians of the nights on each side: before = from the previous note (or the first "
+        "night) up to the evening before this note; after = from the note's evening up to the "
+        "next note (or the last night)."
+        + (
+            f" {plural(left, 'night')} with {TOO_LITTLE_SLEEP} left out of the PLMS median."
+            if left
+            else ""
         )
-    return pd.DataFrame(rows)
+        + " A difference here is what was recorded, not proof of an effect: nights vary."
+    )
+
+
+def _child_trends(mine: Sequence[Night], all_notes: Sequence[Note]) -> None:
+    """The trend figure of one child's nights (no clips) and the before/after comparison."""
+    notes = child_notes(all_notes, mine)
+    table = trend_table(mine, [wall_clock_start(n)[0] for n in mine])
+    first, last = table["date"].min(), table["date"].max()
+    comparable = [n for n in notes if first < pd.Timestamp(n.note_date) <= last]
+    chosen: Note | None = None
+    sides = None
+    if comparable:
+        picked = st.selectbox(
+            "Compare the nights before and after",
+            range(len(comparable)),
+            index=len(comparable) - 1,
+            format_func=lambda i: f"{comparable[i].note_date:%d %b %Y}: {comparable[i].text}",
+            key="trend_note",
+        )
+        chosen = comparable[int(picked)]
+        before, after = note_sides(table, notes, chosen)
+        if not before.empty and not after.empty:
+            sides = (
+                before["date"].min(),
+                pd.Timestamp(chosen.note_date),
+                after["date"].max() + pd.Timedelta(days=1),
+            )
+    ref = plm_reference_per_h(mine[0].summary or {})
+    fig = figure_trends(table, notes, ref, chosen, sides)
+    st.plotly_chart(fig, key="trends", config={"displayModeBar": False})
+    st.caption(
+        f"Each point is a night (the date it started); the line is the median of the last "
+        f"{MEDIAN_NIGHTS} nights. Dotted: the PLMS index reference ({ref:g}/h, used "
+        "from about 5 years; no infant norms). Orange lines: your notes. Hollow grey points: "
+        f"{TOO_LITTLE_SLEEP}, left out of the median."
+    )
+    if chosen is not None:
+        st.subheader("Before and after")
+        _comparison(table, notes, chosen)
+    elif len(table) > 1:
+        st.caption(
+            "Add a note dated on the evening something changed (a new supplement, a "
+            "bedtime routine) to compare the nights before and after it."
+        )
 
 
 def page_trends() -> None:
     st.header("Across nights")
     nights = nights_done()
-    notes = store().notes()
-    if nights:
+    all_notes = store().notes()
+    if not nights:
+        st.info("No analysed nights yet — trends show here once there are some.")
+    else:
         labels = sorted({n.label for n in nights})
+        label = labels[0]
         if len(labels) > 1:
-            chosen = st.multiselect("Children", labels, default=labels, key="trend_labels")
-            nights = [n for n in nights if n.label in chosen]
-        table = trend_table(nights)
-        clips = sum(is_clip(n.summary or {}) for n in nights)
+            label = st.selectbox("Child", labels, key="trend_label")
+        mine = [n for n in nights if n.label == label]
+        clips = sum(is_clip(n.summary or {}) for n in mine)
         if clips:
             st.caption(
-                f"{clips} clip(s) — recordings too short to score as a night (counts, not "
-                "rates) — are not in the trends; the Night page shows each."
+                f"{plural(clips, 'clip')} — recordings too short to score as a night (counts, "
+                "not rates) — are not in the trends; the Night page shows each."
             )
-        if len(table):
-            ref = plm_reference_per_h(nights[0].summary or {})
-            st.plotly_chart(figure_trend_plotly(table, notes, ref), key="trends")
-            st.caption(
-                f"Dotted line: PLMS index reference ({ref:g}/h in children). Dashed lines: "
-                "your notes."
-            )
-    else:
-        st.info("No analysed nights yet — trends show here once there are some.")
+        mine = [n for n in mine if not is_clip(n.summary or {})]
+        if mine:
+            _child_trends(mine, all_notes)
+        else:
+            st.info(f"No nights of {label} yet, only clips — trends show nights.")
     st.subheader("Notes and things tried")
     with st.form("note_form", clear_on_submit=True):
         c1, c2 = st.columns([1, 3])
@@ -90,10 +160,12 @@ def page_trends() -> None:
                 st.error(f"Not added: {plain_error(exc)}")
             else:
                 st.success("Note added.")
-                notes = store().notes()
-    if notes:
+                all_notes = store().notes()
+    if all_notes:
         st.dataframe(
-            pd.DataFrame({"date": [n.note_date for n in notes], "note": [n.text for n in notes]}),
+            pd.DataFrame(
+                {"date": [n.note_date for n in all_notes], "note": [n.text for n in all_notes]}
+            ),
             hide_index=True,
         )
     else:

@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline.cli.compare import compare
+from pipeline.cli.demo import demo
+from pipeline.cli.export import export
 from pipeline.cli.nights import (
     EVERY_FRAME_HELP,
-    export,
     night_app,
     note_app,
     pose_model_option,
@@ -50,6 +51,12 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
+def _since_start(t_s: float) -> str:
+    """Time since the recording started as h:mm:ss (a results folder knows no clock time)."""
+    t = int(round(float(t_s)))
+    return f"{t // 3600}:{t % 3600 // 60:02d}:{t % 60:02d} after the start"
+
+
 def _print_summary(summary: dict, out: Path) -> None:
     c = summary["counts"]
     onset = summary["sleep_onset_s"]
@@ -58,7 +65,7 @@ def _print_summary(summary: dict, out: Path) -> None:
     else:
         what = (
             f"[bold]{summary['duration_s'] / 60:.1f} min[/] analysed · sleep onset "
-            f"{'none' if onset is None else f'{onset / 60:.1f} min'} · "
+            f"{'none' if onset is None else _since_start(onset)} · "
         )
     err.print(
         f"{what}"
@@ -263,6 +270,7 @@ app.command()(review)
 app.command()(export)
 app.command()(compare)
 app.command()(record)
+app.command()(demo)
 
 
 def main() -> None:

@@ -8,9 +8,10 @@
     legmove night analyze NIGHT [--force] [--background]
     legmove note add --date YYYY-MM-DD TEXT [--night NIGHT]
     legmove note list [--from DATE] [--to DATE]
-    legmove review NIGHT EPISODE confirm|reject [--note TEXT]
+    legmove review NIGHT EPISODE confirm|ordinary|reject|unsure [--note TEXT]
     legmove rescore NIGHT [--settings FILE] [--defaults]
-    legmove export [--from DATE] [--to DATE] [--label NAME] --csv DIR --pdf FILE --events DIR
+
+(``legmove export`` is in :mod:`pipeline.cli.export`, ``legmove demo`` in :mod:`pipeline.cli.demo`.)
 
 Every command takes ``--data DIR`` (else ``$LEGMOVE_DATA``, else the default data folder,
 :func:`pipeline.store.db.store_default_dir`). Errors print one line saying what to do and
@@ -24,7 +25,7 @@ import logging
 import math
 import os
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -90,7 +91,6 @@ __all__ = [
     "night_app",
     "note_app",
     "review",
-    "export",
     "rescore_night",
     "pose_model_option",
     "pose_model_use",
@@ -215,23 +215,42 @@ def _analyze(
         raise typer.Exit(130) from None
 
 
-def _summary_line(s: dict[str, Any]) -> str:
+def _at(t_s: float | None, start: Any) -> str:
+    """A time of the night as every report shows it: clock time when the night's start is
+    known (pipeline.reports.clock), else h:mm:ss since the recording started."""
+    from pipeline.reports.export import fmt_clock
+
+    if t_s is None or _missing(t_s):
+        return "—"
+    return fmt_clock(float(t_s), start, seconds=True) if start is not None else _hms(t_s)
+
+
+def _summary_line(s: dict[str, Any], start: Any = None) -> str:
+    from pipeline.reports.rates import plms_index_words, plural
+
     c = s.get("counts", {})
-    plm_i = s.get("plm_index_per_h")
     if s.get("recording") == "clip":
         return (
             f"clip of {float(s.get('duration_s') or 0):.0f} s (counts, not rates) · LMs "
             f"{c.get('lm', 0)} · PLMs {c.get('plm', 0)} · rhythmic {c.get('rhythmic', 0)} · "
             f"twitches {c.get('twitch', 0)} · pose in {s.get('pose_coverage', 0):.0%} of frames"
         )
+    value, meaning, look = plms_index_words(s)
+    index = f"{value}/h" + (f" — {meaning}" if look == "muted" and value != "—" else "")
     return (
         f"{_minutes(s.get('duration_s'))} of video · asleep from "
-        f"{_hms(s.get('sleep_onset_s'))} · {_minutes(s.get('total_sleep_s'))} asleep · "
-        f"{s.get('awakenings', 0)} awakenings · LMs {c.get('lm', 0)} · PLMs {c.get('plm', 0)} "
-        f"(PLMS index {'—' if plm_i is None else f'{plm_i:.1f}/h'}) · rhythmic "
+        f"{_at(s.get('sleep_onset_s'), start)} · {_minutes(s.get('total_sleep_s'))} asleep · "
+        f"{plural(int(s.get('awakenings', 0)), 'awakening')} · LMs {c.get('lm', 0)} · PLMs "
+        f"{c.get('plm', 0)} (PLMS index {index}) · rhythmic "
         f"{c.get('rhythmic', 0)} · twitches {c.get('twitch', 0)} · pose in "
         f"{s.get('pose_coverage', 0):.0%} of frames"
     )
+
+
+def _start(night: Night) -> Any:
+    from pipeline.reports.clock import night_clock_start
+
+    return night_clock_start(night)[0]
 
 
 def _state(store: Store, night: Night) -> str:
@@ -294,7 +313,8 @@ def night_add(
         except (VideoError, NoPersonError, TooShortError) as exc:  # nothing in it to score
             store.remove_night(night_id)
             _fail(f"{exc}\nnight {night_id} was not kept: nothing of it could be scored")
-        out.print(_summary_line(store.get_night(night_id).summary or {}))
+        done = store.get_night(night_id)
+        out.print(_summary_line(done.summary or {}, _start(done)))
         out.print(f"see it with `legmove night show {night_id}`")
 
 
@@ -327,7 +347,7 @@ def night_analyze_command(
                 f"{escape(n.title)} is already analysed (--force analyses it again; "
                 "reviews are kept)"
             )
-            out.print(_summary_line(n.summary or {}))
+            out.print(_summary_line(n.summary or {}, _start(n)))
             return
         if background:
             pid = job_start_background(
@@ -340,7 +360,8 @@ def night_analyze_command(
             )
             return
         _analyze(store, night_id, chunk_s, every_frame, quiet, force)
-        out.print(_summary_line(store.get_night(night_id).summary or {}))
+        done = store.get_night(night_id)
+        out.print(_summary_line(done.summary or {}, _start(done)))
 
 
 # typer has no aliases: the US spelling, as in `legmove analyze`, works too
@@ -364,7 +385,12 @@ def night_list(
         if not nights:
             err.print(f"no nights in {store.db_path} — add one with `legmove night add`")
             return
-        table = Table(caption="video and asleep in h:mm · ep. episodes · rev. reviews")
+        from pipeline.reports.rates import rate_reliable
+
+        table = Table(
+            caption="video and asleep in h:mm · ep. episodes · rev. reviews · (PLMS/h): too "
+            "little sleep for a reliable rate"
+        )
         for name in ("#", "date", "child", "status", "video", "asleep", "LMs", "PLMS/h", "ep."):
             table.add_column(
                 name, no_wrap=name != "child", min_width=8 if name == "child" else None
@@ -383,7 +409,7 @@ def night_list(
                 _hm(s.get("duration_s")),
                 _hm(s.get("total_sleep_s")),
                 str(c.get("lm", "")),
-                "" if plm_i is None else f"{plm_i:.1f}",
+                "" if plm_i is None else f"{plm_i:.1f}" if rate_reliable(s) else f"({plm_i:.1f})",
                 str(sum(s.get("episodes", {}).values())) if done else "",
                 str(len(store.reviews(n.id))),
             )
@@ -403,11 +429,16 @@ def night_show(
     with _handled():
         store = Store(data)
         n = store.get_night(night_id)
+        from pipeline.reports.clock import night_clock_start, reason_clocked
+
+        start, where = night_clock_start(n)
         extra = []
         if n.in_bed:
             extra.append(f"in bed {n.in_bed}")
-        if n.start_time:
-            extra.append(f"recording from {n.start_time:%H:%M}")
+        if start is not None:
+            extra.append(f"recording from {start:%H:%M}, clock times from {where}")
+        else:
+            extra.append("times since the recording started (its clock time is unknown)")
         out.print(f"[bold]{escape(n.title)}[/]" + (f" ({', '.join(extra)})" if extra else ""))
         for src in n.sources:
             out.print(f"  video {escape(src.path)} ({_minutes(src.end_s - src.start_s)})")
@@ -428,7 +459,7 @@ def night_show(
             out.print(f"note {note.note_date}: {escape(note.text)}")
         if n.summary is None:
             return
-        out.print(f"analysed {n.analysed}: {_summary_line(n.summary)}")
+        out.print(f"analysed {n.analysed}: {_summary_line(n.summary, start)}")
         for issue in n.summary.get("issues", []):
             out.print(f"[yellow]note:[/] {escape(str(issue))}")
         eps = store.episodes(night_id)
@@ -442,19 +473,22 @@ def night_show(
                     review += f": {e.note}"
                 table.add_row(
                     str(e.number),
-                    _hms(e.start_s),
-                    _hms(e.end_s),
+                    _at(e.start_s, start),
+                    _at(e.end_s, start),
                     str(e.kind),
-                    escape(str(e.reason)),
+                    escape(reason_clocked(str(e.reason), start)),
                     escape(review),
                 )
             out.print(table)
-            out.print(f"review one with `legmove review {night_id} EPISODE confirm|reject`")
+            out.print(
+                f"review one with `legmove review {night_id} EPISODE "
+                "confirm|ordinary|reject|unsure`"
+            )
         lost = [r for r in store.reviews(night_id) if r.unmatched]
         for r in lost:
             out.print(
                 f"[yellow]review kept from an earlier analysis, no episode now:[/] {r.kind} "
-                f"{_hms(r.start_s)}–{_hms(r.end_s)} {r.verdict}"
+                f"{_at(r.start_s, start)}–{_at(r.end_s, start)} {r.verdict}"
                 + (f": {escape(r.note)}" if r.note else "")
             )
 
@@ -496,21 +530,25 @@ def note_list(
 def review(
     night: str = typer.Argument(..., help="night number"),
     episode: str = typer.Argument(..., help="episode number, as `legmove night show` lists"),
-    verdict: str = typer.Argument(..., help="confirm (a real leg-movement episode) or reject"),
+    verdict: str = typer.Argument(
+        ...,
+        help="confirm (looks like what was flagged), ordinary (legs moving, but ordinary "
+        "movement), reject (not a leg movement) or unsure (can't tell)",
+    ),
     note: str = typer.Option("", "--note", help="what you saw"),
     data: Path | None = _data_option(),
 ) -> None:
-    """Confirm or reject a flagged episode; the review is kept across re-analyses."""
+    """Say what a flagged episode was; the review is kept across re-analyses."""
     from pipeline.store.db import Store
-    from pipeline.store.records import VERDICTS
+    from pipeline.store.records import VERDICT_TEXT, VERDICTS
 
     night_id = _night_id(night)
     if verdict not in VERDICTS:
-        _fail(f"VERDICT must be confirm or reject, not {verdict!r}")
+        _fail(f"VERDICT must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     with _handled():
         store = Store(data)
         store.add_review(night_id, int(episode) if episode.isdigit() else episode, verdict, note)
-    err.print(f"episode {episode} of night {night_id}: {verdict}")
+    err.print(f"episode {episode} of night {night_id}: {verdict} ({VERDICT_TEXT[verdict]})")
 
 
 def rescore_night(
@@ -534,67 +572,10 @@ def rescore_night(
             back = "" if defaults else f" — `legmove rescore {night_id} --defaults` starts afresh"
             _fail(f"night {night_id}: {exc}{back}")
         result = job_rescore(store, night_id, settings)
-        out.print(_summary_line(result.summary))
+        out.print(_summary_line(result.summary, _start(store.get_night(night_id))))
         lost = sum(r.unmatched for r in store.reviews(night_id))
         if lost:
             out.print(
                 f"[yellow]{lost} review(s) match no episode now; they are kept[/] "
                 f"(`legmove night show {night_id}`)"
             )
-
-
-# --- export -----------------------------------------------------------------------------------
-def export(
-    date_from: str | None = typer.Option(None, "--from", help="first night, YYYY-MM-DD"),
-    date_to: str | None = typer.Option(None, "--to", help="last night, YYYY-MM-DD"),
-    label: str | None = typer.Option(None, "--label", help="the child (needed if several)"),
-    csv_dir: Path | None = typer.Option(None, "--csv", help="folder for the CSV files"),
-    pdf: Path | None = typer.Option(None, "--pdf", help="PDF report file to write"),
-    events_dir: Path | None = typer.Option(
-        None, "--events", help="folder for each night's EDF+ and BIDS events.tsv files"
-    ),
-    psg_start: str | None = typer.Option(
-        None, "--psg-start", help="with --events, one night: the PSG's start, YYYY-MM-DDTHH:MM:SS"
-    ),
-    data: Path | None = _data_option(),
-) -> None:
-    """Export analysed nights: CSV tables, a PDF report, events for a sleep-lab viewer."""
-    from pipeline.reports.export import export_csv  # the report libraries load only here
-    from pipeline.reports.pdf import report_pdf
-    from pipeline.reports.record import night_notes, night_records
-    from pipeline.store.db import Store
-
-    lo, hi = _date(date_from, "--from"), _date(date_to, "--to")
-    if csv_dir is None and pdf is None and events_dir is None:
-        _fail("say what to write: --csv DIR and/or --pdf FILE (and/or --events DIR)")
-    if lo is not None and hi is not None and lo > hi:
-        _fail(f"--from {lo} is after --to {hi}")
-    try:
-        start = datetime.fromisoformat(psg_start) if psg_start is not None else None
-    except ValueError:
-        _fail(f"--psg-start {psg_start!r}: write the PSG's start as YYYY-MM-DDTHH:MM:SS")
-    with _handled():
-        store = Store(data)
-        nights = store.list_nights(date_from=lo, date_to=hi, label=label, status="done")
-        span = f"{lo or 'the first'} to {hi or 'the last'} night"
-        if not nights:
-            _fail(
-                f"no analysed nights from {span} in {store.db_path} — `legmove night list` "
-                "shows the nights there"
-            )
-        labels = sorted({n.label for n in nights})
-        if len(labels) > 1:
-            _fail(f"nights of {', '.join(labels)}: choose one child with --label")
-        records = night_records(store, nights)
-        first, last = nights[0].night_date, nights[-1].night_date
-        if csv_dir is not None:
-            for path in export_csv(records, csv_dir).values():
-                out.print(f"wrote {path}")
-        if pdf is not None:
-            notes = night_notes(store, lo or first, hi or last)
-            out.print(f"wrote {report_pdf(nights=records, notes=notes, path=pdf)}")
-        if events_dir is not None:
-            from pipeline.reports.events_export import export_events
-
-            for path in export_events(records, events_dir, psg_start=start).values():
-                out.print(f"wrote {path}")

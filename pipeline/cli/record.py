@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from pipeline.cli.nights import _data_option, _date, _settings_dict, _summary_line
+from pipeline.cli.nights import _data_option, _date, _settings_dict, _start, _summary_line
 from pipeline.errors import LegmoveError
 
 # the stream reader, the store and the jobs load inside the command, so `legmove --help`
@@ -185,5 +185,5 @@ def record(
         err.print(f"[bold red]the night was not scored:[/] {escape(str(outcome.error))}")
         raise typer.Exit(1)
     night = store.get_night(outcome.night_id)
-    typer.echo(_summary_line(night.summary or {}))
+    typer.echo(_summary_line(night.summary or {}, _start(night)))
     typer.echo(f"see it with `legmove night show {outcome.night_id}`")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from detector.atomic import atomic_write
+from pipeline.reports.events import events_presented, times_rounded
 from pipeline.scoring.night import NightResult
 
 __all__ = [
@@ -70,7 +71,8 @@ class NightRecord:
 
     ``reviews`` has :data:`REVIEW_COLUMNS`, one row per review, oldest first: the reviewed
     episode's ``start_s``, ``end_s`` and ``kind`` (as it was when reviewed), the
-    ``verdict`` ('confirm', 'reject' or '' when only a note was left), a free ``note``, and
+    ``verdict`` (one of :data:`pipeline.store.records.VERDICTS`, or '' when only a note was
+    left), a free ``note``, and
     ``matched`` — False for a review kept from an earlier analysis that no current episode
     matched. An optional ``episode`` column gives the 1-based number (position in
     ``result.episodes``) of the current episode the store matched it to; without it the
@@ -196,6 +198,8 @@ NIGHT_COLUMNS = [
     "episodes_flagged",
     "episodes_confirmed",
     "episodes_rejected",
+    "episodes_ordinary",
+    "episodes_unsure",
     "pose_coverage_pct",
     "artifact_min",
 ]
@@ -221,13 +225,14 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "recording_start": night.start_time.isoformat(timespec="seconds")
         if night.start_time
         else "",
-        "recording_h": round((s.get("duration_s") or 0.0) / 3600, 2),
+        "recording_h": round(s.get("duration_s", 0.0) / 3600, 2),
         "sleep_onset_s": onset,
         "sleep_onset_clock": fmt_clock(onset, night.start_time) if night.start_time else "",
         "time_to_sleep_min": None if tts is None else round(tts / 60, 1),
-        "total_sleep_h": None  # a clip scores no sleep
+        # a clip scores no sleep (total_sleep_s null): empty, not 0 h
+        "total_sleep_h": None
         if s.get("total_sleep_s") is None
-        else round(s["total_sleep_s"] / 3600, 2),
+        else round(float(s["total_sleep_s"]) / 3600, 2),
         "sleep_efficiency_pct": None if eff is None else round(100 * eff, 1),
         "awakenings": s.get("awakenings", 0),
         "waso_min": None if s.get("waso_s") is None else round(s["waso_s"] / 60, 1),
@@ -257,6 +262,8 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "episodes_flagged": len(night.result.episodes),
         "episodes_confirmed": 0 if verdicts is None else int((verdicts == "confirm").sum()),
         "episodes_rejected": 0 if verdicts is None else int((verdicts == "reject").sum()),
+        "episodes_ordinary": 0 if verdicts is None else int((verdicts == "ordinary").sum()),
+        "episodes_unsure": 0 if verdicts is None else int((verdicts == "unsure").sum()),
         "pose_coverage_pct": None if cov is None else round(100 * cov, 1),
         "artifact_min": round(s.get("artifact_s", 0.0) / 60, 1),
     }
@@ -357,7 +364,7 @@ def movements_table(nights: Sequence[NightRecord]) -> pd.DataFrame:
     date and label, and the wall-clock time of onset when the night's start is known."""
     frames = []
     for n in nights_sorted(nights):
-        ev = n.result.events.copy()
+        ev = events_presented(n.result.events)  # times to the ms, n_legs <= 2, part_of_s
         clock = [fmt_clock(t, n.start_time, True) if n.start_time else "" for t in ev["start_s"]]
         ev.insert(0, "clock", clock)
         for k, v in reversed(_night_keys(n).items()):
@@ -372,7 +379,7 @@ def movements_table(nights: Sequence[NightRecord]) -> pd.DataFrame:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    text = df.to_csv(index=False, lineterminator="\n")
+    text = times_rounded(df).to_csv(index=False, lineterminator="\n")
     with atomic_write(path, "wb") as fh:
         fh.write(text.encode("utf-8-sig"))
     return path

@@ -33,6 +33,7 @@ from pipeline.reports.export import (
     settling_window_of,
 )
 from pipeline.reports.methods import scored_settings
+from pipeline.reports.rates import rate_reliable
 from pipeline.scoring.night import NightResult
 
 if TYPE_CHECKING:
@@ -347,7 +348,7 @@ def figure_timeline(
     for x, n in zip(xc, hours["lms"], strict=True):
         bottom.text(x, n + ymax * 0.04, str(int(n)), ha="center", va="bottom", fontsize=7)
     bottom.set_ylim(0, ymax * 1.35)
-    bottom.set_ylabel("LMs per hour", fontsize=8)
+    bottom.set_ylabel("LMs in each hour", fontsize=8)
     bottom.tick_params(labelsize=7)
     for sp in ("top", "right"):
         bottom.spines[sp].set_visible(False)
@@ -412,9 +413,24 @@ def figure_trend(
     x = np.array([_day_num(n.date) for n in ns])
     idx = [n.result.summary.get("plm_index_per_h") for n in ns]
     vals = np.array([np.nan if v is None else float(v) for v in idx])
-    top.bar(x, np.nan_to_num(vals), width=0.6, color=KIND_COLORS["lm"])
+    # a rate from too little sleep (pipeline.reports.rates): a grey bar, its value in
+    # brackets, and it does not set the scale
+    short = np.array(
+        [
+            v is not None and not rate_reliable(n.result.summary)
+            for n, v in zip(ns, idx, strict=True)
+        ]
+    )
+    colors = ["#c8c8c8" if sh else KIND_COLORS["lm"] for sh in short]
+    firm = np.where(short, np.nan, vals)
+    ymax = max(ref * 1.6, float(np.nanmax(firm)) * 1.3 if np.isfinite(firm).any() else 0)
+    top.bar(
+        x,
+        np.minimum(np.nan_to_num(vals), np.where(short, ymax * 0.9, np.inf)),
+        width=0.6,
+        color=colors,
+    )
     top.axhline(ref, color="#333333", ls="--", lw=0.9)
-    ymax = max(ref * 1.6, float(np.nanmax(vals)) * 1.3 if np.isfinite(vals).any() else 0)
     top.annotate(
         f"{ref:g}/h: reference from age ~5 (ICSD-3); no infant norms",
         (1.0, ref),
@@ -427,11 +443,11 @@ def figure_trend(
         color="#333333",
         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
     )
-    for xi, v in zip(x, vals, strict=True):
+    for xi, v, sh in zip(x, vals, short, strict=True):
         top.text(
             xi,
-            (0 if v != v else v) + ymax * 0.02,
-            "no sleep" if v != v else f"{v:.1f}",
+            (0 if v != v else min(v, ymax * 0.9) if sh else v) + ymax * 0.02,
+            "no sleep" if v != v else f"({v:.1f}) too little sleep" if sh else f"{v:.1f}",
             ha="center",
             va="bottom",
             fontsize=7,

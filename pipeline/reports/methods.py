@@ -228,7 +228,12 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"under {g('plm_min_interval_s')} s), whose peak in children lies at 2–4 s"
         + cite_refs("Ferri2018")
         + ". Breathing was not recorded: LMs associated with breathing events, which "
-        "polysomnography leaves out of the PLM count, cannot be told apart here.",
+        "polysomnography leaves out of the PLM count, cannot be told apart here. From less "
+        f"than {_num(st['rate_min_sleep_s'] / 60)} min of sleep no rate is reliable (one "
+        "shortest PLM series alone would make the index above 4/h): such a night's rates per "
+        "hour of sleep (the PLMS index, the short-interval LMs) are shown greyed as too "
+        "little sleep, never compared with the reference, and its PLMS index is left out of "
+        "medians across nights" + cite("rate_min_sleep_s") + ".",
         f"A movement was rhythmic with at least {g('rhythm_min_cycles')} cycles at a "
         f"dominant {g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz and an autocorrelation "
         f"peak of at least {g('rhythm_min_periodicity')}; cycling when the legs moved in "

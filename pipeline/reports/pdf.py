@@ -6,9 +6,10 @@ Pages, in order:
    large type (PLMS index against the >5/h reference for children), one row per night,
    and a trend chart of the PLMS index and LM counts with the dated notes marked;
 2. one page per night — its key numbers, its timeline and its most important episodes;
-3. the flagged episodes of every night with the parent's review: confirmed first, then
-   not reviewed, then rejected, and reviews kept from an earlier analysis that no
-   current episode matched (as many pages as they need);
+3. the flagged episodes the night pages had no room for, with the parent's review (looks
+   like it, not reviewed, can't tell, ordinary movement, not a leg movement), and reviews
+   kept from an earlier analysis that no current episode matched (as many pages as they
+   need; none when the night pages listed everything);
 4. methods — how the numbers were made (``summary['methods']`` when the result has it)
    and what the terms mean.
 
@@ -35,6 +36,7 @@ from fpdf.fonts import FontFace
 from detector.atomic import atomic_write
 from pipeline.compare.nights import NightsAgreement
 from pipeline.reports.agreement import page_agreement
+from pipeline.reports.clock import reason_clocked
 from pipeline.reports.export import (
     NightRecord,
     Note,
@@ -60,13 +62,16 @@ from pipeline.reports.indices_text import (
 from pipeline.reports.methods import methods_terms, scored_settings
 from pipeline.reports.pdf_clip import clip_row, page_clip
 from pipeline.reports.pdf_content import (
+    STATUS_ON_NIGHT_PAGE,
     STATUS_ORDER,
     episodes_for_review,
     methods_paragraph,
     night_numbers,
 )
 from pipeline.reports.pdf_layout import ALERT, GREY, INK, ReportPDF
+from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_min_sleep_s, rate_reliable
 from pipeline.scoring.night import is_clip
+from pipeline.store.records import VERDICT_TEXT
 
 # methods_paragraph and episodes_for_review (pipeline.reports.pdf_content) are part of the
 # report's API: what the PDF says, as data
@@ -82,12 +87,13 @@ SCREENING_STATEMENT = (
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-_STATUS_TEXT = {"confirm": "confirmed", "": "not reviewed", "reject": "rejected"}
 #: height range of the trend chart on page 1 (mm)
 _TREND_MIN_MM, _TREND_MAX_MM = 62.0, 86.0
 #: setting values the report's glossary falls back to when a summary lacks them
 #: most episodes listed on a night's own page (all are in the episodes section)
 _NIGHT_PAGE_EPISODES = 6
+#: height of the night page's timeline (in; 7.4 in wide)
+_TIMELINE_H_IN = 3.5
 
 
 def _date(d: dt.date, weekday: bool = True) -> str:
@@ -138,28 +144,44 @@ def _page_summary(
         "periodic limb movement disorder or restless legs needs a clinical assessment."
     )
     ref = plm_reference_per_h(records[0].result.summary)
-    idx = [n.result.summary.get("plm_index_per_h") for n in nights]
+    # rates only from nights with enough sleep for one (pipeline.reports.rates)
+    idx = [
+        n.result.summary.get("plm_index_per_h") if rate_reliable(n.result.summary) else None
+        for n in nights
+    ]
     med = _median(idx)
     scored = [x for x in idx if x is not None]
+    short = sum(
+        1
+        for n in nights
+        if n.result.summary.get("plm_index_per_h") is not None
+        and not rate_reliable(n.result.summary)
+    )
     above = sum(1 for x in scored if x > ref)
     settle = _median([n.result.summary["counts"].get("lm_settling_window", 0) for n in nights])
     wakes = _median([n.result.summary.get("awakenings", 0) for n in nights])
     tsleep = _median([n.result.summary.get("total_sleep_s") for n in nights])
-    rng = f"range {min(scored):.1f}–{max(scored):.1f}" if scored else "no sleep scored"
+    rng = f"range {min(scored):.1f}–{max(scored):.1f}" if scored else TOO_LITTLE_SLEEP
+    if short and scored:
+        rng += f"; {short} short night{'s' if short != 1 else ''} left out"
     pdf.key_boxes(
         [
             (
                 "PLMS index (median)",
                 _num(med),
                 "/h sleep",
-                f"{rng}; {plms_reference_note(records[0].result.summary, short=True)}",
-                False,
+                # (with short nights left out there is no room for the reference's words:
+                # the next box says it is a reference, not a norm for infants)
+                f"{rng}; {plms_reference_note(records[0].result.summary, short=True)}"
+                if scored and not short
+                else rng,
+                "muted" if med is None else False,
             ),
             (
                 f"Nights above {ref:g}/h",
                 f"{above}",
                 f"of {len(scored)}",
-                "nights with sleep scored (a reference, not a norm for infants)",
+                "nights with enough sleep for a rate (a reference, not a norm for infants)",
                 False,
             ),
             (
@@ -228,7 +250,7 @@ def _page_summary(
                 str(s.get("awakenings", 0)),
                 str(c.get("lm_in_sleep", 0)),
                 str(c.get("lm_settling_window", 0)),
-                _num(pi),
+                _num(pi) if pi is None or rate_reliable(s) else f"({pi:.1f})",
                 _num(s.get("plmw_index_per_h")),
                 str(c.get("rhythmic", 0)),
                 str(c.get("twitch", 0)),
@@ -236,14 +258,20 @@ def _page_summary(
             if multi:
                 cells.insert(1, n.label)
             row = table.row()
+            muted = pi is not None and not rate_reliable(s)
             for i, txt in enumerate(cells):
                 is_pi = i == len(cells) - 4
-                row.cell(txt, style=FontFace(emphasis="BOLD") if is_pi and pi is not None else None)
+                style = FontFace(emphasis="BOLD") if is_pi and pi is not None else None
+                if is_pi and muted:
+                    style = FontFace(color=GREY)
+                row.cell(txt, style=style)
     pdf.ln(1)
     pdf.para(
-        "Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep; PLMW index: PLMs "
-        f"while awake per hour awake in bed. {plms_reference_note(records[0].result.summary)} "
-        f"LMs settling: leg movements in the window before sleep onset. {BREATHING_NOTE}",
+        "Asleep at: sleep onset. PLMS index: PLMs in sleep per hour of sleep, in grey brackets "
+        f"when the night had less than {rate_min_sleep_s(records[0].result.summary) / 60:g} min "
+        f"of sleep ({TOO_LITTLE_SLEEP}); PLMW index: PLMs while awake per hour awake in bed. "
+        f"{plms_reference_note(records[0].result.summary)} LMs settling: leg movements in the "
+        f"window before sleep onset. {BREATHING_NOTE}",
         7.5,
         gap=2,
     )
@@ -292,7 +320,9 @@ def _leg_indices(pdf: ReportPDF, n: NightRecord) -> None:
         pdf.para(text, 8, gap=0.5)
 
 
-def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link: int) -> None:
+def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link: int) -> int:
+    """The night's page; returns how many of its :func:`episodes_for_review` rows (the first
+    ones) it listed, so the episodes section does not list them again."""
     pdf.add_page()
     s = n.result.summary
     ref = plm_reference_per_h(s)
@@ -303,10 +333,12 @@ def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link
         end = n.start_time + dt.timedelta(seconds=dur)
         when = f"recorded {n.start_time:%H:%M}–{end:%H:%M}, "
     pdf.para(f"{n.label}  ·  {when}{fmt_duration(dur)} of video  ·  night {n.night_id}", 9.5)
-    for row in night_numbers(n, ref):
-        pdf.key_boxes(row, h=24)
-    fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=4.7)
-    pdf.figure(figure_png(fig), pdf.width, pdf.width * 4.7 / 7.4)
+    for row in night_numbers(n, ref):  # three rows of cards: close together
+        pdf.key_boxes(row, h=24, after=2.0)
+    # the timeline a little flatter than the trend's, so the night's most important
+    # episodes still fit on its page under the indices
+    fig = figure_timeline(n.result, n.start_time, width_in=7.4, height_in=_TIMELINE_H_IN)
+    pdf.figure(figure_png(fig), pdf.width, pdf.width * _TIMELINE_H_IN / 7.4)
     quality = [f"pose found in {100 * float(s.get('pose_coverage', 0)):.0f}% of frames"]
     artifact_s = s.get("artifact_s") or s.get("artifact_time_s")
     if artifact_s:
@@ -328,55 +360,67 @@ def _page_night(pdf: ReportPDF, n: NightRecord, notes: list[Note], episodes_link
     pdf.ln(1)
     if len(cur) == 0:
         pdf.para("Nothing flagged for review this night.", 9, "B")
-        return
+        return 0
+    # rows are in STATUS_ORDER: those the night page lists come first
+    top = rev[rev["matched"].astype(bool) & rev["verdict"].isin(STATUS_ON_NIGHT_PAGE)]
+    top = top.iloc[:_NIGHT_PAGE_EPISODES]
+    k = _rows_that_fit(pdf, n, top, pdf.page_break_trigger - pdf.get_y() - 14)
     pdf.font(9, "B")
+    said = ", ".join(f"{counts[v]} {VERDICT_TEXT[v]}" for v in STATUS_ORDER if counts[v])
     pdf.write(
-        4.5,
-        f"Flagged for review: {len(cur)} episode{'s' if len(cur) != 1 else ''} — "
-        f"{counts['confirm']} confirmed, {counts['']} not reviewed, {counts['reject']} "
-        "rejected. ",
+        4.5, f"Flagged for review: {len(cur)} episode{'s' if len(cur) != 1 else ''} — {said}. "
     )
     hidden = int(n.result.summary.get("episodes_not_listed") or 0)
     if hidden:
         pdf.write(4.5, f"{hidden} more of lower priority were not listed. ")
     pdf.font(9, "", GREY)
-    pdf.write(4.5, "The most important below; all of them in ")
-    pdf.write(4.5, "“Flagged episodes to watch”", link=episodes_link)
-    pdf.write(4.5, " after the night pages.")
+    rest = len(rev) - k
+    if rest and k:
+        pdf.write(4.5, f"The {k} most important below; the other {rest} in ")
+    elif rest:
+        pdf.write(4.5, "They are in ")
+    if rest:
+        pdf.write(4.5, "“Flagged episodes to watch”", link=episodes_link)
+        pdf.write(4.5, " after the night pages.")
     pdf.ln(6)
-    top = cur[cur["verdict"] != "reject"].iloc[:_NIGHT_PAGE_EPISODES]
-    k = _rows_that_fit(pdf, n, top, pdf.page_break_trigger - pdf.get_y() - 2)
     if k:
         _episode_table(pdf, n, top.iloc[:k])
+    return k
 
 
-def _page_episodes(pdf: ReportPDF, nights: list[NightRecord], link: int) -> None:
+def _page_episodes(
+    pdf: ReportPDF, nights: list[NightRecord], link: int, shown: dict[int, int]
+) -> None:
+    """The flagged episodes the night pages did not list (``shown``: night id -> how many of
+    its first rows its page listed); no page when they listed them all."""
+    rest = [(n, episodes_for_review(n).iloc[shown.get(n.night_id, 0) :]) for n in nights]
+    rest = [(n, rev) for n, rev in rest if len(rev)]
+    if not rest:
+        return
     pdf.add_page()
     pdf.set_link(link, page=pdf.page_no())
     pdf.heading("Flagged episodes to watch", 15)
     pdf.para(
-        "Moments the analysis flagged for a person to look at on the video, per night: "
-        "episodes the parent confirmed first, then those not reviewed yet, then those the "
-        'parent rejected ("not a leg movement"). Times are clock times when the '
+        "The flagged moments not listed on the night pages, per night, in this order: those "
+        "the parent said look like what was flagged, those not reviewed yet, those the parent "
+        "could not tell, those that were ordinary movement, those that were not a leg "
+        "movement, and reviews from an earlier analysis. Times are clock times when the "
         "recording's start time is known, else hours:minutes:seconds after it started.",
         8.5,
         gap=2,
     )
-    for n in nights:
-        rev = episodes_for_review(n)
+    for n, rev in rest:
         pdf.font(10.5, "B")
         if pdf.get_y() + 16 > pdf.page_break_trigger:
             pdf.add_page()
+        more = " more" if shown.get(n.night_id, 0) else ""
         pdf.cell(
             pdf.width,
             7,
-            f"Night of {_date(n.date)} — {len(rev)} item{'s' if len(rev) != 1 else ''}",
+            f"Night of {_date(n.date)} — {len(rev)}{more} item{'s' if len(rev) != 1 else ''}",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
-        if len(rev) == 0:
-            pdf.para("Nothing flagged this night.", 8.5)
-            continue
         _episode_table(pdf, n, rev)
         pdf.ln(3)
 
@@ -388,11 +432,11 @@ _EP_PAD = (0.8, 1.2)
 
 def _episode_cells(n: NightRecord, r: Any) -> list[str]:
     return [
-        _STATUS_TEXT[r.verdict] if r.matched else "earlier review",
+        VERDICT_TEXT.get(r.verdict, r.verdict) if r.matched else "earlier review",
         fmt_clock(r.start_s, n.start_time, seconds=True),
         _length(r.end_s - r.start_s),
         EPISODE_LABELS.get(r.kind, r.kind.replace("_", " ")),
-        r.reason,
+        reason_clocked(r.reason, n.start_time),  # the reason's times on the same clock
         r.note,
     ]
 
@@ -436,7 +480,7 @@ def _episode_table(pdf: FPDF, n: NightRecord, rev: pd.DataFrame) -> None:
         for hd in ("Review", "Time", "Length", "What", "Why it was flagged", "Note"):
             row.cell(hd)
         for r in rev.itertuples(index=False):
-            color = {"confirm": ALERT, "reject": GREY}.get(r.verdict, INK)
+            color = {"confirm": ALERT, "ordinary": GREY, "reject": GREY}.get(r.verdict, INK)
             style = FontFace(color=color, emphasis="BOLD" if r.verdict == "confirm" else "")
             row = table.row()
             for i, text in enumerate(_episode_cells(n, r)):
@@ -470,10 +514,26 @@ def _page_methods(pdf: ReportPDF, nights: list[NightRecord]) -> None:
     groups: dict[str, list[NightRecord]] = {}
     for n in nights:
         groups.setdefault(methods_paragraph(n.result.summary), []).append(n)
+    size = _methods_size(pdf, groups)
     for text, ns in groups.items():
         if len(groups) > 1:
             pdf.para("Nights " + ", ".join(_date(n.date, False) for n in ns) + ":", 9, "B", 0.5)
-        pdf.para(text, 8.5, gap=3)
+        pdf.para(text, size, gap=3)
+
+
+def _methods_size(pdf: ReportPDF, groups: dict[str, list[NightRecord]]) -> float:
+    """The font size of the methods text: 8.5 pt, or down to 7 pt when that keeps it on this
+    page (at 8.5 pt the references alone spilled onto a last page of six lines)."""
+    room = pdf.page_break_trigger - pdf.get_y()
+    for size in (8.5, 8.0, 7.5, 7.0):
+        pdf.font(size)
+        need = 0.0
+        for text in groups:
+            lines = pdf.multi_cell(pdf.width, size * 0.47, text, dry_run=True, output="LINES")
+            need += len(lines) * size * 0.47 + 3 + (5 if len(groups) > 1 else 0)  # type: ignore[arg-type]
+        if need <= room:
+            return size
+    return 8.5
 
 
 def _version() -> str:
@@ -508,12 +568,13 @@ def report_pdf(
     pdf.set_creator(f"legmove {_version()}")
     _page_summary(pdf, ns, nts, clips)
     episodes_link = pdf.add_link()
+    shown: dict[int, int] = {}  # night -> how many of its episodes its page listed
     for n in ns:
         if n in clips:
             page_clip(pdf, n, nts, _date(n.date))
         else:
-            _page_night(pdf, n, nts, episodes_link)
-    _page_episodes(pdf, ns, episodes_link)
+            shown[n.night_id] = _page_night(pdf, n, nts, episodes_link)
+    _page_episodes(pdf, ns, episodes_link, shown)
     if agreement is not None:
         page_agreement(pdf, agreement)
     _page_methods(pdf, ns)

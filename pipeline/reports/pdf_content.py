@@ -11,13 +11,23 @@ import pandas as pd
 from pipeline.reports.export import NightRecord, fmt_clock, fmt_duration, night_first_s
 from pipeline.reports.indices_text import plms_reference_note
 from pipeline.reports.methods import methods_text, scored_settings
+from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_caveat
 
-__all__ = ["STATUS_ORDER", "episodes_for_review", "methods_paragraph", "night_numbers"]
+__all__ = [
+    "STATUS_ON_NIGHT_PAGE",
+    "STATUS_ORDER",
+    "episodes_for_review",
+    "methods_paragraph",
+    "night_numbers",
+]
 
 logger = logging.getLogger(__name__)
 
-#: review verdicts in report order (confirmed, not reviewed, rejected)
-STATUS_ORDER = {"confirm": 0, "": 1, "reject": 2}
+#: review verdicts in report order: looks like it, not reviewed, can't tell, ordinary
+#: movement, not a leg movement (pipeline.store.records.VERDICTS)
+STATUS_ORDER = {"confirm": 0, "": 1, "unsure": 2, "ordinary": 3, "reject": 4}
+#: the verdicts a night's own page lists (what may still be what was flagged)
+STATUS_ON_NIGHT_PAGE = ("confirm", "", "unsure")
 
 
 def methods_paragraph(summary: dict[str, Any]) -> str:
@@ -62,12 +72,13 @@ def _match(r: Any, eps: pd.DataFrame) -> int | None:
 def episodes_for_review(night: NightRecord) -> pd.DataFrame:
     """The night's flagged episodes with their review, in report order.
 
-    Columns: ``start_s, end_s, kind, reason, verdict ('confirm', 'reject' or ''), note,
-    matched``. A review belongs to the episode its ``episode`` number names (as the store
-    matched it), else to the one it overlaps (see :func:`_match`); the latest review of an
-    episode wins. Rows: confirmed, then not reviewed, then rejected (each in the episode
-    table's own order of importance), then reviews that no current episode matches
-    (``matched`` False), which are kept, never dropped.
+    Columns: ``start_s, end_s, kind, reason, verdict`` (one of
+    :data:`pipeline.store.records.VERDICTS`, or '' when not reviewed), ``note, matched``. A
+    review belongs to the episode its ``episode`` number names (as the store matched it),
+    else to the one it overlaps (see :func:`_match`); the latest review of an episode wins.
+    Rows in :data:`STATUS_ORDER` (each verdict in the episode table's own order of
+    importance), then reviews that no current episode matches (``matched`` False), which are
+    kept, never dropped.
     """
     eps = night.result.episodes.reset_index(drop=True)
     rev = _reviews(night)
@@ -116,7 +127,7 @@ def episodes_for_review(night: NightRecord) -> pd.DataFrame:
                 "verdict": str(r["verdict"]) if r["verdict"] in STATUS_ORDER else "",
                 "note": str(r["note"]),
                 "matched": False,
-                "_o": (3, k),
+                "_o": (len(STATUS_ORDER), k),
             }
         )
     cols = ["start_s", "end_s", "kind", "reason", "verdict", "note", "matched"]
@@ -131,8 +142,10 @@ def _bed_text(n: NightRecord) -> str:
     return f"going to bed ({fmt_clock(bed, n.start_time)})"
 
 
-def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool]]]:
-    """The night page's rows of number cards: (title, value, unit, detail, alert)."""
+def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, str, bool | str]]]:
+    """The night page's rows of number cards: (title, value, unit, detail, look): look is
+    False, or ``"muted"`` for a PLMS index from too little sleep (greyed with
+    :data:`pipeline.reports.rates.TOO_LITTLE_SLEEP`)."""
     s = n.result.summary
     c = s["counts"]
     lmc = s.get("lm_counts") or {}
@@ -140,14 +153,17 @@ def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, 
     onset = s.get("sleep_onset_s")
     eff = s.get("sleep_efficiency")
     tts = s.get("time_to_sleep_s")
+    caveat = rate_caveat(s) if pi is not None else None
     return [
         [
             (
                 "PLMS index",
                 _num(pi),
                 "/h sleep",
-                f"{c.get('plms', 0)} PLMs; {plms_reference_note(s, short=True)}",
-                False,
+                f"{c.get('plms', 0)} PLMs; {plms_reference_note(s, short=True)}"
+                if caveat is None
+                else f"{c.get('plms', 0)} PLMs in sleep; {TOO_LITTLE_SLEEP}",
+                False if caveat is None else "muted",
             ),
             (
                 "Leg movements (LMs)",
@@ -220,8 +236,10 @@ def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, 
                 _num(s.get("short_imi_index_per_h")),
                 "/h sleep",
                 f"LMs < {scored_settings(s)['plm_min_interval_s']:g} s after the previous "
-                "(onset to onset)",
-                False,
+                "(onset to onset)"
+                if caveat is None
+                else f"per hour of sleep: {TOO_LITTLE_SLEEP}",
+                False if caveat is None else "muted",
             ),
             (
                 "LMs one leg / both",

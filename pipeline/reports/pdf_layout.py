@@ -82,15 +82,24 @@ class ReportPDF(FPDF):
         self.set_draw_color(190, 190, 190)
         self.ln(3)
 
-    def key_boxes(self, boxes: Sequence[tuple[str, str, str, str, bool]], h: float = 24) -> None:
-        """Boxes of (label, value, unit, small print, alert) in one row."""
+    def key_boxes(
+        self,
+        boxes: Sequence[tuple[str, str, str, str, bool | str]],
+        h: float = 24,
+        after: float = 4.0,
+    ) -> None:
+        """Boxes of (label, value, unit, small print, alert) in one row, ``after`` mm above
+        what follows; alert True draws the value in the alert colour, ``"muted"`` greys it (a
+        rate from too little sleep)."""
         gap = 3.0
         w = (self.width - gap * (len(boxes) - 1)) / len(boxes)
         x0, y0 = self.l_margin, self.get_y()
         if y0 + h > self.page_break_trigger:
             self.add_page()
             y0 = self.get_y()
-        for i, (label, value, unit, small, alert) in enumerate(boxes):
+        for i, (label, value, unit, small, look) in enumerate(boxes):
+            alert = look is True
+            ink = ALERT if alert else GREY if look == "muted" else INK
             x = x0 + i * (w + gap)
             self.set_fill_color(*_BOX)
             self.rect(x, y0, w, h, style="F")
@@ -101,10 +110,10 @@ class ReportPDF(FPDF):
             self.font(9, "", GREY)
             uw = self.get_string_width(unit) + 1 if unit else 0.0
             size = 19.0
-            self.font(size, "B", ALERT if alert else INK)
+            self.font(size, "B", ink)
             while size > 10 and self.get_string_width(value) + 1.5 + uw > w - 5:
                 size -= 1
-                self.font(size, "B", ALERT if alert else INK)
+                self.font(size, "B", ink)
             vw = self.get_string_width(value) + 1.5
             self.cell(vw, 9, value)
             self.font(9, "", GREY)
@@ -112,7 +121,7 @@ class ReportPDF(FPDF):
             self.set_xy(x + 2.5, y0 + h - 8.5)
             self.font(7.5, "", ALERT if alert else GREY)
             self.multi_cell(w - 5, 3.3, small, align="L", new_x=XPos.LMARGIN)
-        self.set_xy(x0, y0 + h + 4)
+        self.set_xy(x0, y0 + h + after)
 
     def figure(self, png: bytes, w: float, h: float) -> None:
         if self.get_y() + h > self.page_break_trigger:

@@ -11,21 +11,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pipeline.reports.clock import night_clock_start
 from pipeline.reports.export import REVIEW_COLUMNS, NightRecord, Note
 from pipeline.store.db import Night, Store
 
+# night_clock_start (pipeline.reports.clock) is the one place a night's clock start comes from
 __all__ = ["night_clock_start", "night_notes", "night_record", "night_records"]
-
-
-def night_clock_start(night: Night) -> tuple[dt.datetime | None, str]:
-    """Clock time of the night's first frame and where it came from ('' when unknown): the
-    video's own recording time, else the in-bed time (the recording taken to start then)."""
-    if night.start_time is not None:
-        return night.start_time, "the video's recording time"
-    if night.in_bed:
-        clock = dt.time.fromisoformat(night.in_bed)
-        return dt.datetime.combine(night.night_date, clock), "the in-bed time"
-    return None, ""
 
 
 def night_record(store: Store, night: Night) -> NightRecord:

@@ -14,11 +14,23 @@ import pandas as pd
 
 from detector.track import Segment
 
-#: what a person can say of a flagged episode
-VERDICTS = ("confirm", "reject")
+#: what a person can say of a flagged episode: ``confirm`` it looks like what was flagged (a
+#: periodic series, rhythmic movement, ...); ``ordinary`` the legs move, but as a baby
+#: ordinarily does (wriggling, stretching, a kick); ``reject`` not a leg movement at all (a
+#: caregiver, a blanket, the camera); ``unsure`` can't tell from the video
+VERDICTS = ("confirm", "ordinary", "reject", "unsure")
+#: each verdict in a report's words (and "" for an episode nobody has reviewed)
+VERDICT_TEXT = {
+    "confirm": "looks like it",
+    "ordinary": "ordinary movement",
+    "reject": "not a leg movement",
+    "unsure": "can't tell",
+    "": "not reviewed",
+}
 
 __all__ = [
     "VERDICTS",
+    "VERDICT_TEXT",
     "Night",
     "Note",
     "Review",

@@ -59,7 +59,7 @@ class StoreReviews:
         """The current episodes with their reviews: the result's episode columns plus
         ``number`` (1-based, what the CLI and :meth:`add_review` take), ``key`` (stable
         across re-scores that find the same episode), and from the latest review matching
-        each episode ``verdict`` (``confirm``/``reject``/None), ``note``, ``reviewed`` (time).
+        each episode ``verdict`` (one of :data:`VERDICTS`, or None), ``note``, ``reviewed`` (time).
         Empty (with those columns) when the night has no result or no episodes.
         """
         with self.transaction(write=False) as con:
@@ -87,9 +87,11 @@ class StoreReviews:
         return eps
 
     def add_review(self, night_id: int, episode: int | str, verdict: str, note: str = "") -> int:
-        """Record a verdict (``confirm``: a real leg-movement episode; ``reject``: not one)
-        on episode ``episode`` of the current result — its number (1-based) or its key —
-        with an optional note; return the review id. Raise StoreError if no such episode.
+        """Record a verdict (one of :data:`VERDICTS`: ``confirm`` looks like what was
+        flagged, ``ordinary`` ordinary movement, ``reject`` not a leg movement, ``unsure``
+        can't tell) on episode ``episode`` of the current result — its number (1-based) or
+        its key — with an optional note; return the review id. Raise StoreError if no such
+        episode.
         """
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")

@@ -154,4 +154,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             message TEXT
         )""",
     ),
+    # v5: review verdicts that fit every episode kind (pipeline.store.records.VERDICTS):
+    # 'ordinary' (legs moving, but ordinarily) and 'unsure' (can't tell) beside 'confirm' and
+    # 'reject'; SQLite cannot change a CHECK in place, so the table is rebuilt, rows kept
+    (
+        """CREATE TABLE reviews_v5 (
+            id INTEGER PRIMARY KEY,
+            night_id INTEGER NOT NULL REFERENCES nights (id) ON DELETE CASCADE,
+            episode_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            verdict TEXT NOT NULL
+                CHECK (verdict IN ('confirm', 'ordinary', 'reject', 'unsure')),
+            note TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL
+        )""",
+        "INSERT INTO reviews_v5 SELECT id, night_id, episode_key, kind, start_s, end_s, "
+        "verdict, note, created FROM reviews",
+        "DROP TABLE reviews",
+        "ALTER TABLE reviews_v5 RENAME TO reviews",
+        "CREATE INDEX reviews_by_night ON reviews (night_id)",
+    ),
 )

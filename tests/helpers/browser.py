@@ -1,15 +1,13 @@
-"""Drive Debian's headless chromium over the DevTools protocol, and serve the dashboard.
+"""Serve the dashboard and open it in Debian's chromium through Playwright.
 
-Used by tests/integration/test_dashboard_browser.py and bench/dashboard_load.py. The
-protocol runs over a websocket with tornado's client (which Streamlit already brings), so
-nothing is downloaded. Import as ``tests.helpers.browser``.
+Used by tests/integration/test_dashboard_browser.py, tests/helpers/screens.py and
+bench/dashboard_load.py. Playwright's Python package (a dev extra) carries its driver in the
+wheel; it drives the chromium installed by the system (``/usr/bin/chromium``), so no browser
+is downloaded (never run ``playwright install``). Import as ``tests.helpers.browser``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 import os
 import shutil
 import socket
@@ -20,12 +18,37 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["CHROMIUM", "Chromium", "free_port", "wait_http", "dashboard_server"]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+__all__ = [
+    "CHROMIUM",
+    "ERROR_SELECTOR",
+    "browser_open",
+    "dashboard_server",
+    "free_port",
+    "page_errors",
+    "page_open",
+    "page_settled",
+    "wait_http",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: what an error looks like on a Streamlit page
+ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+#: chromium flags for a headless run as root in a container, with nothing phoning home
+_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--mute-audio",
+]
 
 
 def free_port() -> int:
@@ -35,6 +58,8 @@ def free_port() -> int:
 
 
 def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> str:
+    """The body of ``url`` once it answers (a server starting up); TimeoutError if it does
+    not within ``timeout_s``, RuntimeError if ``proc`` exits first."""
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -49,145 +74,63 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None =
     raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s ({last})")
 
 
-class Chromium:
-    """Headless chromium with one page, driven over the DevTools protocol."""
+@contextmanager
+def browser_open() -> Iterator[Browser]:
+    """Headless chromium (the system's) driven by Playwright; closed afterwards."""
+    if CHROMIUM is None:
+        raise RuntimeError("chromium is not installed (Debian: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
 
-    def __init__(self, profile: Path, width: int = 1400, height: int = 1000) -> None:
-        if CHROMIUM is None:
-            raise RuntimeError("chromium is not installed")
-        self.proc = subprocess.Popen(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--mute-audio",
-                f"--user-data-dir={profile}",
-                "--remote-debugging-port=0",
-                f"--window-size={width},{height}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not port_file.exists() or not port_file.read_text().strip():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.close()
-                raise RuntimeError("chromium did not start its DevTools endpoint")
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        targets = json.loads(wait_http(f"http://127.0.0.1:{port}/json/list", 10))
-        page = next(t for t in targets if t["type"] == "page")
-        self.loop = asyncio.new_event_loop()
-        self.ws = self.loop.run_until_complete(self._connect(page["webSocketDebuggerUrl"]))
-        self.next_id = 0
-        self.call("Page.enable")
-        self.call("Runtime.enable")
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-
-    @staticmethod
-    async def _connect(url: str) -> Any:
-        from tornado.websocket import websocket_connect
-
-        return await websocket_connect(url, max_message_size=256 * 1024 * 1024)
-
-    async def _call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        self.next_id += 1
-        my_id = self.next_id
-        await self.ws.write_message(json.dumps({"id": my_id, "method": method, "params": params}))
-        while True:
-            raw = await asyncio.wait_for(self.ws.read_message(), timeout=60)
-            if raw is None:
-                raise RuntimeError("chromium closed the DevTools connection")
-            msg = json.loads(raw)
-            if msg.get("id") == my_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return dict(msg.get("result", {}))
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        return self.loop.run_until_complete(self._call(method, params))
-
-    def js(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        if "exceptionDetails" in res:
-            raise RuntimeError(f"{expression}: {res['exceptionDetails']}")
-        return res["result"].get("value")
-
-    def goto(self, url: str) -> None:
-        self.call("Page.navigate", url=url)
-
-    def wait_for(self, expression: str, timeout_s: float = 60.0) -> float:
-        """Wait until ``expression`` is truthy in the page; return the seconds waited."""
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout_s:
-            try:
-                if self.js(expression):
-                    return time.monotonic() - t0
-            except RuntimeError:  # the page is still loading (no body yet, ...)
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"not true within {timeout_s:.0f} s: {expression}")
-
-    def screenshot(self, path: Path) -> Path:
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(data["data"]))
-        return path
-
-    def close(self) -> None:
-        ws = getattr(self, "ws", None)
-        if ws is not None:
-            ws.close()
-        loop = getattr(self, "loop", None)
-        if loop is not None:
-            loop.close()
-        self.proc.terminate()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=_ARGS)
         try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextmanager
-def dashboard_server(data_dir: Path, log_path: Path) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free localhost port with ``LEGMOVE_DATA=data_dir``;
-    yields its URL once it answers, stops it afterwards."""
+def page_open(browser: Browser, width: int = 1400, height: int = 1000) -> Iterator[Page]:
+    """A page in a fresh browser context (no cache, no cookies: a first visit)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def page_errors(page: Page) -> list[str]:
+    """The texts of the Streamlit error boxes and exceptions on the page."""
+    return [e.inner_text() for e in page.locator(ERROR_SELECTOR).all()]
+
+
+def page_settled(page: Page, timeout_s: float = 90.0) -> None:
+    """Wait until the Streamlit script has finished its run (no "running" indicator) and the
+    page's network is idle."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+        ".includes('Running')",
+        timeout=timeout_s * 1000,
+    )
+    page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
+
+
+@contextmanager
+def dashboard_server(
+    data_dir: Path, log_path: Path, script: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``streamlit run dashboard.py`` (or ``script``) on a free localhost port with
+    ``LEGMOVE_DATA=data_dir``; yields its URL once it answers, stops it afterwards."""
     port = free_port()
-    env = {**os.environ, "LEGMOVE_DATA": str(data_dir)}
+    run_env = {**os.environ, "LEGMOVE_DATA": str(data_dir), "PYTHONPATH": str(ROOT)}
+    run_env.update(env or {})
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script or "dashboard.py")]
+    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT)
         try:
             if wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60, server) != "ok":
                 raise RuntimeError("the dashboard's health check did not answer ok")

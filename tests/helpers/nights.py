@@ -7,7 +7,7 @@ import numpy as np
 from pipeline.scoring.night import NightResult, night_score
 from pipeline.scoring.simulate import Planned, simulate_track
 
-__all__ = ["LABEL", "awake_night", "simulated_night", "simulated_plan"]
+__all__ = ["LABEL", "awake_night", "short_night", "simulated_night", "simulated_plan"]
 
 LABEL = "Émile ünd Zoë"
 
@@ -56,4 +56,20 @@ def awake_night(seed: int = 5) -> NightResult:
     """Ten minutes of constant movement: no sleep is scored."""
     plan = [Planned(2.0 + 6.0 * i, 3.0, "bilateral") for i in range(95)]
     track, _ = simulate_track(plan, 600.0, 10.0, seed=seed)
+    return night_score(track)
+
+
+def short_night(seed: int = 4) -> NightResult:
+    """A 20-minute recording: wriggling while settling, then 13 min of sleep (795 s scored)
+    with one series of 5 LMs 25 s apart — a PLMS index of 22.6/h from too little sleep."""
+    rng = np.random.default_rng(seed)
+    plan: list[Planned] = []
+    t = 5.0
+    while t < 400:
+        d = float(rng.uniform(0.8, 4.0))
+        plan.append(Planned(t, d, str(rng.choice(["left", "right", "bilateral"]))))
+        t += d + float(rng.uniform(1.0, 3.0))
+    for k in range(5):
+        plan.append(Planned(700.0 + 25.0 * k, 1.5, "left" if k % 2 else "right"))
+    track, _ = simulate_track(plan, 1200.0, 10.0, seed=seed)
     return night_score(track)

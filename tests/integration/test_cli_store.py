@@ -192,7 +192,7 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path, legmove):
         assert says in res.output, (args, res.output)
     legmove("night", "add", video, "--label", "A", "--date", "2024-05-01", "--no-analyze")
     res = legmove("review", "1", "1", "maybe", code=2)
-    assert "confirm or reject" in res.output
+    assert "confirm, ordinary, reject, unsure" in res.output
     res = legmove("review", "1", "1", "confirm", code=2)
     assert "no episode 1" in res.output
     res = legmove("rescore", "1", code=2)

@@ -81,10 +81,11 @@ def _sections(texts: list[str], n_nights: int) -> tuple[int, int]:
     assert "Report for the pediatrician" in texts[0]
     for i in range(n_nights):
         assert texts[1 + i].startswith("Night of "), (i, texts[1 + i][:80])
-    assert texts[1 + n_nights].startswith("Flagged episodes to watch")
+    # the episodes the night pages had no room for (none: no such section)
+    has_episodes = texts[1 + n_nights].startswith("Flagged episodes to watch")
     methods = [i for i, t in enumerate(texts) if t.startswith("Methods")]
-    assert len(methods) == 1 and methods[0] > 1 + n_nights
-    rest = texts[1 + n_nights + 1 :]
+    assert len(methods) == 1 and methods[0] >= 1 + n_nights + int(has_episodes)
+    rest = texts[1 + n_nights + int(has_episodes) :]
     assert not any(t.startswith(("Night of", "Flagged episodes", "Leg movements")) for t in rest)
     return methods[0] - 1 - n_nights, len(texts) - methods[0]
 
@@ -157,20 +158,36 @@ def test_key_numbers_on_summary_and_night_pages(report, nights):
 def test_episodes_listed_confirmed_first_and_earlier_reviews_kept(report, nights):
     pdf, pngs = report
     n = len(nights)
-    text = " ".join(_text(pdf, p) for p in range(n + 2, len(pngs)))
-    first_night = text.split("Night of Tue 4 Mar 2025")[0]
-    pos = [first_night.find(w) for w in ("confirmed", "not reviewed", "rejected", "earlier")]
+    methods = next(p for p in range(1, len(pngs) + 1) if _text(pdf, p).startswith("Methods"))
+    pages = [_text(pdf, p) for p in range(2, methods)]  # the night pages and the episodes
+    assert pages[n].startswith("Flagged episodes to watch")  # rejected and earlier ones
+    # the first night: its own page lists what may be what was flagged, the rest follows
+    first_night = pages[0] + " " + pages[n].split("Night of Tue 4 Mar 2025")[0]
+    words = ("looks like it", "not reviewed", "not a leg movement", "earlier")
+    pos = [first_night.find(w) for w in words]
     assert -1 not in pos and pos == sorted(pos), pos
+    assert "not a leg movement" not in pages[0].split("Why it was flagged")[-1]
+    text = " ".join(pages)
     # (a note wrapped over lines in its table cell comes out in pieces)
     assert "kicking hard — Zoë's" in first_night and "sister saw it" in first_night
     assert "blanket tucked" in first_night
     assert "old one" in first_night  # the unmatched review is shown, not dropped
-    # every episode of every night is listed, with its reason
-    for night in nights:
-        for reason in night.result.episodes["reason"]:
-            assert reason[:25] in text
+    # every episode of every night is listed once, with its reason (two nights' reasons may
+    # begin alike: count each beginning as often as the nights have it), on the night's clock
+    from collections import Counter
+
+    from pipeline.reports.clock import reason_clocked
+
+    want = Counter(
+        reason_clocked(r, night.start_time)[:25]
+        for night in nights
+        for r in night.result.episodes["reason"]
+    )
+    for start, times in want.items():
+        assert text.count(start) == times, start
     if len(nights[2].result.episodes) == 0:
-        assert "Night of Wed 5 Mar 2025 — 0 items Nothing flagged this night." in text
+        assert "Nothing flagged for review this night." in pages[2]
+        assert "Night of Wed 5 Mar 2025" not in pages[n]
 
 
 def test_methods_page_uses_the_summary_methods(report, nights):
@@ -195,7 +212,19 @@ def test_one_night_report(tmp_path, nights):
     n_pages = len(list(tmp_path.glob("p-*.png")))
     texts = [_text(pdf, p + 1) for p in range(n_pages)]
     episode_pages, methods_pages = _sections(texts, 1)
-    assert episode_pages == 1  # one night's episodes fit on one page
+    # the night page (three rows of indices, the timeline, the IMI histogram) lists its most
+    # important episode; the episodes section only the others: no episode is listed twice
+    night_page = texts[1]
+    assert "Why it was flagged" in night_page and "The 1 most important below" in night_page
+    assert episode_pages <= 1 and n_pages == 1 + 1 + episode_pages + methods_pages
+    whole = " ".join(texts)
+    for reason in nights[1].result.episodes["reason"]:
+        assert whole.count(reason[:25]) == 1, reason
+    # the methods' last page is not a few lines of references left over: it carries the
+    # methods text itself, the references after it
+    last = texts[-1].split("legmove — a screening aid")[0]
+    assert methods_pages <= 2 and len(last) > 2000
+    assert last.find("[ICSD-3] American Academy") > last.find("The PLMS index is PLMs") >= 0
     with pytest.raises(ValueError, match="no nights"):
         report_pdf([], [], tmp_path / "none.pdf")
     assert not (tmp_path / "none.pdf").exists()

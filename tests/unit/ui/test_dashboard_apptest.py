@@ -112,18 +112,27 @@ def test_night_page_shows_cards_timeline_and_hourly_counts(seeded_data: Path) ->
         "Time to fall asleep",
         "Total sleep",
         "Awakenings",
-        "PLMS index",
         "Leg movements (LMs)",
         "Rhythmic movements",
         "Twitches",
         "PLMW index",
         "Periodicity index (sleep)",
-        "Short-interval LMs",
     }
     assert metrics["Leg movements (LMs)"] == str(s["counts"]["lm"])
     assert metrics["Twitches"] == str(s["counts"]["twitch"])
     assert metrics["Awakenings"] == str(s["awakenings"])
-    assert metrics["PLMS index"] == f"{s['plm_index_per_h']:.1f} /h"
+    from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_reliable
+
+    short = s["short_imi_index_per_h"]
+    if rate_reliable(s):
+        assert metrics["PLMS index"] == f"{s['plm_index_per_h']:.1f} /h"
+        assert metrics["Short-interval LMs"] == ("—" if short is None else f"{short:.1f} /h")
+    else:  # the seeded night is short (under an hour asleep): the rates greyed, not metrics
+        assert "PLMS index" not in metrics and "Short-interval LMs" not in metrics
+        assert f"{s['plm_index_per_h']:.1f} /h</div>" in _texts(at)
+        if short is not None:  # the short-interval LMs are per hour of sleep too
+            assert f"{short:.1f} /h</div>" in _texts(at)
+        assert TOO_LITTLE_SLEEP in _texts(at)
     plmw = s["plmw_index_per_h"]
     assert metrics["PLMW index"] == ("—" if plmw is None else f"{plmw:.1f} /h")
     # in bed 19:30 and onset known: the clock time of onset
@@ -168,9 +177,28 @@ def test_review_in_the_ui_is_in_the_database(seeded_data: Path) -> None:
     now = store.episodes(night.id).set_index("number")
     assert now.loc[second, "verdict"] == "reject"
     assert [r.verdict for r in store.reviews(night.id)] == ["confirm", "reject"]
-    # previous goes back, and the page shows the saved verdict
+    # previous goes back, and the page shows the saved verdict, on its button too
     at.button(key="ep_prev").click().run()
-    assert "looks right" in _texts(at)
+    assert "You marked this: **looks like it**" in _texts(at)
+    chosen = [
+        b for b in at.button if b.key and b.key.startswith("rv_") and b.proto.type == "primary"
+    ]
+    assert [b.key for b in chosen] == ["rv_confirm"] and chosen[0].label.startswith("✓ ")
+    # the other answers: ordinary movement, can't tell; the latest one is shown
+    for key, verdict, words in (
+        ("rv_ordinary", "ordinary", "ordinary movement"),
+        ("rv_unsure", "unsure", "can't tell"),
+    ):
+        at.button(key=key).click().run()
+        _ok(at)
+        assert store.episodes(night.id).set_index("number").loc[first, "verdict"] == verdict
+        assert f"You marked this: **{words}**" in _texts(at)
+        primary = [
+            b.key
+            for b in at.button
+            if b.key and b.key.startswith("rv_") and b.proto.type == "primary"
+        ]
+        assert primary == [key]
 
 
 def test_review_clip_is_rendered_on_request(seeded_data: Path) -> None:
@@ -226,7 +254,10 @@ def test_video_upload_adds_the_night_and_starts_its_job(
     assert saved.is_file() and (empty_data / "videos") in saved.parents
     assert saved.name == "evil name_.mp4"  # no path traversal, plain characters
     assert started == [nights[0].id]
-    assert "analysing it in the background" in _texts(at)
+    assert "it is being analysed in the background" in _texts(at)
+    # just started: "starting", not "waiting to start" with a Start button to click again
+    assert "starting — loading the pose model" in _texts(at)
+    assert not [b for b in at.button if b.label == "Start"]
 
 
 def test_local_import_names_the_missing_path(empty_data: Path, tmp_path: Path) -> None:
@@ -367,7 +398,23 @@ def test_a_clip_shows_as_a_clip_and_not_in_the_trends(seeded_data: Path) -> None
     assert len(at.get("video")) == 1
     trends = _app("trends")
     _ok(trends)
-    assert "1 clip(s)" in _texts(trends)
-    from ui.trends_page import trend_table
+    assert "1 clip —" in _texts(trends)
+    from pipeline.reports.trends import trend_table
 
     assert clip not in set(trend_table(store.list_nights())["night_id"])
+
+
+def test_time_left_comes_from_the_pace_watched_not_from_the_start() -> None:
+    from ui.import_page import time_left_s
+
+    # 480 s of video; the page watches from t=0 (5 s done after the model loaded)
+    samples, eta = time_left_s([], 5.0, 480.0, now=0.0)
+    assert eta is None  # one sample: no pace yet
+    samples, eta = time_left_s(samples, 30.0, 480.0, now=10.0)
+    assert eta is None  # watched for 10 s < 15 s
+    samples, eta = time_left_s(samples, 55.0, 480.0, now=20.0)
+    assert eta == pytest.approx((480 - 55) / ((55 - 5) / 20))  # 2.5 video s a second: 170 s
+    # a minute later the first sample has left the 60-s window: pace (180-30)/(70-10) = 2.5
+    samples, eta = time_left_s(samples, 180.0, 480.0, now=70.0)
+    assert [t for t, _ in samples] == [10.0, 20.0, 70.0]
+    assert eta == pytest.approx(300 / 2.5)

@@ -288,7 +288,7 @@ def test_plotly_timeline_lanes_and_wall_clock(nights):
     fig = figure_timeline_plotly(r, start)
     names = {t.name for t in fig.data}
     assert {"asleep", "awake", "leg movement (LM)", "PLM series", "flagged episode"} <= names
-    assert {"LMs per hour", "PLMs per hour"} <= names
+    assert {"LMs in the hour", "PLMs in the hour"} <= names
     lm_traces = [t for t in fig.data if t.name == "leg movement (LM)"]
     # every LM drawn once per leg it moved (bilateral on both): 3 points each (start, end, gap)
     ev = r.events[(r.events["kind"] == "lm") & ~r.events["rhythmic"].astype(bool)]
@@ -297,11 +297,17 @@ def test_plotly_timeline_lanes_and_wall_clock(nights):
     assert isinstance(lm_traces[0].x[0], dt.datetime)
     first_left = ev[ev["side"] != "right"]["start_s"].min()  # the left leg's trace comes first
     assert lm_traces[0].x[0] == start + dt.timedelta(seconds=float(first_left))
-    bars = next(t for t in fig.data if t.name == "LMs per hour")
+    bars = next(t for t in fig.data if t.name == "LMs in the hour")
     assert sum(bars.y) == r.summary["counts"]["lm"]
-    # no wall clock: hours since the start
+    # no wall clock: time since the start, h:mm on a date axis from ELAPSED_ZERO (never
+    # decimal hours)
+    from ui.plotly_figures import ELAPSED_ZERO
+
     fig2 = figure_timeline_plotly(r)
-    assert isinstance(next(t for t in fig2.data if t.name == "asleep").x[0], float)
+    x0 = next(t for t in fig2.data if t.name == "asleep").x[0]
+    assert isinstance(x0, dt.datetime) and x0 >= ELAPSED_ZERO
+    assert fig2.layout.xaxis2.tickformat == "%-H:%M"
+    assert "h:mm" in fig2.layout.xaxis2.title.text
     # artifacts, when the result has them, are shaded
     fig3 = figure_timeline_plotly(_with_artifacts(r))  # type: ignore[arg-type]
     assert any(a.text == "caregiver" for a in fig3.layout.annotations)
@@ -317,3 +323,20 @@ def test_matplotlib_figures_draw(nights):
     assert png.startswith(b"\x89PNG")
     notes = [Note(dt.date(2025, 3, 4), "iron supplement started — Zoë")]
     assert figure_png(figure_trend(nights, notes), dpi=60).startswith(b"\x89PNG")
+
+
+def test_a_clip_exports_its_counts_with_no_sleep(tmp_path):
+    """A 40-s clip (counts, not rates) scores no sleep: nights.csv has an empty total sleep,
+    never 0 h, and its counts as scored; the export does not fail on the null."""
+    from pipeline.reports.export import export_csv
+    from pipeline.scoring.night import night_score
+    from pipeline.scoring.simulate import Planned, simulate_track
+
+    plan = [Planned(2.0 + 6.0 * k, 2.0, "left") for k in range(5)]
+    track, _ = simulate_track(plan, 40.0, 15.0, seed=4)
+    clip = night_score(track)
+    assert clip.summary["recording"] == "clip" and clip.summary["total_sleep_s"] is None
+    paths = export_csv([NightRecord(1, LABEL, dt.date(2024, 5, 1), clip)], tmp_path)
+    row = pd.read_csv(paths["nights"]).iloc[0]
+    assert math.isnan(row["total_sleep_h"])
+    assert row["lms"] == clip.summary["counts"]["lm"] and row["recording_h"] == 0.01  # 40 s
