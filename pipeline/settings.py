@@ -292,17 +292,15 @@ class Settings:
     )
     sleep_body_rel: float = _setting(
         0.5,
-        "[video] while the legs move, the body motion they do not explain counts only when at "
-        "least this times the change they explain (one night-wide ratio leaves vigorous "
-        "kicking a remainder of about 0.25 of its own change)",
+        "[video] body motion counts while the legs move when at least this times the change "
+        "they explain (one night's ratio leaves vigorous kicking a remainder of ~0.25)",
         lo=0.0,
         hi=100.0,
     )
     sleep_body_floor: float = _setting(
         2e-5,
-        "[video] floor of the noise unit of the body motion the legs do not explain (its "
-        "measured noise on generated still and dense-PLM nights once key frames are "
-        "removed: 1.8-3.3e-5)",
+        "[video] floor of the body motion's noise unit (measured 1.8-3.3e-5 on generated "
+        "nights once key frames are removed)",
         lo=0.0,
         hi=1.0,
     )
