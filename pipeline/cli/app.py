@@ -276,7 +276,7 @@ app.command()(demo)
 def main() -> None:
     """The ``legmove`` command: the CLI with MediaPipe's native log lines kept out of its
     output (:func:`detector.native_log.native_log_quiet`)."""
-    from pipeline.jobs.intake import native_log_quiet
+    from detector.native_log import native_log_quiet
 
     native_log_quiet()
     app()
