@@ -148,7 +148,8 @@ def score_scene(truth_dir: Path, out_dir: Path, name: str, seconds: float = 0.0)
     )
 
 
-def _fmt(v: float | None, spec: str = ".2f") -> str:
+def fmt_value(v: float | None, spec: str = ".2f") -> str:
+    """A number for a table, "–" when there is none."""
     return "–" if v is None else format(v, spec)
 
 
@@ -170,15 +171,15 @@ def table(scores: list[SceneScore], markdown: bool = False) -> str:
     rows = [
         [
             s.scene,
-            _fmt(s.lm_precision),
-            _fmt(s.lm_recall),
-            _fmt(s.lm_f1),
-            _fmt(s.twitch_as_lm),
+            fmt_value(s.lm_precision),
+            fmt_value(s.lm_recall),
+            fmt_value(s.lm_f1),
+            fmt_value(s.twitch_as_lm),
             f"{s.plm_true}/{s.plm_found}",
-            _fmt(s.onset_err_s, ".0f"),
+            fmt_value(s.onset_err_s, ".0f"),
             f"{s.rhythmic_ok}/{s.rhythmic_n}",
-            _fmt(s.pose_coverage),
-            _fmt(s.blanket_recall),
+            fmt_value(s.pose_coverage),
+            fmt_value(s.blanket_recall),
             "yes" if s.meets else "NO",
             f"{s.seconds:.0f}",
         ]

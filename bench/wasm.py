@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.accuracy import format_table
+from bench.accuracy import fmt_value, format_table
 from pipeline.compare import compare_onsets
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir
 from synth import synth_preset, synth_render, truth_dir_for
@@ -115,10 +115,6 @@ def wasm_score(truth_dir: Path, out_dir: Path, variant: str) -> WasmScore:
     )
 
 
-def _fmt(v: float | None, spec: str = ".2f") -> str:
-    return "–" if v is None else format(v, spec)
-
-
 def table(scores: list[WasmScore], markdown: bool = False) -> str:
     head = [
         "variant",
@@ -133,11 +129,11 @@ def table(scores: list[WasmScore], markdown: bool = False) -> str:
     rows = [
         [
             s.variant,
-            _fmt(s.sleep_ok),
-            _fmt(s.wake_ok),
-            f"{_fmt(s.plms_true, '.1f')}/{_fmt(s.plms_found, '.1f')}",
-            f"{_fmt(s.plmw_true, '.1f')}/{_fmt(s.plmw_found, '.1f')}",
-            _fmt(s.twitch_as_lm),
+            fmt_value(s.sleep_ok),
+            fmt_value(s.wake_ok),
+            f"{fmt_value(s.plms_true, '.1f')}/{fmt_value(s.plms_found, '.1f')}",
+            f"{fmt_value(s.plmw_true, '.1f')}/{fmt_value(s.plmw_found, '.1f')}",
+            fmt_value(s.twitch_as_lm),
             str(s.twitch_in_plm),
             f"{s.lm_true}/{s.lm_found}",
         ]
