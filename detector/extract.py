@@ -39,9 +39,11 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
 On the other frames the last pose is carried forward (``pose_ran`` False), which is right
 because nothing moved there. Motion is measured on every frame, on a frame downscaled
 once (area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a
-large frame).
+large frame); on the same small frame, wherever something moves, the directional optical
+flow of the leg regions, the torso and the background, and on every frame the motion
+outside the baby's body region (:class:`detector.motion.FlowMeter`).
 Per-frame results go into compact growable arrays, so memory grows only by the track
-itself (about 130 bytes a frame).
+itself (about 170 bytes a frame).
 """
 
 from __future__ import annotations
@@ -56,9 +58,9 @@ import cv2
 import numpy as np
 
 from detector.errors import NoPersonError
-from detector.motion import MotionMeter, leg_boxes
+from detector.motion import BodyRegions, FlowMeter, MotionMeter, body_regions, leg_boxes
 from detector.pose import PoseEstimator, PoseResult
-from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
+from detector.track import CHANNEL_NAMES, KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
 from detector.video import Frame, night_frames
 
 __all__ = ["ExtractOptions", "PosePolicy", "Progress", "track_extract"]
@@ -223,21 +225,30 @@ class _Columns:
 
     _BLOCK = 8192
 
-    def __init__(self, k: int, r: int) -> None:
-        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,)}
+    def __init__(self, k: int, r: int, c: int = 0) -> None:
+        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,), "ch": (c,)}
         self._dtypes = {
             "t": np.float64,
             "kp": np.float32,
             "vis": np.float32,
             "ran": np.bool_,
             "mot": np.float32,
+            "ch": np.float32,
         }
         self._done: dict[str, list[np.ndarray]] = {key: [] for key in self._shapes}
         self._cur: dict[str, np.ndarray] = {}
         self._i = self._BLOCK
         self.n = 0
 
-    def append(self, t: float, kp: np.ndarray, vis: np.ndarray, ran: bool, mot: np.ndarray) -> None:
+    def append(
+        self,
+        t: float,
+        kp: np.ndarray,
+        vis: np.ndarray,
+        ran: bool,
+        mot: np.ndarray,
+        ch: np.ndarray | None = None,
+    ) -> None:
         if self._i == self._BLOCK:
             for key, shape in self._shapes.items():
                 if key in self._cur:
@@ -247,6 +258,8 @@ class _Columns:
         i = self._i
         c = self._cur
         c["t"][i], c["kp"][i], c["vis"][i], c["ran"][i], c["mot"][i] = t, kp, vis, ran, mot
+        if ch is not None:
+            c["ch"][i] = ch
         self._i += 1
         self.n += 1
 
@@ -319,7 +332,9 @@ def track_extract(
     meter = MotionMeter(opts.motion_width_px)
     policy = PosePolicy(opts)
     pose = _RetryLimit(estimator, opts.retry_every_s)
-    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS))
+    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS), len(CHANNEL_NAMES))
+    flow = FlowMeter()
+    regions: BodyRegions | None = None
     last_kp, last_vis = _empty_pose()
     boxes: list[Box | None] = [None, None]
     found_any = False
@@ -331,10 +346,14 @@ def track_extract(
         if frame.segment != segment:
             segment = frame.segment
             meter.reset()
+            flow.reset()
+            regions = None
             estimator.reset()
             frame_size = (frame.gray.shape[1], frame.gray.shape[0])
         small, scale = _motion_input(frame.gray, opts.motion_width_px, opts.motion_row_step)
-        m = meter.update(small, _scaled(boxes, scale))
+        small_boxes = _scaled(boxes, scale)
+        m = meter.update(small, small_boxes)
+        ch = flow.update(small, scale, small_boxes, regions, bool(m.max() > opts.gate_floor))
         t = frame.t_s
         run = policy.decide(t, float(max(m[1], m[2])))
         if policy.look_back and kept is not None and kept[0].segment == frame.segment:
@@ -361,7 +380,10 @@ def track_extract(
                 boxes = [
                     nb if nb is not None else ob for nb, ob in zip(new_boxes, boxes, strict=True)
                 ]
-        cols.append(t, last_kp, last_vis, run, m)
+                regions = body_regions(
+                    last_kp, scale, (small.shape[0], small.shape[1]), _scaled(boxes, scale)
+                )
+        cols.append(t, last_kp, last_vis, run, m, ch)
         if progress is not None and t - last_report >= 1.0:
             last_report = t
             progress(min(t - start_s, total_s), total_s)
@@ -385,4 +407,6 @@ def track_extract(
         model=getattr(estimator, "name", type(estimator).__name__),
         versions={"pose_model": getattr(estimator, "version", "")},
         issues=tuple(issues),
+        channels=a["ch"],
+        channel_names=CHANNEL_NAMES,
     )

@@ -220,11 +220,14 @@ def episodes_flag(
     settings: Settings,
     start_s: float = 0.0,
     end_s: float | None = None,
+    bouts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All flagged episodes (see module doc), in review order; ``priority`` is the rank.
 
     ``events`` are the night's movements with their ``state``; ``start_s`` and ``end_s``
-    are the start and end of the recording (for the settling window).
+    are the start and end of the recording (for the settling window). ``bouts`` (the
+    rhythmic bout table, :mod:`pipeline.scoring.rhythm`, with ``state``), when given, are
+    what rhythmic episodes are made of, rather than the rhythmic movements.
     """
     window = settling_window(sleep, settings, start_s, end_s)
     slept = sleep.sleep_onset_s is not None
@@ -232,7 +235,9 @@ def episodes_flag(
         _plm_rows(events)
         + _awakening_rows(events, sleep, settings)
         + _settling_rows(events, window, settings, slept)
-        + _rhythmic_rows(events, window, settings, slept)
+        + _rhythmic_rows(
+            events if bouts is None else bouts.assign(rhythmic=True), window, settings, slept
+        )
     )
     rows.sort(
         key=lambda r: (
