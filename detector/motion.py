@@ -247,7 +247,7 @@ def _leg_regions(pts, ok, shape, boxes, at):  # type: ignore[no-untyped-def]
         cv2.rectangle(mask, (x0, y0), (x1 - 1, y1 - 1), (255,), -1)
         own, other = dist[k], dist[1 - k]
         if own is not None and other is not None:
-            mask[other < own] = 0
+            mask[(other < own) if k == 0 else (other <= own)] = 0  # a tie is the left leg's
         out.append(mask if cv2.countNonZero(mask) else None)
     return out
 
