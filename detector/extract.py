@@ -48,9 +48,11 @@ not depend on where it was cut into chunks. A sync costs about one pose call mor
 On the other frames the last pose is carried forward (``pose_ran`` False), which is right
 because nothing moved there. Motion is measured on every frame, on a frame downscaled
 once (area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a
-large frame).
+large frame); on the same small frame, wherever something moves, the directional optical
+flow of the leg regions, the torso and the background, and on every frame the motion
+outside the baby's body region (:class:`detector.motion.FlowMeter`).
 Per-frame results go into compact growable arrays, so memory grows only by the track
-itself (about 130 bytes a frame).
+itself (about 170 bytes a frame).
 """
 
 from __future__ import annotations
@@ -65,9 +67,9 @@ import cv2
 import numpy as np
 
 from detector.errors import NoPersonError
-from detector.motion import MotionMeter, leg_boxes
+from detector.motion import BodyRegions, FlowMeter, MotionMeter, body_regions, leg_boxes
 from detector.pose import PoseEstimator, PoseResult
-from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
+from detector.track import CHANNEL_NAMES, KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
 from detector.video import Frame, night_frames
 
 __all__ = [
@@ -281,21 +283,30 @@ class _Columns:
 
     _BLOCK = 8192
 
-    def __init__(self, k: int, r: int) -> None:
-        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,)}
+    def __init__(self, k: int, r: int, c: int = 0) -> None:
+        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,), "ch": (c,)}
         self._dtypes = {
             "t": np.float64,
             "kp": np.float32,
             "vis": np.float32,
             "ran": np.bool_,
             "mot": np.float32,
+            "ch": np.float32,
         }
         self._done: dict[str, list[np.ndarray]] = {key: [] for key in self._shapes}
         self._cur: dict[str, np.ndarray] = {}
         self._i = self._BLOCK
         self.n = 0
 
-    def append(self, t: float, kp: np.ndarray, vis: np.ndarray, ran: bool, mot: np.ndarray) -> None:
+    def append(
+        self,
+        t: float,
+        kp: np.ndarray,
+        vis: np.ndarray,
+        ran: bool,
+        mot: np.ndarray,
+        ch: np.ndarray | None = None,
+    ) -> None:
         if self._i == self._BLOCK:
             for key, shape in self._shapes.items():
                 if key in self._cur:
@@ -305,6 +316,8 @@ class _Columns:
         i = self._i
         c = self._cur
         c["t"][i], c["kp"][i], c["vis"][i], c["ran"][i], c["mot"][i] = t, kp, vis, ran, mot
+        if ch is not None:
+            c["ch"][i] = ch
         self._i += 1
         self.n += 1
 
@@ -404,7 +417,9 @@ def track_extract(
     meter = MotionMeter(opts.motion_width_px)
     policy = PosePolicy(opts)
     pose = _RetryLimit(estimator, opts.retry_every_s)
-    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS))
+    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS), len(CHANNEL_NAMES))
+    flow = FlowMeter()
+    regions: BodyRegions | None = None
     last_kp, last_vis = _empty_pose()
     boxes: list[Box | None] = [None, None]
     found_any = False
@@ -421,14 +436,18 @@ def track_extract(
         if frame.segment != segment:
             segment = frame.segment
             meter.reset()
+            flow.reset()
+            regions = None
             estimator.reset()
             frame_size = (frame.gray.shape[1], frame.gray.shape[0])
         elif t - prev_t > GAP_RESET_S:
             meter.reset()
+            flow.reset()
         prev_t = t
         small, scale = _motion_input(frame.gray, opts.motion_width_px, opts.motion_row_step)
-        if t < sync_from - _TIME_EPS_S:  # the lead-in: motion's previous frame only
+        if t < sync_from - _TIME_EPS_S:  # the lead-in: motion's and flow's previous frame only
             meter.update(small)
+            flow.update(small, scale, (), None, False)
             continue
         now = math.floor((t + _TIME_EPS_S) / opts.sync_s)
         if now != period:  # a sync: everything starts afresh from this frame
@@ -444,12 +463,21 @@ def track_extract(
                 last_kp, last_vis = res.keypoints_px, res.visibility
                 found_any = True
                 boxes = _boxes_at_sync(last_kp, last_vis, opts.min_visibility)
-            m = meter.update(small, _scaled(boxes, scale))
+            small_boxes = _scaled(boxes, scale)
+            regions = (
+                None
+                if res is None
+                else body_regions(last_kp, scale, (small.shape[0], small.shape[1]), small_boxes)
+            )
+            m = meter.update(small, small_boxes)
+            ch = flow.update(small, scale, small_boxes, regions, bool(m.max() > opts.gate_floor))
             policy.synced(t, float(max(m[1], m[2])), res is not None, first=first)
             if t >= start_s - _TIME_EPS_S:
-                cols.append(t, last_kp, last_vis, True, m)
+                cols.append(t, last_kp, last_vis, True, m, ch)
             continue
-        m = meter.update(small, _scaled(boxes, scale))
+        small_boxes = _scaled(boxes, scale)
+        m = meter.update(small, small_boxes)
+        ch = flow.update(small, scale, small_boxes, regions, bool(m.max() > opts.gate_floor))
         run = policy.decide(t, float(max(m[1], m[2])))
         if policy.look_back and kept is not None and kept[0].segment == frame.segment:
             back, at = kept
@@ -481,8 +509,11 @@ def track_extract(
                 boxes = [
                     nb if nb is not None else ob for nb, ob in zip(new_boxes, boxes, strict=True)
                 ]
+                regions = body_regions(
+                    last_kp, scale, (small.shape[0], small.shape[1]), _scaled(boxes, scale)
+                )
         if keep:
-            cols.append(t, last_kp, last_vis, run, m)
+            cols.append(t, last_kp, last_vis, run, m, ch)
         if progress is not None and t - last_report >= 1.0:
             last_report = t
             progress(min(max(0.0, t - start_s), total_s), total_s)
@@ -506,4 +537,6 @@ def track_extract(
         model=getattr(estimator, "name", type(estimator).__name__),
         versions={"pose_model": getattr(estimator, "version", "")},
         issues=tuple(issues),
+        channels=a["ch"],
+        channel_names=CHANNEL_NAMES,
     )

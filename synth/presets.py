@@ -48,6 +48,9 @@ sleep stretch is shorter (rhythmic_settling, repositioned) should not be scored 
 Awakenings are wake periods after sleep onset; all scripted ones last >= 60 s
 (``Settings.wake_min_s``).
 
+The "wriggling settling" family (rhythmic bouts inside continuous awake wriggling, under a
+blanket, face-down) is in :mod:`synth.presets_rhythm` and registered here.
+
 Scenes keep every random movement at least 1 s from any other movement, and keep random
 movements out of PLM series, caregiver-arm and repositioning spans, so the truth does not
 depend on borderline merges.
@@ -59,6 +62,7 @@ from collections.abc import Callable
 from typing import Any
 
 from synth.camera import CameraMotion
+from synth.presets_rhythm import RHYTHM_BUILDERS
 from synth.scene import (
     Blanket,
     CaregiverArm,
@@ -319,6 +323,7 @@ _BUILDERS: dict[str, tuple[Callable[[], tuple[dict[str, Any], list[Item]]], str]
     "prone": (_prone, "baby face-down; pose expected to fail, motion only"),
     "moving_camera": (_moving_camera, "handheld shake, pan and zoom, LMs while it moves"),
     "demo_night": (_demo_night, "the demo night in sample_videos/"),
+    **RHYTHM_BUILDERS,
 }
 
 #: Preset name → one-line description.

@@ -135,4 +135,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # v3: a job keeps the extraction options it started with, so a resumed job uses them
     ("ALTER TABLE jobs ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}'",),
+    # v4: the rhythmic bouts of a result (pipeline.scoring.rhythm)
+    (
+        """CREATE TABLE bouts (
+            night_id INTEGER NOT NULL REFERENCES nights (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start_s REAL, end_s REAL, frequency_hz REAL, pattern TEXT, state TEXT,
+            extra TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (night_id, idx)
+        )""",
+    ),
 )
