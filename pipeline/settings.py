@@ -233,7 +233,20 @@ class Settings:
         4.0, "[video] infant kicking/cycling up to 4 Hz", lo=0.2, hi=20.0
     )
     rhythm_min_periodicity: float = _setting(
-        0.5, '[video] autocorrelation peak needed for "clear"', lo=0.0, hi=1.0
+        0.7, "[video] clear: share of a leg's power in the main lobe of its peak", lo=0.0, hi=1.0
+    )
+    rhythm_window_s: float = _setting(
+        6.0, "[video] time-frequency window (3 cycles at 0.5 Hz)", lo=2.0, hi=30.0
+    )
+    rhythm_step_s: float = _setting(0.25, "[video] the window moves on this often", lo=0.02, hi=5.0)
+    rhythm_freq_tolerance: float = _setting(
+        0.2, "[video] a bout's windows stay within this share of its frequency", lo=0.01, hi=1.0
+    )
+    rhythm_embedded_min_s: float = _setting(
+        4.0, "[video] inside movement at least this (chance rhythm: 2-4 s)", lo=0.0, hi=60.0
+    )
+    rhythm_edge_fraction: float = _setting(
+        0.7, "[video] a bout lasts while its rhythm matches its first/last cycles", lo=0.05, hi=1.0
     )
     # --- PLM series ------------------------------------------------------------------
     plm_min_count: int = _setting(

@@ -1,6 +1,6 @@
 """A results folder, the output contract of ``legmove analyze``: written and read back.
 
-events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json (see the README's
+events.csv, episodes.csv, epochs.csv, artifacts.csv, bouts.csv and summary.json (see the README's
 "What the outputs mean"); the per-frame tracks beside them are written by the job.
 """
 
@@ -19,12 +19,13 @@ from pipeline.reports.methods import methods_text
 from pipeline.scoring.artifacts import ARTIFACT_COLUMNS
 from pipeline.scoring.episodes import EPISODE_COLUMNS
 from pipeline.scoring.night import NightResult
+from pipeline.scoring.rhythm import BOUT_COLUMNS
 
 __all__ = ["night_read", "night_write"]
 
 
 def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
+    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv, bouts.csv and summary.json into
     ``out_dir`` (each atomically); summary.json also carries the methods text of
     :func:`pipeline.reports.methods.methods_text`."""
     out = Path(out_dir)
@@ -35,6 +36,7 @@ def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
         ("episodes", result.episodes),
         ("epochs", result.epochs),
         ("artifacts", result.artifacts),
+        ("bouts", result.bouts),
     ):
         p = out / f"{name}.csv"
         with atomic_write(p, "w") as fh:
@@ -74,6 +76,8 @@ def night_read(out_dir: str | Path) -> NightResult:
     events = pd.read_csv(out / "events.csv", dtype={"pattern": str, "source": str})
     events["pattern"] = events["pattern"].fillna("")
     events["plm_series"] = events["plm_series"].astype("Int64")
+    if "bout" in events:  # results written before bouts existed lack it
+        events["bout"] = events["bout"].astype("Int64")
     episodes = pd.read_csv(out / "episodes.csv")
     if len(episodes) == 0:
         episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
@@ -85,4 +89,9 @@ def night_read(out_dir: str | Path) -> NightResult:
         artifacts = pd.read_csv(out / "artifacts.csv")
         if len(artifacts) == 0:
             artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
-    return NightResult(events, epochs, episodes, summary, artifacts)
+    bouts = pd.DataFrame(columns=BOUT_COLUMNS)
+    if (out / "bouts.csv").is_file():  # results written before bouts existed lack it
+        bouts = pd.read_csv(out / "bouts.csv", dtype={"pattern": str, "side": str})
+        if len(bouts) == 0:
+            bouts = pd.DataFrame(columns=BOUT_COLUMNS)
+    return NightResult(events, epochs, episodes, summary, artifacts, bouts)

@@ -376,9 +376,55 @@ def _page_episodes(pdf: ReportPDF, nights: list[NightRecord], link: int) -> None
         )
         if len(rev) == 0:
             pdf.para("Nothing flagged this night.", 8.5)
-            continue
-        _episode_table(pdf, n, rev)
+        else:
+            _episode_table(pdf, n, rev)
+            pdf.ln(1.5)
+        _bout_table(pdf, n)
         pdf.ln(3)
+
+
+def _bout_table(pdf: ReportPDF, n: NightRecord) -> None:
+    """The night's rhythmic bouts, wherever they were found (awake, settling, asleep):
+    clock time, duration, frequency, pattern, legs and state."""
+    bouts = getattr(n.result, "bouts", None)
+    if bouts is None or len(bouts) == 0:
+        return
+    pdf.para(
+        f"Rhythmic bouts ({len(bouts)}; each shown as a rhythmic episode when it falls while "
+        "settling or asleep):",
+        8.5,
+        "B",
+        gap=0.5,
+    )
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(
+        col_widths=(24, 18, 20, 24, 28, 22, 46),
+        width=pdf.w - pdf.l_margin - pdf.r_margin,
+        text_align=["LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT", "LEFT", "LEFT"],
+        line_height=_EP_LINE_H,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7.5),
+        borders_layout="HORIZONTAL_LINES",
+        padding=_EP_PAD,
+    ) as table:
+        row = table.row()
+        for hd in ("Time", "Length", "Frequency", "Pattern", "Legs", "State", "Seen from"):
+            row.cell(hd)
+        for b in bouts.sort_values("start_s").itertuples(index=False):
+            legs = "both" if str(b.side) == "bilateral" else f"{b.side} only"
+            seen = "keypoints" if str(b.source) == "pose" else "image motion"
+            if bool(getattr(b, "clipped", False)):
+                seen += " (cut by an artifact)"
+            row = table.row()
+            for text in (
+                fmt_clock(float(b.start_s), n.start_time),
+                _length(float(b.duration_s)),
+                f"{float(b.frequency_hz):.1f} Hz",
+                str(b.pattern),
+                legs,
+                "asleep" if str(b.state) == "sleep" else "awake",
+                seen,
+            ):
+                row.cell(text)
 
 
 _EP_WIDTHS = (22, 17, 14, 27, 65, 37)

@@ -154,4 +154,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             message TEXT
         )""",
     ),
+    # v5: the rhythmic bouts of a result (pipeline.scoring.rhythm)
+    (
+        """CREATE TABLE bouts (
+            night_id INTEGER NOT NULL REFERENCES nights (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start_s REAL, end_s REAL, frequency_hz REAL, pattern TEXT, state TEXT,
+            extra TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (night_id, idx)
+        )""",
+    ),
 )
