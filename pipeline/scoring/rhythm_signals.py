@@ -75,7 +75,9 @@ def rhythm_signals(
     # not change either (the pose carried over is then right): a pose carried across frames
     # where the leg region changed (the detector's gate lets pose run once a second or so
     # where motion stays below its adaptive level) says nothing of a kick in between
-    gap = 2.5 / max(float(track.fps), 1e-6)
+    # keypoint gaps are bridged as the activity signal bridges them (gap_fill_max_s): a
+    # 0.3-s dropout inside a bout otherwise leaves every window across it without a signal
+    gap = max(settings.gap_fill_max_s, 2.5 / max(float(track.fps), 1e-6))
     flow_gap = max(settings.gap_fill_max_s, 1.5 / fs)
     body = max(act.body_length_px, 1e-6)
     ran = track.pose_ran

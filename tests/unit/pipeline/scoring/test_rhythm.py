@@ -289,3 +289,75 @@ def test_artifacts_clip_movements_and_bouts():
         (55.0, 58.0, 3.0),
     ]
     assert list(cut["bout"]) == [1, 2] and cut["clipped"].all()
+
+
+def _short_bouts(fs: float, pattern: str, freqs: tuple[float, ...], seed: int):
+    """Bouts of four cycles with the legs still around them, drawn as the track simulator
+    (pipeline/scoring/simulate.py) draws them: flexion 0.5 (1 - cos 2 pi f u) from straight;
+    the anti-phase leg 0.5 (1 + cos 2 pi f u), ramped over 0.25 s at both ends; one leg
+    alone with the other still. Each leg's movement mask covers its own bout only (as
+    movements_detect gives it), so a short bout fills a small part of the 6-s window."""
+    gap_s = 14.0
+    dur = gap_s * (len(freqs) + 1)
+    n = int(round(dur * fs))
+    t = np.arange(n) / fs
+    rng = np.random.default_rng(seed)
+    flex = np.zeros((2, n))
+    moving = np.zeros((2, n), bool)
+    truth = []
+    for k, f in enumerate(freqs):
+        t0, d = gap_s * (k + 1), 4.0 / f
+        u = t - t0
+        on = (u >= 0) & (u <= d)
+        legs = (0,) if pattern == "one_leg" else (0, 1)
+        for li in legs:
+            if li == 1 and pattern == "cycling":
+                ramp = np.clip(np.minimum(u, d - u) / 0.25, 0, 1)
+                flex[li, on] = (0.5 * (1 + np.cos(2 * np.pi * f * u)) * ramp)[on]
+            else:
+                flex[li, on] = 0.5 * (1 - np.cos(2 * np.pi * f * u[on]))
+            moving[li, on] = True
+        truth.append((t0, t0 + d, f, legs))
+    pose = np.stack(
+        [
+            np.stack(
+                [
+                    0.5 - 0.15 * flex[li] + rng.normal(0, 0.003, n),
+                    0.3 * flex[li] + rng.normal(0, 0.006, n),
+                ]
+            )
+            for li in range(2)
+        ]
+    )
+    return RhythmSignals(t, float(fs), pose, None, np.full((n, 2), np.nan), moving), truth
+
+
+@pytest.mark.parametrize("fs", [15, 25, 30])
+@pytest.mark.parametrize("pattern", ["kicking", "cycling", "one_leg"])
+def test_short_bouts_phase_and_pattern(fs, pattern):
+    """Four cycles at 0.5, 1, 2, 2.72 and 4 Hz (8 s down to 1 s) with still legs around.
+
+    Worked out by hand: in phase, the two legs' signals are the same, so their cross-
+    spectrum X_r conj(X_l) = |X_l|^2 is real and positive at every frequency: phase 0, kicking.
+    In anti-phase the right leg's oscillation is the left's negated (cos + pi = -cos), so at
+    the bout's frequency, where the oscillation dominates the spectrum, the phase is 180 deg
+    (the ramp and the drawn-up mean move it by a few degrees): cycling. One leg: the other
+    leg never moves, so the bout is that leg's, kicking, with no phase. The frequency is the
+    planted one; the bout spans the four cycles (to half a cycle, or 0.3 s: the 0.25-s ramp)."""
+    freqs = (0.5, 1.0, 2.0, 2.72, 4.0)
+    sig, truth = _short_bouts(float(fs), pattern, freqs, seed=fs)
+    bouts = rhythm_bouts(sig, ST)
+    assert len(bouts) == len(truth), bouts
+    for row, (t0, end, f, _legs) in zip(bouts.itertuples(), truth, strict=True):
+        assert abs(row.frequency_hz - f) <= 0.1, (row, f)
+        edge = max(0.3, 0.5 / f)  # a kick leaves straight at zero speed: the first and
+        # last ~0.1 cycle hardly move, and the edges are found to within a few samples
+        assert abs(row.start_s - t0) <= edge and abs(row.end_s - end) <= edge, (row, t0, end)
+        if pattern == "one_leg":
+            assert (row.side, row.pattern) == ("left", "kicking") and np.isnan(row.phase_deg)
+        elif pattern == "kicking":
+            assert (row.side, row.pattern) == ("bilateral", "kicking")
+            assert abs(row.phase_deg) <= 5.0, row
+        else:
+            assert (row.side, row.pattern) == ("bilateral", "cycling")
+            assert abs(abs(row.phase_deg) - 180.0) <= 15.0, row
