@@ -147,9 +147,13 @@ def night_score(
     del trusted
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
-    moves, excluded = artifacts_clip(movements_merge(mono, settings), artifacts, settings.lm_min_s)
-    moves = movements_classify(_pieces_within(moves), settings)
+    # the WASM rules and the large-movement check read whole movements; an artifact span
+    # then cuts them, and each part keeps its movement's kind: the two parts of a 19-s long
+    # movement a lighting change cuts are not two LMs (infrared_rotated: two false LMs, one
+    # of them in a PLM series, when the parts were classified on their own)
+    moves = movements_classify(movements_merge(mono, settings), settings)
     moves = movements_large(moves, act.t_s, body_active(act, settings), settings)
+    moves, excluded = artifacts_clip(moves, artifacts, settings.lm_min_s)
     sig = rhythm_signals(track, act, rhythm_moving(mono, act.t_s), settings)
     bouts = rhythm_clip(rhythm_bouts(sig, settings), artifacts, settings)
     del sig
@@ -221,16 +225,6 @@ def night_score(
     summary["episodes_flagged"] = {k: int(v) for k, v in flagged["kind"].value_counts().items()}
     summary["episodes_not_listed"] = len(flagged) - len(episodes)
     return NightResult(events, epochs, episodes, summary, artifacts, bouts)
-
-
-def _pieces_within(moves: pd.DataFrame) -> pd.DataFrame:
-    """A movement an artifact span cut holds no one-leg piece longer than what is left of it
-    (``piece_max_s`` at most ``duration_s``), as the WASM rules read it."""
-    if "piece_max_s" not in moves or len(moves) == 0:
-        return moves
-    out = moves.copy()
-    out["piece_max_s"] = np.minimum(out["piece_max_s"], out["duration_s"])
-    return out
 
 
 def _series_breaks(
