@@ -275,3 +275,59 @@ def test_night_does_not_count_a_cover_put_on_as_a_leg_movement():
     assert not near.any()
     assert covered.summary["artifacts"] == {"cover": 1}
     assert covered.summary["counts"]["dropped_in_artifacts"] == 1
+
+
+# --- the baby's own wriggling is not a caregiver ------------------------------------------
+def _outside(track: NightTrack, level: np.ndarray) -> NightTrack:
+    """The track with a ``motion_outside`` channel (motion outside the baby's body region)."""
+    from detector.track import CHANNEL_NAMES
+
+    ch = np.zeros((track.n_frames, len(CHANNEL_NAMES)), np.float32)
+    ch[:, CHANNEL_NAMES.index("motion_outside")] = level
+    return _with(track, channels=ch, channel_names=CHANNEL_NAMES)
+
+
+@pytest.mark.parametrize("fps", [15, 25])
+def test_whole_body_wriggling_is_not_a_caregiver(fps):
+    """Whole-frame motion the legs do not explain, 160-175 s, as when a baby wriggles arms,
+    head and trunk: a caregiver span without the outside channel (tracks written before it),
+    none when nothing moved outside the baby's body region, and one when that motion rises
+    too (an arm reaching in from the frame's edge)."""
+    track, _ = _sleeping(fps)
+    rng = np.random.default_rng(4)
+    wriggle = _caregiver(track, 160.0, 175.0)
+    assert list(artifacts_detect(wriggle, Settings(), 160.0)["kind"]) == ["caregiver"]
+    quiet = 0.0003 + 0.00005 * rng.standard_normal(track.n_frames)
+    assert len(artifacts_detect(_outside(wriggle, quiet), Settings(), 160.0)) == 0
+    arm = quiet.copy()
+    inside = (track.t_s >= 160.0) & (track.t_s < 175.0)
+    arm[inside] += 0.01
+    arts = artifacts_detect(_outside(wriggle, arm), Settings(), 160.0)
+    assert list(arts["kind"]) == ["caregiver"]
+    assert abs(arts.iloc[0]["start_s"] - (160.0 - PAD)) <= 0.5
+    # outside motion alone (far from the baby), without unexplained whole-frame motion: none
+    assert len(artifacts_detect(_outside(track, arm), Settings(), 160.0)) == 0
+    # where the body region is unknown (no pose yet: NaN) the old rule holds
+    unknown = np.full(track.n_frames, np.nan, np.float32)
+    assert len(artifacts_detect(_outside(wriggle, unknown), Settings(), 160.0)) == 1
+
+
+def test_night_clips_a_long_movement_at_a_caregiver_span():
+    """A 40-s bilateral long movement with a caregiver's arm in view for 15 s of it: the
+    parts before and after the span stay (clipped), none of it is erased."""
+    plan = [Planned(100.0, 40.0, "bilateral"), Planned(60.0, 2.0, "left")]
+    track, _ = simulate_track(plan, 240.0, 15, seed=6, noise_px=0.3)
+    r = night_score(_caregiver(track, 115.0, 130.0, level=0.02))
+    assert list(r.artifacts["kind"]) == ["caregiver"]
+    a, b = (float(v) for v in r.artifacts.iloc[0][["start_s", "end_s"]])
+    long = r.events[(r.events["start_s"] >= 95) & (r.events["end_s"] <= 145)]
+    assert len(long) == 2 and long["clipped"].all()
+    assert long["end_s"].iloc[0] == pytest.approx(a, abs=1e-3)
+    assert long["start_s"].iloc[1] == pytest.approx(b, abs=1e-3)
+    assert abs(long["start_s"].iloc[0] - 100.0) < 1.0 and abs(long["end_s"].iloc[1] - 140.0) < 1.0
+    ex = r.summary["artifact_exclusions"]["caregiver"]
+    assert ex["movements_clipped"] == 1 and ex["movements_removed"] == 0
+    assert ex["movement_s"] == pytest.approx(b - a, abs=0.2)
+    assert r.summary["counts"]["clipped_by_artifacts"] == 1
+    lm = r.events[r.events["start_s"] < 65]
+    assert len(lm) == 1 and not lm["clipped"].iloc[0]
