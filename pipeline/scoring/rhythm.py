@@ -120,76 +120,99 @@ class _Windows:
                 continue
             kern = np.exp(-2j * np.pi * np.outer(np.arange(ln) / fs, freqs))
             scales.append((ln, kern, rs.taper(ln), 1.0 / t_s, lo, hi))
-        pose = sig.pose
-        flow = sig.flow
         for j, c in enumerate(centres):
-            a, b = c - half, c - half + n
-            pw = pose[:, :, a:b]
-            legs_ok = np.isfinite(pw).all(axis=(1, 2))
-            if legs_ok.all():
-                win = pw
-                self.source[j] = _POSE
-            elif flow is not None and np.isfinite(flow[:, :, a:b]).all():
-                fw = flow[:, :, a:b]
-                d = flow_axis(fw, sig.axis[a:b])
-                self.axis[j] = d
-                # velocity along the axis, integrated to a displacement as the keypoint
-                # channels are (the window's detrending removes the integration constant)
-                win = np.cumsum((fw * d[None, :, None]).sum(axis=1, keepdims=True), axis=2) / fs
-                self.source[j] = _FLOW
-            elif legs_ok.any():
-                win = np.where(legs_ok[:, None, None], np.nan_to_num(pw), np.nan)
-                self.source[j] = _POSE
-            else:
-                continue
-            for li in range(2):
-                if not moving[li, c] or not np.isfinite(win[li]).all():
+            # each window length reads its own stretch: a keypoint dropout 2.5 s from the
+            # centre leaves the short window's signal whole (every window of a 2.2-s
+            # cycling bout ending 0.3 s before a dropout of both legs had none at all when
+            # both lengths needed the long window's signal)
+            for si, (ln, kern, taper, band, lo, hi) in enumerate(scales):
+                a = c - ln // 2
+                got = _window_signals(sig, a, a + ln)
+                if got is None:
                     continue
-                for si, (ln, kern, taper, band, lo, hi) in enumerate(scales):
-                    o = half - ln // 2
-                    x = win[li, :, o : o + ln]
-                    spec = (rs.detrend(x) * taper) @ kern  # (C, F)
+                win, src, d = got
+                if self.source[j] == 0:
+                    self.source[j] = src
+                if src == _FLOW and not np.isfinite(self.axis[j]).all():
+                    self.axis[j] = d
+                for li in range(2):
+                    if not moving[li, c] or not np.isfinite(win[li]).all():
+                        continue
+                    spec = (rs.detrend(win[li]) * taper) @ kern  # (C, F)
                     p = (np.abs(spec) ** 2).sum(axis=0)
                     f0, k = rs.peak(p, freqs, lo, hi)
                     if k < 0:
                         continue
-                    moved_s = float(sig.moving[li, a + o : a + o + ln].sum()) / fs
+                    moved_s = float(sig.moving[li, a : a + ln].sum()) / fs
                     st = rs.strength(p, freqs, f0, rs.lobe(band, moved_s, f0, settings))
                     if si == 0:
                         self.long[li, j] = st >= settings.rhythm_min_periodicity
                     if st > self.strength[li, j]:
                         self.freq[li, j] = f0
                         self.strength[li, j] = st
-                f0, st = _over_movement(win[li], sig.moving[li, a:b], half, fs, freqs, settings)
+            for li in range(2):
+                if not moving[li, c]:
+                    continue
+                f0, st = _over_movement(sig, li, c - half, c - half + n, c, freqs, settings)
                 if st > self.strength[li, j]:
                     self.freq[li, j] = f0
                     self.strength[li, j] = st
                 self.rhythmic[li, j] = self.strength[li, j] >= settings.rhythm_min_periodicity
 
 
+def _window_signals(
+    sig: RhythmSignals, a: int, b: int
+) -> tuple[np.ndarray, int, np.ndarray] | None:
+    """(signals (2, C, b - a), source, flow axis) of both legs over [a, b): the keypoint
+    channels where both legs' are known throughout; else the displacement along the flow
+    axis (its velocity integrated, as the keypoint channels are positions; the window's
+    detrending removes the integration constant) where both legs' flow is known; else the
+    keypoint channels of the one leg known (the other NaN); None where neither is."""
+    nan2 = np.full(2, np.nan)
+    pw = sig.pose[:, :, a:b]
+    legs_ok = np.isfinite(pw).all(axis=(1, 2))
+    if legs_ok.all():
+        return pw, _POSE, nan2
+    flow = sig.flow
+    if flow is not None and np.isfinite(flow[:, :, a:b]).all():
+        fw = flow[:, :, a:b]
+        d = flow_axis(fw, sig.axis[a:b])
+        disp = np.cumsum((fw * d[None, :, None]).sum(axis=1, keepdims=True), axis=2)
+        return disp / sig.fs_hz, _FLOW, d
+    if legs_ok.any():
+        return np.where(legs_ok[:, None, None], np.nan_to_num(pw), np.nan), _POSE, nan2
+    return None
+
+
 def _over_movement(
-    x: np.ndarray, moving: np.ndarray, c: int, fs: float, freqs: np.ndarray, settings: Settings
+    sig: RhythmSignals, li: int, a: int, b: int, c: int, freqs: np.ndarray, settings: Settings
 ) -> tuple[float, float]:
-    """Dominant frequency and strength of one leg's window ``x`` (C, L) measured over the
-    leg's movement through the window's centre ``c`` alone, when that movement is shorter
-    than the window (``moving`` (L,) the leg's movement samples); (nan, 0) otherwise.
+    """Dominant frequency and strength of leg ``li`` measured over its movement through the
+    window [a, b)'s centre ``c`` alone, when that movement is shorter than the window;
+    (nan, 0) otherwise or where the leg's signal is not known over it.
 
     Measured alone, a stretch holds one cycle more than ``rhythm_min_cycles`` at the
     frequency it is given: without the window's still context the irregular wiggle of a
     1.5-s LM (a PLM) reached a strength of 0.72 at 3.2 cycles, while a four-kick bout
     measured this way reaches 0.9."""
-    if not moving[c] or moving.all():
+    fs = sig.fs_hz
+    moving = sig.moving[li, a:b]
+    k = c - a
+    if not moving[k] or moving.all():
         return float("nan"), 0.0
-    a = c - int(np.argmin(moving[c::-1])) + 1 if not moving[: c + 1].all() else 0
-    b = c + int(np.argmin(moving[c:])) if not moving[c:].all() else len(moving)
-    t_s = (b - a) / fs
+    s = k - int(np.argmin(moving[k::-1])) + 1 if not moving[: k + 1].all() else 0
+    e = k + int(np.argmin(moving[k:])) if not moving[k:].all() else len(moving)
+    t_s = (e - s) / fs
     lo = max(settings.rhythm_fmin_hz, (settings.rhythm_min_cycles + 1) / t_s) - rs.DF_HZ
     hi = settings.rhythm_fmax_hz + rs.DF_HZ
-    if b - a < 8 or lo >= hi:
+    if e - s < 8 or lo >= hi:
         return float("nan"), 0.0
-    p = (np.abs(rs.dtft(x[:, a:b], fs, freqs)) ** 2).sum(axis=0)
-    f0, k = rs.peak(p, freqs, lo, hi)
-    if k < 0:
+    got = _window_signals(sig, a + s, a + e)
+    if got is None or not np.isfinite(got[0][li]).all():
+        return float("nan"), 0.0
+    p = (np.abs(rs.dtft(got[0][li], fs, freqs)) ** 2).sum(axis=0)
+    f0, kk = rs.peak(p, freqs, lo, hi)
+    if kk < 0:
         return float("nan"), 0.0
     return f0, rs.strength(p, freqs, f0, 1.0 / t_s)
 
