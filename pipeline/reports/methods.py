@@ -290,8 +290,10 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         "start of the recording) to its end, without artifact time; time to fall asleep "
         "is from that in-bed time to sleep onset.",
         "Artifact spans were excluded from scoring (movements and rhythmic bouts "
-        "overlapping them cut at them and kept outside them, parts shorter than "
-        f"{g('lm_min_s')} s dropped; epochs overlapping them not scored, and counted as "
+        "overlapping them cut at them and kept outside them, each as one movement or bout, "
+        f"parts shorter than {g('lm_min_s')} s dropped; a leg movement so cut was no "
+        "candidate LM, its onset or end being unseen; epochs overlapping them not scored, "
+        "and counted as "
         "sleep only between sleep epochs, no PLM series across them): whole-frame motion "
         "not explained by the leg "
         f"regions' motion (beyond {g('artifact_coupling_margin')} × the night's own "

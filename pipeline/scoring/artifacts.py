@@ -70,6 +70,7 @@ __all__ = [
     "artifacts_clip",
     "artifacts_detect",
     "artifacts_mask",
+    "artifacts_no_candidates",
     "artifacts_overlap",
     "artifacts_seconds",
 ]
@@ -438,13 +439,15 @@ def artifacts_clip(
 ) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
     """Cut each movement (rows with ``start_s``, ``end_s``) at the artifact spans it overlaps.
 
-    What lies outside the spans is kept, with ``clipped`` True and ``start_s``, ``end_s``,
-    ``duration_s`` of the part left (a movement that a span splits gives two rows); a part
-    shorter than ``min_s`` (what is left of a movement at a span's edge is not a twitch) and
-    a movement wholly inside spans are removed. Returns the rows and, per artifact kind,
-    how many movements it clipped and removed and how many seconds of movement it excluded
-    (``movements_clipped``, ``movements_removed``, ``movement_s``; a stretch inside spans
-    of two kinds is counted for the first that covers it).
+    What lies outside the spans is kept as ONE row, with ``clipped`` True and ``start_s``,
+    ``end_s``, ``duration_s`` from the start of its first part outside to the end of its
+    last (a span inside a movement does not make two movements of it: the baby moved
+    throughout); a part shorter than ``min_s`` is not kept (what is left of a movement at a
+    span's edge is not a twitch), and a movement with no part kept is removed. Returns the
+    rows and, per artifact kind, how many movements it clipped and removed and how many
+    seconds of movement it excluded (``movements_clipped``, ``movements_removed``,
+    ``movement_s``; a stretch inside spans of two kinds is counted for the first that covers
+    it). A clipped movement's kind is decided by :func:`artifacts_no_candidates`.
     """
     out = moves.copy()
     out["clipped"] = False
@@ -485,10 +488,28 @@ def artifacts_clip(
             if b - a < min_s:
                 counts[first]["movement_s"] += b - a
         counts[first]["movements_clipped" if kept else "movements_removed"] += 1
-        for a, b in kept:
+        if kept:
+            a, b = kept[0][0], kept[-1][1]
             rows.append({**rec, "start_s": a, "end_s": b, "duration_s": b - a, "clipped": True})
     clipped = pd.DataFrame(rows, columns=out.columns)
     clipped["clipped"] = clipped["clipped"].astype(bool)
     for c in counts.values():
         c["movement_s"] = round(c["movement_s"], 1)
     return clipped.sort_values("start_s", kind="stable").reset_index(drop=True), counts
+
+
+def artifacts_no_candidates(moves: pd.DataFrame) -> pd.DataFrame:
+    """A candidate LM an artifact span clipped (``clipped`` True, :func:`artifacts_clip`) is
+    no candidate LM: its onset or its end lies in the span, so neither its duration (the
+    WASM limits) nor its onset-to-onset interval (a PLM series) is measured. It becomes
+    ``long_movement`` with ``clm_exclusion`` "artifact" — one movement kept in the table,
+    counted as no LM and ending a PLM series (blanket: the 1.1 s left of the legs' motion
+    while a cover went on was a false LM and began a PLM series of six instead of five).
+    Other kinds keep theirs."""
+    out = moves.copy()
+    if len(out) == 0 or "clipped" not in out:
+        return out
+    hit = out["clipped"].astype(bool) & (out["kind"] == "lm")
+    out.loc[hit, "kind"] = "long_movement"
+    out.loc[hit, "clm_exclusion"] = "artifact"
+    return out

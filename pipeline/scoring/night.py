@@ -22,6 +22,7 @@ from pipeline.scoring.artifacts import (
     artifacts_clip,
     artifacts_detect,
     artifacts_mask,
+    artifacts_no_candidates,
     artifacts_seconds,
 )
 from pipeline.scoring.body import body_active
@@ -148,12 +149,14 @@ def night_score(
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
     # the WASM rules and the large-movement check read whole movements; an artifact span
-    # then cuts them, and each part keeps its movement's kind: the two parts of a 19-s long
-    # movement a lighting change cuts are not two LMs (infrared_rotated: two false LMs, one
-    # of them in a PLM series, when the parts were classified on their own)
+    # then cuts them, what lies outside stays one movement and keeps its kind: the two parts
+    # of a 19-s long movement a lighting change cuts are not two LMs (infrared_rotated: two
+    # false LMs, one of them in a PLM series, when the parts were classified on their own),
+    # and a clipped LM is none (artifacts_no_candidates)
     moves = movements_classify(movements_merge(mono, settings), settings)
     moves = movements_large(moves, act.t_s, body_active(act, settings), settings)
     moves, excluded = artifacts_clip(moves, artifacts, settings.lm_min_s)
+    moves = artifacts_no_candidates(moves)  # a clipped LM's onset or end is not measured
     sig = rhythm_signals(track, act, rhythm_moving(mono, act.t_s), settings)
     bouts = rhythm_clip(rhythm_bouts(sig, settings), artifacts, settings)
     del sig

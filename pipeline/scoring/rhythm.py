@@ -493,18 +493,33 @@ def _bout_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def rhythm_clip(bouts: pd.DataFrame, artifacts: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The bouts cut at the artifact spans they overlap (:func:`artifacts_clip`): the parts
-    outside with at least ``rhythm_min_cycles`` cycles are kept, ``clipped`` True, cycles
-    recounted; bouts numbered again."""
+    """The bouts cut at the artifact spans they overlap (:func:`artifacts_clip`: what lies
+    outside stays one bout, ``clipped`` True); its cycles are recounted over the time
+    outside the spans and it is kept with at least ``rhythm_min_cycles``; bouts numbered
+    again."""
     if len(bouts) == 0 or len(artifacts) == 0:
         return bouts
     out, _ = artifacts_clip(bouts, artifacts, 0.0)
-    out["cycles"] = (out["frequency_hz"] * out["duration_s"]).round(2)
+    spans = sorted(zip(artifacts["start_s"], artifacts["end_s"], strict=True))
+    ends = zip(out["start_s"], out["end_s"], strict=True)
+    seen = [_outside_s(float(a), float(b), spans) for a, b in ends]
+    out["cycles"] = (out["frequency_hz"] * np.asarray(seen, dtype=float)).round(2)
     out = out[out["cycles"] >= settings.rhythm_min_cycles].reset_index(drop=True)
     for c in ("start_s", "end_s", "duration_s"):
         out[c] = out[c].astype(float).round(3)
     out["bout"] = np.arange(1, len(out) + 1, dtype=int)
     return out[BOUT_COLUMNS]
+
+
+def _outside_s(a: float, b: float, spans: list[tuple[float, float]]) -> float:
+    """Seconds of [a, b] outside the (sorted) ``spans``."""
+    inside, cursor = 0.0, a
+    for s, e in spans:
+        lo, hi = max(s, cursor), min(e, b)
+        if hi > lo:
+            inside += hi - lo
+            cursor = hi
+    return b - a - inside
 
 
 def rhythm_label(moves: pd.DataFrame, bouts: pd.DataFrame) -> pd.DataFrame:

@@ -313,21 +313,68 @@ def test_whole_body_wriggling_is_not_a_caregiver(fps):
 
 
 def test_night_clips_a_long_movement_at_a_caregiver_span():
-    """A 40-s bilateral long movement with a caregiver's arm in view for 15 s of it: the
-    parts before and after the span stay (clipped), none of it is erased."""
+    """A 40-s bilateral long movement with a caregiver's arm in view for 15 s of it: what
+    lies before and after the span stays, as ONE movement (clipped) from the movement's
+    start to its end — none of it is erased, and the span does not make two of it."""
     plan = [Planned(100.0, 40.0, "bilateral"), Planned(60.0, 2.0, "left")]
     track, _ = simulate_track(plan, 240.0, 15, seed=6, noise_px=0.3)
     r = night_score(_caregiver(track, 115.0, 130.0, level=0.02))
     assert list(r.artifacts["kind"]) == ["caregiver"]
     a, b = (float(v) for v in r.artifacts.iloc[0][["start_s", "end_s"]])
     long = r.events[(r.events["start_s"] >= 95) & (r.events["end_s"] <= 145)]
-    assert len(long) == 2 and long["clipped"].all()
-    assert long["end_s"].iloc[0] == pytest.approx(a, abs=1e-3)
-    assert long["start_s"].iloc[1] == pytest.approx(b, abs=1e-3)
-    assert abs(long["start_s"].iloc[0] - 100.0) < 1.0 and abs(long["end_s"].iloc[1] - 140.0) < 1.0
+    assert len(long) == 1 and long["clipped"].all() and 100 - 1 < a < b < 140 + 1
+    assert long["kind"].iloc[0] == "long_movement"
+    assert abs(long["start_s"].iloc[0] - 100.0) < 1.0 and abs(long["end_s"].iloc[0] - 140.0) < 1.0
     ex = r.summary["artifact_exclusions"]["caregiver"]
     assert ex["movements_clipped"] == 1 and ex["movements_removed"] == 0
     assert ex["movement_s"] == pytest.approx(b - a, abs=0.2)
     assert r.summary["counts"]["clipped_by_artifacts"] == 1
     lm = r.events[r.events["start_s"] < 65]
     assert len(lm) == 1 and not lm["clipped"].iloc[0]
+
+
+def test_a_clipped_lm_stays_one_movement_and_is_no_candidate_lm():
+    """artifacts_clip then artifacts_no_candidates, by hand: an LM 10-14 s with a cover span
+    11-12 s inside it stays one row 10-14 s, clipped, 1 s excluded; an LM 20-22 s whose
+    first 1.2 s lie in a span 19-21.2 s keeps 21.2-22 s (0.8 s >= lm_min_s 0.5) — its onset
+    is in the span, so it is no candidate LM (long_movement, "artifact") and counts as no
+    LM; an LM 30-31 s outside any span is untouched; a long movement 40-60 s cut at 50-51 s
+    stays a long movement."""
+    from pipeline.scoring.artifacts import artifacts_clip, artifacts_no_candidates
+
+    moves = pd.DataFrame(
+        {
+            "start_s": [10.0, 20.0, 30.0, 40.0],
+            "end_s": [14.0, 22.0, 31.0, 60.0],
+            "duration_s": [4.0, 2.0, 1.0, 20.0],
+            "kind": ["lm", "lm", "lm", "long_movement"],
+            "clm_exclusion": ["", "", "", "long"],
+        }
+    )
+    arts = pd.DataFrame(
+        {
+            "start_s": [11.0, 19.0, 50.0],
+            "end_s": [12.0, 21.2, 51.0],
+            "duration_s": [1.0, 2.2, 1.0],
+            "kind": ["cover", "cover", "caregiver"],
+            "reason": ["", "", ""],
+        }
+    )
+    out, counts = artifacts_clip(moves, arts, 0.5)
+    out = artifacts_no_candidates(out)
+    assert list(zip(out["start_s"], out["end_s"], strict=True)) == [
+        (10.0, 14.0),
+        (21.2, 22.0),
+        (30.0, 31.0),
+        (40.0, 60.0),
+    ]
+    assert list(out["clipped"]) == [True, True, False, True]
+    assert list(out["kind"]) == ["long_movement", "long_movement", "lm", "long_movement"]
+    assert list(out["clm_exclusion"]) == ["artifact", "artifact", "", "long"]
+    assert counts["cover"]["movements_clipped"] == 2 and counts["cover"]["movements_removed"] == 0
+    assert counts["cover"]["movement_s"] == pytest.approx(1.0 + 1.2)
+    assert counts["caregiver"] == {
+        "movements_clipped": 1,
+        "movements_removed": 0,
+        "movement_s": 1.0,
+    }

@@ -251,7 +251,7 @@ def test_movements_take_the_rhythm_of_their_bout():
 
 
 def test_artifacts_clip_movements_and_bouts():
-    """A caregiver span 50-55 s: a 40-60 s movement becomes 40-50 and 55-60 (clipped), one
+    """A caregiver span 50-55 s: a 40-60 s movement stays one movement 40-60 (clipped), one
     inside it is removed, a 54.8-56 s LM keeps 55-56; counts say what was excluded."""
     arts = pd.DataFrame({"start_s": [50.0], "end_s": [55.0], "kind": ["caregiver"]})
     moves = pd.DataFrame(
@@ -266,12 +266,11 @@ def test_artifacts_clip_movements_and_bouts():
     out, counts = artifacts_clip(moves, arts, 0.5)
     assert list(zip(out["start_s"], out["end_s"], strict=True)) == [
         (10.0, 12.0),
-        (40.0, 50.0),
-        (55.0, 60.0),
+        (40.0, 60.0),
         (55.0, 56.0),
     ]
-    assert list(out["clipped"]) == [False, True, True, True]
-    assert list(out["duration_s"]) == [2.0, 10.0, 5.0, 1.0]
+    assert list(out["clipped"]) == [False, True, True]
+    assert list(out["duration_s"]) == [2.0, 20.0, 1.0]
     # 5 s of the long movement, 2 s of the LM inside, 0.2 s of the last one
     assert counts == {
         "caregiver": {
@@ -280,15 +279,14 @@ def test_artifacts_clip_movements_and_bouts():
             "movement_s": pytest.approx(7.2),
         }
     }
-    # a bout of 1 Hz over 44-58 s: 44-50 (6 cycles) kept, 55-58 (3 cycles) kept; one of 2 Hz
-    # over 49-51 s leaves 49-50 (2 cycles) and 55-... nothing: dropped
+    # a bout of 1 Hz over 44-58 s stays one bout 44-58 s with its cycles counted outside the
+    # span: 6 + 3 = 9; one of 2 Hz over 49-51 s leaves 49-50 (1 s, 2 cycles): dropped
     bouts = _bouts([(44.0, 58.0, 1.0, "kicking"), (49.0, 51.0, 2.0, "cycling")])
     cut = rhythm_clip(bouts, arts, ST)
     assert list(zip(cut["start_s"], cut["end_s"], cut["cycles"], strict=True)) == [
-        (44.0, 50.0, 6.0),
-        (55.0, 58.0, 3.0),
+        (44.0, 58.0, 9.0),
     ]
-    assert list(cut["bout"]) == [1, 2] and cut["clipped"].all()
+    assert list(cut["bout"]) == [1] and cut["clipped"].all()
 
 
 def _short_bouts(fs: float, pattern: str, freqs: tuple[float, ...], seed: int):
