@@ -189,7 +189,8 @@ def _choose_bout(
         f"{float(r.frequency_hz):.1f} Hz, {float(r.duration_s):.0f} s"
         for r in bouts.itertuples(index=False)
     ]
-    pick = st.selectbox("Play", range(len(labels)), format_func=lambda i: labels[i], key="bout")
+    key = f"bout_{night.id}_{a:.3f}"  # per episode: another episode's choice is not carried over
+    pick = st.selectbox("Play", range(len(labels)), format_func=lambda i: labels[i], key=key)
     if pick == 0:
         return a, b
     row = bouts.iloc[pick - 1]
