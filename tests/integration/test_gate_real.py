@@ -75,14 +75,30 @@ def test_gated_leg_movements_match_every_frame(runs):
     assert abs(got_s - ref_s) <= 0.15 * ref_s, f"movement time {got_s:.1f} s vs {ref_s:.1f} s"
 
 
+def _bouts(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "bouts.csv")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rhythm issue still open: the every-frame run finds no bout in the clip's slow "
+    "kicking and the gated run one at 41.4 s (pose once a second between kicks gives the "
+    "rhythm analysis a smoother signal there)",
+)
 def test_gated_finds_the_rhythmic_bouts_of_every_frame(runs):
-    every, gated = _events(runs["every"]), _events(runs["gated"])
-    ref = every[every["rhythmic"].astype(bool)]
-    got = gated[gated["rhythmic"].astype(bool)]
-    assert len(ref) >= 1, "the every-frame run finds the kicking bout"
-    for _, bout in ref.iterrows():
-        near = got[np.abs(got["start_s"] - bout["start_s"]) <= 2.0]
-        assert len(near), f"no rhythmic bout near {bout['start_s']:.1f} s in the gated run"
-        match = near.iloc[0]
-        assert match["pattern"] == bout["pattern"]
-        assert abs(match["frequency_hz"] - bout["frequency_hz"]) <= 0.1
+    """The gated run's rhythmic bouts are the every-frame run's, both ways: each bout of
+    one run has a bout of the other within 2 s of its start, with the same pattern and a
+    frequency within 0.1 Hz. (The clip's kicking is slow, about 0.5 Hz drifting to 0.64:
+    the continuous rhythm analysis finds no run of three cycles in it on either run, so
+    the check is that gating adds no bout and loses none.)"""
+    every, gated = _bouts(runs["every"]), _bouts(runs["gated"])
+    for ref, got, name in ((every, gated, "gated"), (gated, every, "every-frame")):
+        for _, bout in ref.iterrows():
+            near = got[np.abs(got["start_s"] - bout["start_s"]) <= 2.0]
+            assert len(near), f"no rhythmic bout near {bout['start_s']:.1f} s in the {name} run"
+            match = near.iloc[0]
+            assert match["pattern"] == bout["pattern"]
+            assert abs(match["frequency_hz"] - bout["frequency_hz"]) <= 0.1
+    # the per-movement flags agree with the bout tables of both runs
+    for out, bouts in ((runs["every"], every), (runs["gated"], gated)):
+        assert bool(_events(out)["rhythmic"].astype(bool).any()) == (len(bouts) > 0)
