@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 from detector.extract import ExtractOptions  # noqa: E402
 from pipeline.compare import compare_events, compare_onsets  # noqa: E402
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
-from synth import PRESETS, synth_preset, synth_render, truth_dir_for  # noqa: E402
+from synth import PRESETS, Scene, synth_preset, synth_render, truth_dir_for  # noqa: E402
 from synth.presets_rhythm import RHYTHM_BUILDERS  # noqa: E402
 
 TOL_S = 1.0
@@ -90,15 +90,20 @@ def scene_video(name: str, cache: Path, seed: int = 0) -> Path:
     """The rendered preset (rendered once, then reused while the preset's script is unchanged);
     another ``seed`` (random wiggles, twitches, colours, noise) is cached as NAME-seedN.mp4."""
     video = cache / (f"{name}.mp4" if seed == 0 else f"{name}-seed{seed}.mp4")
-    scene = synth_preset(name, seed=seed)
+    return render_once(synth_preset(name, seed=seed), video)
+
+
+def render_once(scene: Scene, video: Path) -> Path:
+    """``scene`` rendered to ``video`` unless that file is already this scene's rendering
+    (a cache rendered from an older version of the scene's script is rendered again)."""
     summary = truth_dir_for(video) / "summary.json"
     fresh = video.is_file() and summary.is_file()
-    if fresh:  # a cache rendered from an older version of the preset is rendered again
+    if fresh:
         fresh = json.loads(summary.read_text()).get("scene") == json.loads(
             json.dumps(scene.to_dict())
         )
     if not fresh:
-        cache.mkdir(parents=True, exist_ok=True)
+        video.parent.mkdir(parents=True, exist_ok=True)
         synth_render(scene, video)
     return video
 

@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.accuracy import fmt_value, format_table
+from bench.accuracy import fmt_value, format_table, render_once
 from pipeline.compare import compare_onsets
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir
-from synth import synth_preset, synth_render, truth_dir_for
+from synth import synth_preset, truth_dir_for
 from synth.presets_wasm import WASM_BUILDERS
 
 SEEDS = (0, 1, 2)
@@ -55,17 +55,7 @@ class WasmScore:
 
 def _video(name: str, seed: int, fps: int, cache: Path) -> Path:
     video = cache / f"{name}-seed{seed}-fps{fps}.mp4"
-    scene = synth_preset(name, seed=seed, fps=fps)
-    summary = truth_dir_for(video) / "summary.json"
-    fresh = video.is_file() and summary.is_file()
-    if fresh:
-        fresh = json.loads(summary.read_text()).get("scene") == json.loads(
-            json.dumps(scene.to_dict())
-        )
-    if not fresh:
-        cache.mkdir(parents=True, exist_ok=True)
-        synth_render(scene, video)
-    return video
+    return render_once(synth_preset(name, seed=seed, fps=fps), video)
 
 
 def _per_hour(n: int, seconds: float) -> float | None:
