@@ -20,7 +20,7 @@ content repeats. It is a busy night: about 230 leg movements an hour in the firs
 is awake for 210 s with whole-body wriggling (0-150 s, with a rhythmic bout inside, and again
 540-600 s), settling 150-210 s with two rhythmic bouts, and asleep 210-540 s with a PLM series
 of four (4 PLMs in 330 s of sleep: 44 an hour) and twitches at 3 a minute; an N-minute night
-repeats the whole unit (5.8 h of wriggling in 10 h, a block every 10 minutes).
+repeats the whole unit (3.4 h of wriggling in 10 h, wake every 10 minutes).
 
 For each length, in one run and in this order, each step in a fresh subprocess:
 
