@@ -29,6 +29,17 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   onset are then exactly as with a refresh every ``refresh_s`` (the signal stage
   interpolates keypoints from the last pose into a movement, so that pose sets where the
   movement seems to start), at the cost of one more pose per movement;
+- while the legs have been active for longer than any leg movement can be scored as one
+  (``busy_after_s``, 20 s: an LM lasts at most 10 s, a bilateral one 15 s), at most every
+  ``busy_every_s`` (1 s). A second is *active* when its median near-leg motion is above the
+  gate's level (at most ``gate_rest_max``: a long activity raises the rest level and is
+  still activity); activity ends at once after ``busy_pause_s`` (0.5 s, as a movement's
+  offset) at or below that level. An awake baby's whole-body wriggling is one long movement
+  whose keypoints at the full frame rate decide nothing: its rhythm is found in the leg
+  regions' optical flow, measured on every frame (see the rhythm stage), and the next
+  movement after it is posed at the full rate from its onset. A sync carries over the
+  active seconds before it, measured in the sync's leg boxes, so chunks still give the
+  tracks of the whole night;
 - while no baby has been found, as a search: ``search_every_s`` apart, the interval
   doubling up to ``search_max_s`` while the searches fail, and back to ``search_every_s``
   when something starts to move (a baby put into the cot);
@@ -118,6 +129,9 @@ class ExtractOptions:
     search_every_s: float = 0.5  # while no baby is found: first search interval ...
     search_max_s: float = 8.0  # ... doubling up to this while the searches fail
     move_every: int = 1  # while moving, pose on every n-th frame (1: full frame rate)
+    busy_after_s: float = 20.0  # legs active this long (longer than any LM) ...
+    busy_every_s: float = 1.0  # ... pose at most this often while they stay so (0: off)
+    busy_pause_s: float = 0.5  # activity ends after this long below its level
     look_back: bool = True  # at an onset, pose the frame a refresh_s refresh would have
     retry_every_s: float = 10.0  # a weak pose may trigger other rotations this often
     sync_s: float = 60.0  # every this long on the night's timeline the detector starts afresh
@@ -127,7 +141,7 @@ class ExtractOptions:
 
     def __post_init__(self) -> None:
         names = ("refresh_s", "refresh_max_s", "search_every_s", "search_max_s")
-        for name in (*names, "gate_rest_window_s", "sync_s"):
+        for name in (*names, "gate_rest_window_s", "sync_s", "busy_after_s", "busy_pause_s"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number of seconds, got {value}")
@@ -143,6 +157,8 @@ class ExtractOptions:
             raise ValueError("motion_row_step must be at least 1")
         if self.move_every < 1:
             raise ValueError("move_every must be at least 1")
+        if not (math.isfinite(self.busy_every_s) and self.busy_every_s >= 0):
+            raise ValueError(f"busy_every_s must be >= 0 seconds, got {self.busy_every_s}")
 
 
 class PosePolicy:
@@ -182,6 +198,49 @@ class PosePolicy:
         self._still_every = self.opts.refresh_s
         self._failures = 0  # searches in a row that found nobody
         self._reset_t = -math.inf  # when motion last shortened the search interval
+        self._active_s = 0  # whole seconds in a row of leg activity, up to the last one ...
+        self._active_second = -math.inf  # ... which was this second
+        self._quiet_from: float | None = None  # first frame of a run below activity_level
+
+    @property
+    def gate_level(self) -> float:
+        """The near-leg motion a frame must pass to move: ``gate_floor``, or ``gate_k`` times
+        the rest level if higher."""
+        return max(self.opts.gate_floor, self.opts.gate_k * self.rest)
+
+    @property
+    def activity_level(self) -> float:
+        """The one-second median near-leg motion that makes a second of leg activity: the
+        gate's level, but at most ``gate_rest_max`` (the most the gate takes for noise: a
+        long activity raises the rest level, and is still activity), never below
+        ``gate_floor``. A median, so that noise spikes make no activity."""
+        o = self.opts
+        return max(o.gate_floor, min(o.gate_k * self.rest, o.gate_rest_max))
+
+    def carry_activity(self, t_s: float, active_s: float) -> None:
+        """At a sync at ``t_s`` (after :meth:`restart`): the legs were active in the
+        ``active_s`` whole seconds before ``t_s``'s (0: not in the one before)."""
+        if active_s > 0:
+            self._active_s = int(active_s)
+            self._active_second = math.floor(t_s + _TIME_EPS_S) - 1
+
+    @property
+    def busy(self) -> bool:
+        """The legs have been active longer than ``busy_after_s`` (and ``busy_every_s`` is on):
+        pose runs at most every ``busy_every_s``."""
+        o = self.opts
+        return o.busy_every_s > 0 and self._active_s >= o.busy_after_s - _TIME_EPS_S
+
+    def _note_motion(self, t_s: float, near_motion: float) -> None:
+        """Leg activity ends at once when the near-leg motion stays at or below
+        :attr:`activity_level` for ``busy_pause_s`` (as a movement ends after 0.5 s below its
+        offset threshold)."""
+        if near_motion > self.activity_level:
+            self._quiet_from = None
+        elif self._quiet_from is None:
+            self._quiet_from = t_s
+        elif t_s - self._quiet_from >= self.opts.busy_pause_s - _TIME_EPS_S:
+            self._active_s = 0
 
     def synced(self, t_s: float, near_motion: float, found: bool, *, first: bool) -> None:
         """Record the pose run on a sync frame at ``t_s`` (just after :meth:`restart`), its
@@ -193,8 +252,9 @@ class PosePolicy:
         interval."""
         o = self.opts
         self._bin_add(t_s, near_motion)
-        self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
+        self.moving = near_motion > self.gate_level
         self._moving_run = int(self.moving)
+        self._note_motion(t_s, near_motion)
         self.have_pose = found
         self._last_try_t = self._last_pose_t = self._grid_t = t_s
         self._failures = 0 if found else 1 if first else self._failures_max
@@ -206,7 +266,14 @@ class PosePolicy:
         second = math.floor(t_s + _TIME_EPS_S)
         if second != self._second:
             if self._bin:
-                self._medians.append(float(np.median(self._bin)))
+                med = float(np.median(self._bin))
+                if med > self.activity_level:  # a second of leg activity
+                    run = self._active_second == self._second - 1 and self._active_s > 0
+                    self._active_s = self._active_s + 1 if run else 1
+                    self._active_second = self._second
+                else:
+                    self._active_s = 0
+                self._medians.append(med)
                 self.rest = min(min(self._medians), self.opts.gate_rest_max)
                 self._bin.clear()
             self._second = second
@@ -217,8 +284,9 @@ class PosePolicy:
         o = self.opts
         self._bin_add(t_s, near_motion)
         was = self.moving
-        self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
+        self.moving = near_motion > self.gate_level
         self._moving_run = self._moving_run + 1 if self.moving else 0
+        self._note_motion(t_s, near_motion)
         self.grid_point = self.look_back = False
         if not o.gate:
             return True
@@ -232,6 +300,8 @@ class PosePolicy:
             self._stirred = True
         if self.moving:
             self._still_every = o.refresh_s
+            if self.busy:
+                return t_s - self._last_pose_t >= o.busy_every_s - _TIME_EPS_S
             self.look_back = (
                 o.look_back and self._moving_run == 1 and self._grid_t > self._last_pose_t
             )
@@ -399,7 +469,7 @@ def _boxes_at_sync(kp: np.ndarray, vis: np.ndarray, min_visibility: float) -> li
 class _RestSeconds:
     """One-second medians of the near-leg motion measured in the leg boxes of the last sync
     (so they do not depend on when pose ran), over the last ``window_s``: the rest level a
-    sync starts from."""
+    sync starts from, and the leg activity it carries over."""
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
@@ -416,6 +486,18 @@ class _RestSeconds:
         second = math.floor(t_s + _TIME_EPS_S)
         self._close(second)
         return [m for s, m in self._done if second - self.window_s <= s < second]
+
+    def active_before(self, t_s: float, level: float) -> float:
+        """Seconds of leg activity just before ``t_s``: how many whole seconds in a row, back
+        from the one before ``t_s``'s and within ``window_s``, had a median above ``level``."""
+        second = math.floor(t_s + _TIME_EPS_S)
+        self._close(second)
+        n = 0
+        for s, med in reversed(self._done):
+            if s != second - 1 - n or med <= level or n >= self.window_s:
+                break
+            n += 1
+        return float(n)
 
     def _close(self, second: int) -> None:
         if second != self._second:
@@ -514,6 +596,7 @@ def track_extract(
             m = meter.update(small, _scaled(boxes, scale))
             if full:
                 policy.restart(rest.before(t))
+                policy.carry_activity(t, rest.active_before(t, policy.activity_level))
                 policy.synced(t, float(max(m[1], m[2])), res is not None, first=now == 0)
             r = rest_meter.update(small, _scaled(sync_boxes, scale))
             rest.add(t, float(max(r[1], r[2])))
