@@ -10,12 +10,18 @@ scene's truth and prints one table:
     python -m bench.accuracy --every-frame --out D # pose on every frame (no motion gating)
     python -m bench.accuracy --rescore             # re-score the tracks saved in --out by an
                                                    # earlier run (signal stage only, no video)
+    python -m bench.accuracy wriggling_settling --seeds 0 1 2   # other seeds of a scene
 
 Columns: LM precision/recall/F1 (onset within ±1 s), share of true twitches counted as
-LMs, PLM count error, sleep-onset error (s), rhythmic bouts found with the right pattern
-and frequency within 0.3 Hz, raw pose coverage, LM recall inside blanket spans, and
-whether the scene meets every target (F1 ≥ 0.9, twitches as LMs ≤ 20 %, PLMs ±1, onset
-within 90 s, every rhythmic bout right).
+LMs, PLM count error, sleep-onset error (s), rhythmic bouts right (each true bout matched
+to a reported bout, one to one, with the right pattern, frequency within 0.3 Hz, start and
+end within 2 s: from bouts.csv, or from the rhythmic events of results and truths written
+before bouts existed) and bouts reported that match none, caregiver or camera spans
+reported where the scene has no caregiver, camera move or repositioning, raw pose
+coverage, LM recall inside blanket spans, and whether the scene meets every target
+(F1 ≥ 0.9, twitches as LMs ≤ 20 %, PLMs ±1, onset within 90 s, every rhythmic bout right,
+no false bout, no false caregiver span). The nine presets run by default; the wriggling-
+settling family (:mod:`synth.presets_rhythm`) when named.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +42,19 @@ from detector.extract import ExtractOptions  # noqa: E402
 from pipeline.compare import compare_events, compare_onsets  # noqa: E402
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from synth import PRESETS, synth_preset, synth_render, truth_dir_for  # noqa: E402
+from synth.presets_rhythm import RHYTHM_BUILDERS  # noqa: E402
 
 TOL_S = 1.0
-TARGETS = {"f1": 0.9, "twitch_as_lm": 0.2, "plm_err": 1, "onset_err_s": 90.0, "rhythm_freq_hz": 0.3}
+TARGETS = {
+    "f1": 0.9,
+    "twitch_as_lm": 0.2,
+    "plm_err": 1,
+    "onset_err_s": 90.0,
+    "rhythm_freq_hz": 0.3,
+    "rhythm_edge_s": 2.0,
+}
+#: the nine presets run by default
+DEFAULT_SCENES = [n for n in PRESETS if n != "demo_night" and n not in RHYTHM_BUILDERS]
 
 
 @dataclass
@@ -55,6 +72,8 @@ class SceneScore:
     pose_coverage: float
     blanket_recall: float | None
     seconds: float
+    bouts_false: int = 0
+    caregiver_false: int = 0
 
     @property
     def meets(self) -> bool:
@@ -63,6 +82,7 @@ class SceneScore:
         ok &= abs(self.plm_found - self.plm_true) <= TARGETS["plm_err"]
         ok &= self.onset_err_s is None or abs(self.onset_err_s) <= TARGETS["onset_err_s"]
         ok &= self.rhythmic_ok == self.rhythmic_n
+        ok &= self.bouts_false == 0 and self.caregiver_false == 0
         return bool(ok)
 
 
@@ -96,14 +116,8 @@ def score_scene(truth_dir: Path, out_dir: Path, name: str, seconds: float = 0.0)
     tw_lm = sum(det.iloc[j]["kind"] == "lm" for _, j in ct.pairs)
     twitch_as_lm = tw_lm / len(tw) if len(tw) else None
 
-    rt = truth[truth["rhythmic"].astype(str).str.lower() == "true"]
-    cr = compare_onsets(rt["start_s"].to_numpy(), det["start_s"].to_numpy(), 2.0)
-    rh_ok = 0
-    for i, j in cr.pairs:
-        tr, dr = rt.iloc[i], det.iloc[j]
-        same = str(dr["pattern"]) == str(tr["pattern"])
-        if same and abs(float(dr["frequency_hz"]) - float(tr["frequency_hz"])) <= 0.3:
-            rh_ok += 1
+    true_bouts, found_bouts = _bouts(truth_dir, truth), _bouts(out_dir, det)
+    rh_ok, pairs = bouts_compare(true_bouts, found_bouts)
 
     onset_t, onset_d = t_sum.get("sleep_onset_s"), d_sum.get("sleep_onset_s")
     onset_err = None
@@ -141,11 +155,62 @@ def score_scene(truth_dir: Path, out_dir: Path, name: str, seconds: float = 0.0)
         plm_found=int(d_sum["counts"]["plm"]),
         onset_err_s=onset_err,
         rhythmic_ok=rh_ok,
-        rhythmic_n=len(rt),
+        rhythmic_n=len(true_bouts),
         pose_coverage=float(d_sum.get("pose_coverage", float("nan"))),
         blanket_recall=blanket_recall,
         seconds=seconds,
+        bouts_false=len(found_bouts) - pairs,
+        caregiver_false=_false_caregiver(out_dir, spans),
     )
+
+
+def _bouts(folder: Path, events: pd.DataFrame) -> pd.DataFrame:
+    """The bout table of a results or truth folder: bouts.csv, or the rhythmic events of
+    one written before bouts existed."""
+    if (folder / "bouts.csv").is_file():
+        return pd.read_csv(folder / "bouts.csv", dtype={"pattern": str})
+    return events[events["rhythmic"].astype(str).str.lower() == "true"].reset_index(drop=True)
+
+
+def bouts_compare(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int]:
+    """(true bouts found right, pairs): each true bout is paired, one to one and in order of
+    start, with the reported bout it overlaps most; a pair is right with the same pattern,
+    frequency within ``rhythm_freq_hz`` and start and end within ``rhythm_edge_s``."""
+    used: set[int] = set()
+    ok = 0
+    fs, fe = found["start_s"].to_numpy(float), found["end_s"].to_numpy(float)
+    for tb in truth.itertuples(index=False):
+        ov = np.minimum(fe, tb.end_s) - np.maximum(fs, tb.start_s)
+        ov[list(used)] = -np.inf
+        if not len(ov) or ov.max() <= 0:
+            continue
+        j = int(np.argmax(ov))
+        used.add(j)
+        fb = found.iloc[j]
+        right = str(fb["pattern"]) == str(tb.pattern)
+        right &= (
+            abs(float(fb["frequency_hz"]) - float(tb.frequency_hz)) <= TARGETS["rhythm_freq_hz"]
+        )
+        right &= abs(float(fb["start_s"]) - float(tb.start_s)) <= TARGETS["rhythm_edge_s"]
+        right &= abs(float(fb["end_s"]) - float(tb.end_s)) <= TARGETS["rhythm_edge_s"]
+        ok += int(right)
+    return ok, len(used)
+
+
+def _false_caregiver(out_dir: Path, spans: pd.DataFrame) -> int:
+    """Caregiver and camera spans reported that overlap no caregiver, repositioning or
+    camera span of the scene."""
+    path = out_dir / "artifacts.csv"
+    if not path.is_file():
+        return 0
+    arts = pd.read_csv(path)
+    arts = arts[arts["kind"].isin(["caregiver", "camera_move"])]
+    real = spans[spans["kind"].isin(["caregiver_arm", "reposition", "camera_move"])]
+    n = 0
+    for a in arts.itertuples(index=False):
+        hit = ((real["start_s"] < a.end_s) & (real["end_s"] > a.start_s)).any()
+        n += int(not hit)
+    return n
 
 
 def fmt_value(v: float | None, spec: str = ".2f") -> str:
@@ -163,6 +228,8 @@ def table(scores: list[SceneScore], markdown: bool = False) -> str:
         "PLM true/found",
         "onset err s",
         "rhythmic ok",
+        "false bouts",
+        "false caregiver",
         "pose cov",
         "blanket R",
         "meets targets",
@@ -178,6 +245,8 @@ def table(scores: list[SceneScore], markdown: bool = False) -> str:
             f"{s.plm_true}/{s.plm_found}",
             fmt_value(s.onset_err_s, ".0f"),
             f"{s.rhythmic_ok}/{s.rhythmic_n}",
+            str(s.bouts_false),
+            str(s.caregiver_false),
             fmt_value(s.pose_coverage),
             fmt_value(s.blanket_recall),
             "yes" if s.meets else "NO",
@@ -215,15 +284,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-score the tracks saved in --out by an earlier run (no video decoding)",
     )
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="scene seeds (default: 0)")
     args = ap.parse_args(argv)
-    names = args.scenes or [n for n in PRESETS if n != "demo_night"]
+    names = args.scenes or DEFAULT_SCENES
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
         ap.error(f"unknown scene(s): {', '.join(unknown)}; known: {', '.join(PRESETS)}")
     scores = []
-    for name in names:
-        video = scene_video(name, args.cache)
-        out = args.out / name
+    runs = [(name, seed) for name in names for seed in args.seeds]
+    for name, seed in runs:
+        video = scene_video(name, args.cache, seed)
+        label = name if seed == 0 else f"{name}-seed{seed}"
+        out = args.out / label
         t0 = time.perf_counter()
         if args.rescore:
             if not (out / TRACKS_FILE).is_file():
@@ -232,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             night_analyze([video], out, options=ExtractOptions(gate=not args.every_frame))
         secs = time.perf_counter() - t0
-        scores.append(score_scene(truth_dir_for(video), out, name, secs))
-        print(f"{name}: done in {secs:.0f} s", file=sys.stderr, flush=True)
+        scores.append(score_scene(truth_dir_for(video), out, label, secs))
+        print(f"{label}: done in {secs:.0f} s", file=sys.stderr, flush=True)
     print(table(scores, args.markdown))
     return 0 if all(s.meets for s in scores) else 1
 

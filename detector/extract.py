@@ -47,25 +47,26 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   :class:`detector.pose.MediaPipePose`) may do so at most every ``retry_every_s``: a weak pose
   that stays weak (legs under a blanket) otherwise costs four model runs on every call.
 
-Every ``sync_s`` (60 s) of the night's timeline the detector starts afresh (a *sync*): on
-the first frame of each period the pose model forgets whom it follows and its preferred
-rotation, pose runs, the leg boxes are that pose's, the refresh and search schedules begin
-anew, and the rest level is learned again from the ``gate_rest_window_s`` before the sync,
-measured in the leg boxes of the sync before (a second meter follows those boxes, which do
-not depend on when pose ran; so the gate keeps the quiet level of the minute before a
-movement that is going on at a sync, as a rolling window would). So the tracks of any frame
-depend only on the video since the sync point before it and the minute before that, and a
-run that starts later in the night (a chunk) decodes from there (:func:`decode_start`) and
-gives the same tracks as a run over the whole night: a night's events do not depend on where
-it was cut into chunks. A sync costs a pose call with detection instead of tracking (and
-one to make a tracking graph lose the person) a minute.
+Every ``sync_s`` (60 s) of the night's timeline the detector starts afresh (a *sync*): on the
+first frame of each period the pose model forgets whom it follows and its preferred rotation,
+pose runs, the leg boxes are that pose's, the refresh and search schedules begin anew, and the
+rest level is learned again from the ``gate_rest_window_s`` before the sync, measured in the leg
+boxes of the sync before (a second meter follows those boxes, which do not depend on when pose
+ran; so the gate keeps the quiet level of the minute before a movement that is going on at a
+sync, as a rolling window would). So the tracks of any frame depend only on the video since the
+sync point before it and the minute before that, and a run that starts later in the night (a
+chunk) decodes from there (:func:`decode_start`) and gives the same tracks as a run over the
+whole night: a night's events do not depend on where it was cut into chunks. A sync costs a pose
+call with detection instead of tracking (and one to make a tracking graph lose the person) a
+minute.
 
 On the other frames the last pose is carried forward (``pose_ran`` False), which is right
-because nothing moved there. Motion is measured on every frame, on a frame downscaled
-once (area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a
-large frame).
-Per-frame results go into compact growable arrays, so memory grows only by the track
-itself (about 130 bytes a frame).
+because nothing moved there. Motion is measured on every frame, on a frame downscaled once
+(area-averaged to ``motion_width_px``; from every ``motion_row_step``-th row of a large frame);
+on the same small frame, wherever something moves, the directional optical flow of the leg
+regions, the torso and the background, and on every frame the motion outside the baby's body
+region (:class:`detector.motion.FlowMeter`). Per-frame results go into compact growable arrays,
+so memory grows only by the track itself (about 170 bytes a frame).
 """
 
 from __future__ import annotations
@@ -80,9 +81,9 @@ import cv2
 import numpy as np
 
 from detector.errors import NoPersonError
-from detector.motion import MotionMeter, leg_boxes
+from detector.motion import BodyRegions, FlowMeter, MotionMeter, body_regions, leg_boxes
 from detector.pose import PoseEstimator, PoseResult
-from detector.track import KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
+from detector.track import CHANNEL_NAMES, KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
 from detector.video import Frame, night_frames
 
 __all__ = [
@@ -361,21 +362,24 @@ class _Columns:
 
     _BLOCK = 8192
 
-    def __init__(self, k: int, r: int) -> None:
-        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,)}
-        self._dtypes = {
-            "t": np.float64,
-            "kp": np.float32,
-            "vis": np.float32,
-            "ran": np.bool_,
-            "mot": np.float32,
-        }
+    def __init__(self, k: int, r: int, c: int = 0) -> None:
+        self._shapes = {"t": (), "kp": (k, 2), "vis": (k,), "ran": (), "mot": (r,), "ch": (c,)}
+        floats: dict[str, type] = dict.fromkeys(self._shapes, np.float32)
+        self._dtypes = {**floats, "t": np.float64, "ran": np.bool_}
         self._done: dict[str, list[np.ndarray]] = {key: [] for key in self._shapes}
         self._cur: dict[str, np.ndarray] = {}
         self._i = self._BLOCK
         self.n = 0
 
-    def append(self, t: float, kp: np.ndarray, vis: np.ndarray, ran: bool, mot: np.ndarray) -> None:
+    def append(
+        self,
+        t: float,
+        kp: np.ndarray,
+        vis: np.ndarray,
+        ran: bool,
+        mot: np.ndarray,
+        ch: np.ndarray | None = None,
+    ) -> None:
         if self._i == self._BLOCK:
             for key, shape in self._shapes.items():
                 if key in self._cur:
@@ -385,6 +389,8 @@ class _Columns:
         i = self._i
         c = self._cur
         c["t"][i], c["kp"][i], c["vis"][i], c["ran"][i], c["mot"][i] = t, kp, vis, ran, mot
+        if ch is not None:
+            c["ch"][i] = ch
         self._i += 1
         self.n += 1
 
@@ -543,7 +549,9 @@ def track_extract(
     rest = _RestSeconds(opts.gate_rest_window_s)
     policy = PosePolicy(opts)
     pose = _RetryLimit(estimator, opts.retry_every_s)
-    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS))
+    cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS), len(CHANNEL_NAMES))
+    flow = FlowMeter()
+    regions: BodyRegions | None = None
     last_kp, last_vis = _empty_pose()
     boxes: list[Box | None] = [None, None]
     sync_boxes: list[Box | None] = [None, None]
@@ -564,20 +572,22 @@ def track_extract(
             # a new segment file that does not continue the one before (a gap, another
             # picture size): start afresh; a recording's next segment goes straight on
             segment = frame.segment
-            meter.reset()
-            rest_meter.reset()
+            for each in (meter, rest_meter, flow):
+                each.reset()
+            regions = None
             estimator.reset()
             frame_size = size
         elif frame.segment != segment:
             segment = frame.segment
         elif t - prev_t > GAP_RESET_S:
-            meter.reset()
-            rest_meter.reset()
+            for each in (meter, rest_meter, flow):
+                each.reset()
         prev_t = t
         small, scale = _motion_input(frame.gray, opts.motion_width_px, opts.motion_row_step)
-        if t < seed_from:  # the lead-in: motion's previous frame only
+        if t < seed_from:  # the lead-in: motion's and flow's previous frame only
             meter.update(small)
             rest_meter.update(small)
+            flow.update(small, scale, (), None, False)
             continue
         full = t >= full_from
         now = math.floor((t + _TIME_EPS_S) / opts.sync_s)
@@ -593,7 +603,11 @@ def track_extract(
                 found_any = True
                 sync_boxes = _boxes_at_sync(last_kp, last_vis, opts.min_visibility)
             boxes = list(sync_boxes)
-            m = meter.update(small, _scaled(boxes, scale))
+            small_boxes = _scaled(boxes, scale)
+            size = (small.shape[0], small.shape[1])
+            regions = None if res is None else body_regions(last_kp, scale, size, small_boxes)
+            m = meter.update(small, small_boxes)
+            ch = flow.update(small, scale, small_boxes, regions, bool(m.max() > opts.gate_floor))
             if full:
                 policy.restart(rest.before(t))
                 policy.carry_activity(t, rest.active_before(t, policy.activity_level))
@@ -601,13 +615,16 @@ def track_extract(
             r = rest_meter.update(small, _scaled(sync_boxes, scale))
             rest.add(t, float(max(r[1], r[2])))
             if t >= start_s - _TIME_EPS_S:
-                cols.append(t, last_kp, last_vis, True, m)
+                cols.append(t, last_kp, last_vis, True, m, ch)
             continue
-        m = meter.update(small, _scaled(boxes, scale))
+        small_boxes = _scaled(boxes, scale)
+        m = meter.update(small, small_boxes)
         r = rest_meter.update(small, _scaled(sync_boxes, scale))
         rest.add(t, float(max(r[1], r[2])))
         if not full:  # before the sync point the run starts from: the rest level only
+            flow.update(small, scale, (), None, False)
             continue
+        ch = flow.update(small, scale, small_boxes, regions, bool(m.max() > opts.gate_floor))
         run = policy.decide(t, float(max(m[1], m[2])))
         if policy.look_back and kept is not None and kept[0].segment == frame.segment:
             back, at = kept
@@ -633,8 +650,10 @@ def track_extract(
                 boxes = [
                     nb if nb is not None else ob for nb, ob in zip(new_boxes, boxes, strict=True)
                 ]
+                size = (small.shape[0], small.shape[1])
+                regions = body_regions(last_kp, scale, size, _scaled(boxes, scale))
         if keep:
-            cols.append(t, last_kp, last_vis, run, m)
+            cols.append(t, last_kp, last_vis, run, m, ch)
         if progress is not None and t - last_report >= 1.0:
             last_report = t
             progress(min(max(0.0, t - start_s), total_s), total_s)
@@ -658,4 +677,6 @@ def track_extract(
         model=getattr(estimator, "name", type(estimator).__name__),
         versions={"pose_model": getattr(estimator, "version", "")},
         issues=tuple(issues),
+        channels=a["ch"],
+        channel_names=CHANNEL_NAMES,
     )

@@ -10,6 +10,13 @@ files joined on one timeline):
 - ``pose_ran``     True where the pose model was run on that frame (N,)
 - ``motion``       motion energy per region (N, R): mean absolute grey-level change
                    between consecutive frames (0..1), for the regions in ``motion_regions``
+- ``channels``     further per-frame signals (N, C), named in ``channel_names``
+                   (:data:`CHANNEL_NAMES` from the detector of this version): each leg
+                   region's directional optical flow and the torso's, relative to the
+                   background's, the background's own (camera motion), in full-frame
+                   pixels per frame, and the motion energy outside the baby's body region
+                   (see :class:`detector.motion.FlowMeter`); NaN where not known. Tracks
+                   files written before these existed read back with none (C = 0).
 
 plus the frame size, the source segments, the pose model and the software versions.
 It is built only through its checked constructor, and saved/loaded as one
@@ -34,6 +41,7 @@ from detector.errors import TrackFileError
 __all__ = [
     "KEYPOINT_NAMES",
     "MOTION_REGIONS",
+    "CHANNEL_NAMES",
     "Segment",
     "NightTrack",
     "track_load",
@@ -55,6 +63,19 @@ KEYPOINT_NAMES: tuple[str, ...] = (
 
 #: Motion regions, in this order: the whole frame and a box around each leg.
 MOTION_REGIONS: tuple[str, ...] = ("whole", "left_leg", "right_leg")
+
+#: Further per-frame channels, in this order (see :class:`detector.motion.FlowMeter`).
+CHANNEL_NAMES: tuple[str, ...] = (
+    "flow_left_dx",
+    "flow_left_dy",
+    "flow_right_dx",
+    "flow_right_dy",
+    "flow_torso_dx",
+    "flow_torso_dy",
+    "flow_bg_dx",
+    "flow_bg_dy",
+    "motion_outside",
+)
 
 _FORMAT = "legmove-tracks"
 _FORMAT_VERSION = 1
@@ -112,6 +133,8 @@ class NightTrack:
     keypoint_names: tuple[str, ...] = KEYPOINT_NAMES
     motion_regions: tuple[str, ...] = MOTION_REGIONS
     issues: tuple[str, ...] = ()
+    channels: np.ndarray | None = None
+    channel_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_s, dtype=np.float64)
@@ -137,6 +160,16 @@ class NightTrack:
             raise ValueError(
                 f"motion must have shape ({n}, {len(self.motion_regions)}), got {mot.shape}"
             )
+        names = tuple(self.channel_names)
+        ch = (
+            np.zeros((n, 0), np.float32)
+            if self.channels is None
+            else np.asarray(self.channels, dtype=np.float32)
+        )
+        if ch.shape != (n, len(names)):
+            raise ValueError(f"channels must have shape ({n}, {len(names)}), got {ch.shape}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"channel_names must be distinct, got {names}")
         if n and (np.nanmin(vis) < 0 or np.nanmax(vis) > 1):
             raise ValueError("visibility must lie in 0..1")
         w, h = (int(v) for v in self.frame_size)
@@ -154,6 +187,8 @@ class NightTrack:
         object.__setattr__(self, "keypoint_names", tuple(self.keypoint_names))
         object.__setattr__(self, "motion_regions", tuple(self.motion_regions))
         object.__setattr__(self, "issues", tuple(self.issues))
+        object.__setattr__(self, "channels", ch)
+        object.__setattr__(self, "channel_names", names)
 
     # --- convenient views -------------------------------------------------------------
     @property
@@ -188,6 +223,13 @@ class NightTrack:
         """Motion energy (N,) of one region by name."""
         return self.motion[:, self.motion_regions.index(region)]
 
+    def channel(self, name: str) -> np.ndarray | None:
+        """Values (N,) of one further channel by name; None when the track has none of
+        that name (a tracks file written before the channel existed)."""
+        if name not in self.channel_names:
+            return None
+        return np.asarray(self.channels)[:, self.channel_names.index(name)]
+
     @property
     def pose_detected(self) -> np.ndarray:
         """True where a pose (any finite hip/knee/ankle) is known for the frame."""
@@ -209,6 +251,8 @@ class NightTrack:
             keypoint_names=self.keypoint_names,
             motion_regions=self.motion_regions,
             issues=self.issues,
+            channels=np.asarray(self.channels)[start:stop],
+            channel_names=self.channel_names,
         )
 
     # --- persistence -----------------------------------------------------------------
@@ -223,6 +267,7 @@ class NightTrack:
             "keypoint_names": list(self.keypoint_names),
             "motion_regions": list(self.motion_regions),
             "issues": list(self.issues),
+            "channel_names": list(self.channel_names),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -236,6 +281,7 @@ class NightTrack:
             visibility=self.visibility.astype(np.float16),
             pose_ran=self.pose_ran,
             motion=self.motion,
+            channels=np.asarray(self.channels),
             meta=np.frombuffer(json.dumps(self.meta()).encode("utf-8"), dtype=np.uint8),
         )
         with atomic_write(path) as fh:
@@ -252,6 +298,8 @@ def track_load(path: str | Path) -> NightTrack:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
             arrays = {k: z[k] for k in ("t_s", "keypoints_px", "visibility", "pose_ran", "motion")}
+            # channels came later: a file written before them has none
+            channels = z["channels"] if "channels" in z.files else None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         raise TrackFileError(
             f"{path}: not a readable legmove tracks file ({exc}) — analyse the night again"
@@ -275,13 +323,28 @@ def track_load(path: str | Path) -> NightTrack:
             keypoint_names=tuple(meta["keypoint_names"]),
             motion_regions=tuple(meta["motion_regions"]),
             issues=tuple(meta.get("issues", [])),
+            channels=channels,
+            channel_names=tuple(meta.get("channel_names", []) if channels is not None else ()),
         )
     except ValueError as exc:
         raise TrackFileError(f"{path}: tracks file is inconsistent ({exc})") from exc
 
 
+def _channels_as(track: NightTrack, names: tuple[str, ...]) -> np.ndarray:
+    """``track``'s channels in the order ``names``, NaN for a channel it does not have."""
+    out = np.full((track.n_frames, len(names)), np.nan, dtype=np.float32)
+    for k, name in enumerate(names):
+        col = track.channel(name)
+        if col is not None:
+            out[:, k] = col
+    return out
+
+
 def track_concat(tracks: list[NightTrack]) -> NightTrack:
-    """Join tracks already placed on one timeline (ascending, non-overlapping) into one."""
+    """Join tracks already placed on one timeline (ascending, non-overlapping) into one.
+
+    Channels are those of any of the tracks (in the first track's order, then new ones),
+    NaN in a track that lacks one."""
     if not tracks:
         raise ValueError("track_concat needs at least one track")
     first = tracks[0]
@@ -292,6 +355,7 @@ def track_concat(tracks: list[NightTrack]) -> NightTrack:
             if s not in segs:
                 segs.append(s)
         issues.extend(i for i in tr.issues if i not in issues)
+    names = tuple(dict.fromkeys(n for tr in tracks for n in tr.channel_names))
     return NightTrack(
         t_s=np.concatenate([t.t_s for t in tracks]),
         keypoints_px=np.concatenate([t.keypoints_px for t in tracks]),
@@ -305,4 +369,6 @@ def track_concat(tracks: list[NightTrack]) -> NightTrack:
         keypoint_names=first.keypoint_names,
         motion_regions=first.motion_regions,
         issues=tuple(issues),
+        channels=np.concatenate([_channels_as(t, names) for t in tracks]),
+        channel_names=names,
     )

@@ -233,7 +233,20 @@ class Settings:
         4.0, "[video] infant kicking/cycling up to 4 Hz", lo=0.2, hi=20.0
     )
     rhythm_min_periodicity: float = _setting(
-        0.5, '[video] autocorrelation peak needed for "clear"', lo=0.0, hi=1.0
+        0.7, "[video] clear: share of a leg's power in the main lobe of its peak", lo=0.0, hi=1.0
+    )
+    rhythm_window_s: float = _setting(
+        6.0, "[video] time-frequency window (3 cycles at 0.5 Hz)", lo=2.0, hi=30.0
+    )
+    rhythm_step_s: float = _setting(0.25, "[video] the window moves on this often", lo=0.02, hi=5.0)
+    rhythm_freq_tolerance: float = _setting(
+        0.2, "[video] a bout's windows stay within this share of its frequency", lo=0.01, hi=1.0
+    )
+    rhythm_embedded_min_s: float = _setting(
+        4.0, "[video] inside movement at least this (chance rhythm: 2-4 s)", lo=0.0, hi=60.0
+    )
+    rhythm_edge_fraction: float = _setting(
+        0.7, "[video] a bout lasts while its rhythm matches its first/last cycles", lo=0.05, hi=1.0
     )
     # --- PLM series ------------------------------------------------------------------
     plm_min_count: int = _setting(
@@ -410,30 +423,16 @@ class Settings:
     def __post_init__(self) -> None:
         for f in fields(self):
             object.__setattr__(self, f.name, _checked(f, getattr(self, f.name)))
-        pairs = (
-            (self.offset_k <= self.onset_k, "offset_k must not exceed onset_k (hysteresis)"),
-            (
-                self.rhythm_fmin_hz < self.rhythm_fmax_hz,
-                "rhythm_fmin_hz must be below rhythm_fmax_hz",
-            ),
-            (
-                self.plm_min_interval_s < self.plm_max_interval_s,
-                "plm_min_interval_s must be below plm_max_interval_s",
-            ),
-            (
-                self.analysis_rate_hz > 2 * self.rhythm_fmax_hz,
-                "analysis_rate_hz must exceed twice rhythm_fmax_hz",
-            ),
-            (
-                self.lowpass_hz < self.analysis_rate_hz / 2,
-                "lowpass_hz must be below half analysis_rate_hz",
-            ),
-            (self.lm_min_s < self.lm_max_s, "lm_min_s must be below lm_max_s"),
-            (
-                self.lm_max_s <= self.bilateral_lm_max_s,
-                "lm_max_s must not exceed bilateral_lm_max_s",
-            ),
-        )
+        v, rate = self, self.analysis_rate_hz
+        below = (("rhythm_fmin_hz", "rhythm_fmax_hz"), ("plm_min_interval_s", "plm_max_interval_s"))
+        pairs = [(getattr(v, a) < getattr(v, b), f"{a} must be below {b}") for a, b in below]
+        pairs += [  # what must hold, and the refusal's words
+            (v.offset_k <= v.onset_k, "offset_k must not exceed onset_k (hysteresis)"),
+            (rate > 2 * v.rhythm_fmax_hz, "analysis_rate_hz must exceed twice rhythm_fmax_hz"),
+            (v.lowpass_hz < rate / 2, "lowpass_hz must be below half analysis_rate_hz"),
+            (v.lm_min_s < v.lm_max_s, "lm_min_s must be below lm_max_s"),
+            (v.lm_max_s <= v.bilateral_lm_max_s, "lm_max_s must not exceed bilateral_lm_max_s"),
+        ]
         for ok, message in pairs:
             if not ok:
                 raise SettingsError(f"{message} (got {_pair_values(self, message)})")

@@ -30,6 +30,7 @@ from synth.scene import (
     Scene,
     Twitch,
     Twitches,
+    Wriggle,
     awakening,
     synth_scene,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Scene",
     "Twitch",
     "Twitches",
+    "Wriggle",
     "awakening",
     "plm_series_numbers",
     "program_compile",

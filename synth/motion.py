@@ -13,7 +13,11 @@ more inside it), so a movement's visible extent matches its planted extent:
 - long LM / long movement: a fast 0.35 s ramp to a flexed plateau that keeps wandering
   (sum of three incommensurate 0.35–1.3 Hz components — not periodic), then a fast release;
 - rhythmic: raised-cosine cycles (1 − cos 2πft)/2 from rest to rest; cycling delays the
-  right leg by half a cycle.
+  right leg by half a cycle;
+- wriggling (:class:`~synth.scene.Wriggle`): hip and knee flexed about halfway and moving
+  all the time by band-limited random noise (0.15–1.5 Hz, nothing periodic), with the
+  trunk swaying; inside a rhythmic bout the wriggling of the bout's legs falls to the
+  item's ``residual`` (0.4-s transitions), so the bout's kicks take over those legs.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal as sps
 
 from synth.scene import (
     CaregiverArm,
@@ -34,6 +39,7 @@ from synth.scene import (
     Scene,
     Twitch,
     Twitches,
+    Wriggle,
 )
 
 __all__ = ["Planted", "Limbs", "plant_movements", "state_timeline", "limbs_compose"]
@@ -56,12 +62,13 @@ class Planted:
     end_s: float
     legs: tuple[int, ...]
     origin: str  # twitch, leg_movement, plm_series, rhythmic, wiggle, wake_bout, stretch,
-    # random_twitch
+    # random_twitch, wriggling
     seed: int
     amplitude: float = 1.0
     pattern: str = ""
     frequency_hz: float = math.nan
     cycles: int = 0
+    residual: float = 1.0  # wriggling: its share left in legs doing a rhythmic bout
 
     @property
     def duration_s(self) -> float:
@@ -137,6 +144,18 @@ def plant_movements(scene: Scene) -> list[Planted]:
                         mv.amplitude,
                     )
                 )
+        elif isinstance(it, Wriggle):
+            out.append(
+                Planted(
+                    it.start_s,
+                    it.end_s,
+                    (0, 1),
+                    "wriggling",
+                    seed(),
+                    it.amplitude,
+                    residual=it.residual,
+                )
+            )
         elif isinstance(it, Rhythmic):
             out.append(
                 Planted(
@@ -276,6 +295,8 @@ def leg_profile(p: Planted, leg: int, t: np.ndarray) -> tuple[np.ndarray, ...]:
         w = np.where(on, 0.5 * (1.0 - np.cos(2 * np.pi * f * tt)), 0.0)
         a = (48.0 if f <= 2.5 else 36.0) * amp
         return a * w, 8.0 * w, 1.35 * a * w
+    if p.origin == "wriggling":
+        return _wriggling(rng, p, t)
     u = np.clip(t / d, 0.0, 1.0)
     if d < 0.5:  # twitch: small fast flick
         w = np.sin(np.pi * u)
@@ -294,6 +315,43 @@ def leg_profile(p: Planted, leg: int, t: np.ndarray) -> tuple[np.ndarray, ...]:
     knee = a_knee * env * (1.0 - k + k * _wander(rng, t, f_lo, f_hi))
     abd = env * (a_abd + 10.0 * _wander(rng, t, f_lo, f_hi))
     return hip, abd, knee
+
+
+def _noise(rng: np.random.Generator, t: np.ndarray, lo_hz: float, hi_hz: float) -> np.ndarray:
+    """Band-limited Gaussian noise at the (uniform) times ``t``, unit standard deviation."""
+    if t.size < 8:
+        return np.zeros_like(t)
+    fs = 1.0 / float(np.median(np.diff(t)))
+    pad = int(4 * fs)
+    x = rng.normal(0.0, 1.0, t.size + 2 * pad)
+    sos = sps.butter(2, [lo_hz, min(hi_hz, 0.45 * fs)], btype="band", output="sos", fs=fs)
+    y = sps.sosfiltfilt(sos, x)[pad : pad + t.size]
+    return y / max(float(np.std(y)), 1e-9)
+
+
+def _wriggling(rng: np.random.Generator, p: Planted, t: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(hip_flex, hip_abd, knee_flex) of one leg wriggling: flexed about halfway, moving by
+    band-limited noise (knee partly with the hip, as real legs do), in and out over 0.5 s."""
+    amp = p.amplitude
+    edge = np.clip(np.minimum(t, p.duration_s - t) / 0.5, 0.0, 1.0)
+    env = np.sin(0.5 * np.pi * edge)
+    n_hip = _noise(rng, t, 0.15, 1.5)
+    n_knee = 0.7 * n_hip + 0.7 * _noise(rng, t, 0.15, 1.5)
+    hip = amp * env * (24.0 + 14.0 * n_hip)
+    knee = amp * env * (32.0 + 19.0 * n_knee)
+    abd = amp * env * (4.0 + 6.0 * _noise(rng, t, 0.1, 1.0))
+    return hip, abd, knee
+
+
+def _wriggle_gain(planted: list[Planted], leg: int, t: np.ndarray, residual: float) -> np.ndarray:
+    """1, falling to ``residual`` (0.4-s transitions) inside the rhythmic bouts of ``leg``."""
+    gain = np.ones_like(t)
+    for q in planted:
+        if q.origin != "rhythmic" or leg not in q.legs:
+            continue
+        inside = np.clip(np.minimum(t - q.start_s, q.end_s - t) / 0.4 + 0.5, 0.0, 1.0)
+        gain = np.minimum(gain, 1.0 - (1.0 - residual) * inside)
+    return gain
 
 
 @dataclass
@@ -337,10 +395,13 @@ def limbs_compose(scene: Scene, planted: list[Planted]) -> Limbs:
         tt = t[i0 : i1 + 1] - p.start_s
         for leg in p.legs:
             dh, da, dk = leg_profile(p, leg, tt)
+            if p.origin == "wriggling":
+                g = _wriggle_gain(planted, leg, t[i0 : i1 + 1], p.residual)
+                dh, da, dk = dh * g, da * g, dk * g
             hip[i0 : i1 + 1, leg] += dh
             abd[i0 : i1 + 1, leg] += da
             knee[i0 : i1 + 1, leg] += dk
-        if p.origin in ("wake_bout", "stretch"):
+        if p.origin in ("wake_bout", "stretch", "wriggling"):
             srng = np.random.default_rng([p.seed, 5])
             env = np.sin(0.5 * np.pi * np.clip(np.minimum(tt, p.duration_s - tt) / 0.5, 0, 1))
             for k, scale in enumerate((0.012, 0.012, 3.0)):

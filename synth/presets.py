@@ -51,6 +51,9 @@ sleep stretch is shorter (rhythmic_settling, repositioned) should not be scored 
 Awakenings are wake periods after sleep onset; all scripted ones last >= 60 s
 (``Settings.wake_min_s``).
 
+The "wriggling settling" family (rhythmic bouts inside continuous awake wriggling, under a
+blanket, face-down) is in :mod:`synth.presets_rhythm` and registered here.
+
 Scenes keep every random movement at least 1 s from any other movement, and keep random
 movements out of PLM series, caregiver-arm and repositioning spans, so the truth does not
 depend on borderline merges.
@@ -62,6 +65,7 @@ from collections.abc import Callable
 from typing import Any
 
 from synth.camera import CameraMotion
+from synth.presets_rhythm import RHYTHM_BUILDERS
 from synth.presets_wasm import WASM_BUILDERS
 from synth.scene import (
     Blanket,
@@ -324,6 +328,7 @@ _BUILDERS: dict[str, tuple[Callable[[], tuple[dict[str, Any], list[Item]]], str]
     "moving_camera": (_moving_camera, "handheld shake, pan and zoom, LMs while it moves"),
     "demo_night": (_demo_night, "the demo night in sample_videos/"),
     **WASM_BUILDERS,  # scenes for the WASM scoring rules (synth/presets_wasm.py)
+    **RHYTHM_BUILDERS,  # the wriggling-settling scenes (synth/presets_rhythm.py)
 }
 
 #: Preset name → one-line description.

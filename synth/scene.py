@@ -11,7 +11,9 @@ Items (all times in seconds from the first frame):
   (one leg or bilateral hip/knee flexion–extension; an LM when 0.5–10 s, or 0.5–15 s
   bilateral, a long movement when longer), :class:`Rhythmic` (kicking: in phase or one
   leg; cycling: anti-phase), :class:`PLMSeries` (n leg movements at given onset-to-onset
-  intervals) and :class:`Twitches` (random twitches at a rate).
+  intervals), :class:`Twitches` (random twitches at a rate) and :class:`Wriggle` (an
+  awake baby's continuous whole-body wriggling; rhythmic bouts inside it take over the
+  legs doing them).
 - conditions — :class:`Blanket` over the legs, :class:`CaregiverArm` reaching in from a
   frame edge, :class:`Infrared` (greyscale night vision, noise, vignetting) and
   :class:`Reposition` (the baby is moved to a new place / angle / size).
@@ -37,6 +39,7 @@ __all__ = [
     "Rhythmic",
     "PLMSeries",
     "Twitches",
+    "Wriggle",
     "Blanket",
     "CaregiverArm",
     "Infrared",
@@ -254,6 +257,32 @@ class Twitches(Item):
         _check_span(self.start_s, self.end_s, "Twitches")
         if self.rate_per_min < 0:
             raise ValueError("rate_per_min must not be negative")
+
+    def span(self) -> tuple[float, float]:
+        return (self.start_s, self.end_s)
+
+
+@dataclass(frozen=True)
+class Wriggle(Item):
+    """Continuous whole-body wriggling of an awake baby from ``start_s`` to ``end_s``: both
+    legs move all the time, irregularly (band-limited random flexion of hip and knee,
+    nothing periodic), the trunk sways and turns, and the arms reach as in any wake period.
+    A :class:`Rhythmic` bout inside it takes over the legs that do it: their wriggling falls
+    to ``residual`` of its size for the bout while the rest of the body keeps wriggling.
+    """
+
+    kind: ClassVar[str] = "wriggle"
+    start_s: float
+    end_s: float
+    amplitude: float = 1.0
+    residual: float = 0.25
+
+    def __post_init__(self) -> None:
+        _check_span(self.start_s, self.end_s, "Wriggle")
+        if not 0.2 <= self.amplitude <= 1.5:
+            raise ValueError("Wriggle amplitude must be 0.2..1.5")
+        if not 0.0 <= self.residual <= 1.0:
+            raise ValueError("Wriggle residual must be 0..1")
 
     def span(self) -> tuple[float, float]:
         return (self.start_s, self.end_s)

@@ -21,6 +21,10 @@ DESIGN.md, using the default :class:`~pipeline.settings.Settings`:
 
 Sleep onset is the start of the script's first sleep stretch; awakenings are the wake
 periods that start after sleep onset.
+
+The rhythmic bouts are also listed on their own (:func:`truth_bouts`, ``bouts.csv``), as the
+analysis's bout table lists them: one row per planted bout, wherever it lies (a bout inside
+wriggling is part of one long movement in the events table).
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ from synth.motion import Planted
 from synth.program import Span
 
 __all__ = [
+    "BOUT_COLUMNS",
     "EVENT_COLUMNS",
     "EPISODE_COLUMNS",
     "SPAN_COLUMNS",
+    "truth_bouts",
     "truth_events",
     "plm_series_numbers",
     "truth_episodes",
@@ -50,6 +56,17 @@ __all__ = [
 
 EVENT_COLUMNS = [*CONTRACT_EVENT_COLUMNS, "origin", "n_planted"]
 EPISODE_COLUMNS = ["start_s", "end_s", "kind", "reason"]
+BOUT_COLUMNS = [
+    "start_s",
+    "end_s",
+    "duration_s",
+    "frequency_hz",
+    "pattern",
+    "side",
+    "cycles",
+    "state",
+    "inside",
+]
 SPAN_COLUMNS = ["start_s", "end_s", "kind", "artifact", "note"]
 
 
@@ -162,6 +179,32 @@ def truth_events(
     df["rhythmic"] = df["rhythmic"].astype(bool)
     df["n_planted"] = df["n_planted"].astype(int)
     return df
+
+
+def truth_bouts(
+    planted: Sequence[Planted], timeline: Sequence[tuple[float, float, str]]
+) -> pd.DataFrame:
+    """The true rhythmic bouts (one row per planted bout, sorted by start): extent (a
+    cycling bout runs from the first leg's start to the second leg's end), frequency,
+    pattern, side, cycles per leg, the scripted state at its start and ``inside``:
+    ``wriggling`` when it lies inside wriggling, else empty."""
+    wriggles = [(p.start_s, p.end_s) for p in planted if p.origin == "wriggling"]
+    rows = [
+        {
+            "start_s": round(p.start_s, 4),
+            "end_s": round(p.end_s, 4),
+            "duration_s": round(p.duration_s, 4),
+            "frequency_hz": p.frequency_hz,
+            "pattern": p.pattern,
+            "side": p.side,
+            "cycles": p.cycles,
+            "state": _state_at(timeline, p.start_s),
+            "inside": "wriggling" if any(a <= p.start_s < b for a, b in wriggles) else "",
+        }
+        for p in sorted(planted, key=lambda p: p.start_s)
+        if p.origin == "rhythmic"
+    ]
+    return pd.DataFrame(rows, columns=BOUT_COLUMNS)
 
 
 def truth_episodes(events: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@
 - ``events.csv``   true movements, columns as the analysis ``events.csv`` plus ``origin``
                    (what was planted) and ``n_planted``;
 - ``episodes.csv`` rhythmic movements and PLM series (as the analysis ``episodes.csv``);
+- ``bouts.csv``    the rhythmic bouts, wherever they lie (as the analysis ``bouts.csv``);
 - ``spans.csv``    behaviour periods (wake/settling/sleep) and conditions: blanket,
                    caregiver arm, infrared, repositioning; ``artifact`` marks spans with image
                    motion that is not a leg movement;
@@ -34,7 +35,7 @@ from pipeline.settings import Settings
 from synth.program import Program
 from synth.render import Renderer
 from synth.scene import Scene
-from synth.truth import truth_episodes, truth_events, truth_spans, truth_summary
+from synth.truth import truth_bouts, truth_episodes, truth_events, truth_spans, truth_summary
 
 __all__ = ["synth_render", "truth_dir_for", "synth_truth", "GENERATOR"]
 
@@ -50,7 +51,8 @@ def truth_dir_for(path_mp4: str | Path) -> Path:
 
 
 def synth_truth(program: Program, settings: Settings | None = None) -> dict[str, Any]:
-    """All truth tables of a compiled scene: events, episodes, spans (DataFrames), summary."""
+    """All truth tables of a compiled scene: events, episodes, bouts, spans (DataFrames),
+    summary."""
     sc = program.scene
     events = truth_events(program.planted, program.timeline, settings)
     summary = truth_summary(events, program.timeline, sc.n_frames / sc.fps, settings)
@@ -71,6 +73,7 @@ def synth_truth(program: Program, settings: Settings | None = None) -> dict[str,
     return {
         "events": events,
         "episodes": truth_episodes(events),
+        "bouts": truth_bouts(program.planted, program.timeline),
         "spans": truth_spans(program.spans()),
         "summary": summary,
     }
@@ -96,6 +99,7 @@ def _write_truth(program: Program, folder: Path, settings: Settings | None) -> N
     truth = synth_truth(program, settings)
     _csv(truth["events"], folder / "events.csv")
     _csv(truth["episodes"], folder / "episodes.csv")
+    _csv(truth["bouts"], folder / "bouts.csv")
     _csv(truth["spans"], folder / "spans.csv")
     with atomic_write(folder / "summary.json", "w") as fh:
         json.dump(truth["summary"], fh, indent=2, default=_json_default)

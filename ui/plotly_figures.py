@@ -1,7 +1,8 @@
 """The dashboard's interactive Plotly figures.
 
 - :func:`figure_timeline_plotly`: one night on a wall-clock axis — lanes, colours and spans
-  as in the PDF's :func:`pipeline.reports.figures.figure_timeline`, hover details on every movement,
+  as in the PDF's :func:`pipeline.reports.figures.figure_timeline`, plus a lane of the
+  rhythmic bouts (frequency, pattern, cycles on hover), hover details on every movement,
   untrusted-pose bands on the leg lanes, LMs and PLMs in each hour beneath;
 - the across-nights figure is :func:`ui.trend_figures.figure_trends`.
 
@@ -24,7 +25,6 @@ from pipeline.reports.figures import (
     EPISODE_COLOR,
     EPISODE_LABELS,
     KIND_COLORS,
-    LANE_Y,
     LANES,
     PLM_COLOR,
     SETTLING_COLOR,
@@ -45,11 +45,17 @@ from pipeline.scoring.night import NightResult
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure as PlotlyFigure
 
-__all__ = ["ELAPSED_ZERO", "figure_timeline_plotly"]
+__all__ = ["BOUT_COLOR", "BOUT_LANE", "ELAPSED_ZERO", "figure_timeline_plotly"]
 
 #: where the time axis starts when the clock time of the first frame is unknown: elapsed
 #: time is drawn as a time of this day (0:00 = the first frame) so Plotly writes it h:mm
 ELAPSED_ZERO = dt.datetime(2000, 1, 1)
+
+#: the lane of the rhythmic bouts, under the legs' lanes, and its colour
+BOUT_LANE = "Rhythmic bouts"
+BOUT_COLOR = "#CC79A7"
+_LANES = (*LANES[: LANES.index("Right leg") + 1], BOUT_LANE, *LANES[LANES.index("Right leg") + 1 :])
+_Y = {name: len(_LANES) - 1 - i for i, name in enumerate(_LANES)}
 
 
 def _minutes(seconds: float) -> str:
@@ -107,7 +113,7 @@ def figure_timeline_plotly(
         spans = state_runs(result.epochs, state)
         if not spans and state == "artifact":
             continue
-        px, py = rects(spans, LANE_Y["Sleep / wake"], 0.35)
+        px, py = rects(spans, _Y["Sleep / wake"], 0.35)
         fig.add_trace(
             go.Scatter(
                 x=px,
@@ -157,7 +163,7 @@ def figure_timeline_plotly(
     for i, ((leg, reason), grp) in enumerate(untrusted.groupby(["leg", "reason"], sort=True)):
         lane = "Left leg" if leg == "left" else "Right leg"
         spans = list(zip(grp["start_s"], grp["end_s"], strict=True))
-        px, py = rects(spans, LANE_Y[lane], 0.42)
+        px, py = rects(spans, _Y[lane], 0.42)
         total = float((grp["end_s"] - grp["start_s"]).sum())
         when = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in spans[:3])
         if len(spans) > 3:
@@ -216,7 +222,7 @@ def figure_timeline_plotly(
         fig.add_trace(
             go.Scatter(
                 x=xs(px2),
-                y=[LANE_Y[lane] if v is not None else None for v in px2],
+                y=[_Y[lane] if v is not None else None for v in px2],
                 mode="lines",
                 line={"color": KIND_COLORS[kind], "width": 7 if kind == "twitch" else 14},
                 name=labels[kind],
@@ -231,9 +237,28 @@ def figure_timeline_plotly(
         )
         shown.add(kind)
 
+    bars: list[tuple[float, float, str]]
+    bouts = getattr(result, "bouts", None)
+    if bouts is not None and len(bouts):
+        bars = []
+        for r in bouts.itertuples(index=False):
+            a, b = float(r.start_s), float(r.end_s)
+            side = "" if str(r.side) == "bilateral" else f" ({r.side} leg)"
+            src = "keypoints" if str(r.source) == "pose" else "image motion"
+            cut = " · cut by an artifact span" if bool(getattr(r, "clipped", False)) else ""
+            bars.append(
+                (
+                    a,
+                    max(b, a + min_vis),
+                    f"Rhythmic {r.pattern}{side} at {float(r.frequency_hz):.1f} Hz<br>"
+                    f"{clock(a)}, {b - a:.0f} s, {float(r.cycles):.0f} cycles, {r.state}<br>"
+                    f"from {src}{cut}",
+                )
+            )
+        fig.add_trace(_lane_trace(bars, xs, BOUT_LANE, BOUT_COLOR, "rhythmic bout"), row=1, col=1)
     series = plm_spans(ev)
     if series:
-        bars: list[tuple[float, float, str]] = []
+        bars = []
         for a, b, n in series:
             bars.append((a, max(b, a + min_vis), f"PLM series: {n} LMs<br>{clock(a)}–{clock(b)}"))
         fig.add_trace(_lane_trace(bars, xs, "PLM series", PLM_COLOR, "PLM series"), row=1, col=1)
@@ -307,9 +332,9 @@ def figure_timeline_plotly(
         plot_bgcolor="white",
     )
     fig.update_yaxes(
-        tickvals=[LANE_Y[n] for n in LANES],
-        ticktext=list(LANES),
-        range=[-0.6, len(LANES) - 0.4],
+        tickvals=[_Y[n] for n in _LANES],
+        ticktext=list(_LANES),
+        range=[-0.6, len(_LANES) - 0.4],
         fixedrange=True,
         showgrid=False,
         row=1,
@@ -353,7 +378,7 @@ def _lane_trace(
         text += [t, t, None]
     return go.Scatter(
         x=xs(px),
-        y=[LANE_Y[lane] if v is not None else None for v in px],
+        y=[_Y[lane] if v is not None else None for v in px],
         mode="lines",
         line={"color": color, "width": 10},
         name=name,

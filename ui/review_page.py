@@ -1,7 +1,8 @@
 """The review page: the flagged episodes by importance, each played from a few seconds before
 to a few seconds after (or a rendered clip with the tracked legs drawn); say what it was
 (:data:`pipeline.store.records.VERDICTS`: looks like it, ordinary movement, not a leg
-movement, can't tell) and add a note."""
+movement, can't tell) and add a note. A rhythmic episode lists its bouts, and each one plays
+on its own."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ui.common import (
     data_dir,
     nights_done,
     plain_error,
+    result_of,
     store,
     wall_clock_start,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "GOTO_KEY",
     "PAD_S",
     "VERDICT_BUTTONS",
+    "episode_bouts",
     "episode_video",
     "page_review",
     "review_controls",
@@ -157,8 +160,40 @@ def page_review() -> None:
         )
         review_controls(night, ep)
     with left:
-        episode_video(night, float(ep["start_s"]), float(ep["end_s"]))
+        a, b = float(ep["start_s"]), float(ep["end_s"])
+        if str(ep["kind"]) == "rhythmic_movement":
+            a, b = _choose_bout(night, a, b, start)
+        episode_video(night, a, b)
     st.caption(DISCLAIMER)
+
+
+def episode_bouts(night: Night, a: float, b: float) -> pd.DataFrame:
+    """The night's rhythmic bouts that overlap [a, b] (an episode), by start."""
+    bouts = getattr(result_of(night), "bouts", None)
+    if bouts is None or len(bouts) == 0:
+        return pd.DataFrame()
+    inside = (bouts["start_s"] < b) & (bouts["end_s"] > a)
+    return bouts[inside].sort_values("start_s").reset_index(drop=True)
+
+
+def _choose_bout(
+    night: Night, a: float, b: float, start: dt.datetime | None
+) -> tuple[float, float]:
+    """A picker of the bouts of a rhythmic episode: the span to play (the whole episode or
+    the bout chosen)."""
+    bouts = episode_bouts(night, a, b)
+    if len(bouts) <= 1:
+        return a, b
+    labels = ["The whole episode"] + [
+        f"Bout {int(r.bout)}: {fmt_clock(float(r.start_s), start, True)}, {r.pattern} at "
+        f"{float(r.frequency_hz):.1f} Hz, {float(r.duration_s):.0f} s"
+        for r in bouts.itertuples(index=False)
+    ]
+    pick = st.selectbox("Play", range(len(labels)), format_func=lambda i: labels[i], key="bout")
+    if pick == 0:
+        return a, b
+    row = bouts.iloc[pick - 1]
+    return float(row["start_s"]), float(row["end_s"])
 
 
 def review_controls(night: Night, ep: pd.Series) -> None:

@@ -1,6 +1,6 @@
 """A results folder, the output contract of ``legmove analyze``: written and read back.
 
-events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json (see the README's
+events.csv, episodes.csv, epochs.csv, artifacts.csv, bouts.csv and summary.json (see the README's
 "What the outputs mean"); the per-frame tracks beside them are written by the job.
 """
 
@@ -21,12 +21,13 @@ from pipeline.reports.rates import rate_caveat, rate_reliable
 from pipeline.scoring.artifacts import ARTIFACT_COLUMNS
 from pipeline.scoring.episodes import EPISODE_COLUMNS
 from pipeline.scoring.night import NightResult, is_clip
+from pipeline.scoring.rhythm import BOUT_COLUMNS
 
 __all__ = ["night_read", "night_write"]
 
 
 def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv and summary.json into
+    """Write events.csv, episodes.csv, epochs.csv, artifacts.csv, bouts.csv and summary.json into
     ``out_dir`` (each atomically); summary.json also carries the methods text of
     :func:`pipeline.reports.methods.methods_text`, and ``rates_reliable`` with
     ``rate_caveat`` (:mod:`pipeline.reports.rates`: false, and why, when the night had too
@@ -39,6 +40,7 @@ def night_write(result: NightResult, out_dir: str | Path) -> dict[str, Path]:
         ("episodes", times_rounded(result.episodes)),
         ("epochs", times_rounded(result.epochs)),
         ("artifacts", times_rounded(result.artifacts)),
+        ("bouts", times_rounded(result.bouts)),
     ):
         p = out / f"{name}.csv"
         with atomic_write(p, "w") as fh:
@@ -91,6 +93,8 @@ def night_read(out_dir: str | Path) -> NightResult:
     events = events.drop(columns=["part_of_s"], errors="ignore")
     events["pattern"] = events["pattern"].fillna("")
     events["plm_series"] = events["plm_series"].astype("Int64")
+    if "bout" in events:  # results written before bouts existed lack it
+        events["bout"] = events["bout"].astype("Int64")
     episodes = pd.read_csv(out / "episodes.csv")
     if len(episodes) == 0:
         episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
@@ -103,4 +107,9 @@ def night_read(out_dir: str | Path) -> NightResult:
         artifacts = pd.read_csv(out / "artifacts.csv")
         if len(artifacts) == 0:
             artifacts = pd.DataFrame(columns=ARTIFACT_COLUMNS)
-    return NightResult(events, epochs, episodes, summary, artifacts)
+    bouts = pd.DataFrame(columns=BOUT_COLUMNS)
+    if (out / "bouts.csv").is_file():  # results written before bouts existed lack it
+        bouts = pd.read_csv(out / "bouts.csv", dtype={"pattern": str, "side": str})
+        if len(bouts) == 0:
+            bouts = pd.DataFrame(columns=BOUT_COLUMNS)
+    return NightResult(events, epochs, episodes, summary, artifacts, bouts)

@@ -87,8 +87,9 @@ def methods_terms(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             "Rhythmic",
-            f"a movement of {st['rhythm_min_cycles']:g} or more regular cycles: kicking, or "
-            "cycling (alternating).",
+            f"{st['rhythm_min_cycles']:g} or more regular cycles of leg movement at "
+            f"{st['rhythm_fmin_hz']:g}–{st['rhythm_fmax_hz']:g} Hz, found wherever they happen "
+            "(a bout): kicking (legs in phase, or one leg), or cycling (alternating).",
         ),
         ("Awakening", f"a wake period of at least {st['wake_min_s']:g} s after sleep onset."),
         (
@@ -234,12 +235,31 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         "hour of sleep (the PLMS index, the short-interval LMs) are shown greyed as too "
         "little sleep, never compared with the reference, and its PLMS index is left out of "
         "medians across nights" + cite("rate_min_sleep_s") + ".",
-        f"A movement was rhythmic with at least {g('rhythm_min_cycles')} cycles at a "
-        f"dominant {g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz and an autocorrelation "
-        f"peak of at least {g('rhythm_min_periodicity')}; cycling when the legs moved in "
-        "anti-phase, else kicking (legmove's own rule; the AASM's rhythmic movement disorder "
-        "asks at least 4 movements at 0.5–2 Hz)"
-        + cite("rhythm_min_cycles", "rhythm_fmin_hz", "rhythm_fmax_hz")
+        "Rhythm was sought over the whole recording, independently of how movements were "
+        "cut up, in each leg's movement relative to the body (hip-to-ankle distance and "
+        "knee flexion from trusted keypoints; elsewhere the leg region's optical flow along "
+        "the body axis, relative to the background): windows of "
+        f"{g('rhythm_window_s')} s and half that, every {g('rhythm_step_s')} s, "
+        "detrended and Hann-tapered, gave a dominant frequency in "
+        f"{g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz and a periodicity strength (the "
+        "share of the leg's power within 1/window of it, or within the main lobe of a "
+        "rhythm as long as the leg's movement where the leg moved for only part of the "
+        "window, which was then also measured over that movement alone); windows with a "
+        "strength of at "
+        f"least {g('rhythm_min_periodicity')} at a frequency steady within "
+        f"{_num(100 * float(st['rhythm_freq_tolerance']))}% formed a rhythmic bout; its "
+        "edges were set where the rhythm's complex amplitude (demodulated at its frequency) "
+        "stopped matching that of the bout's first (last) two cycles, a moment matching by "
+        f"at least {g('rhythm_edge_fraction')} counting for the bout. A bout had at least "
+        f"{g('rhythm_min_cycles')} cycles and, inside ongoing movement, lasted at least "
+        f"{g('rhythm_embedded_min_s')} s; a leg took part in it when it was rhythmic in "
+        "half of its windows or, over the bout itself, moved and had that strength at the "
+        "bout's frequency; it was cycling when the phase between the legs "
+        "(their cross-spectrum at the bout's frequency) was beyond 90° from in phase, else "
+        "kicking (also with one leg) (legmove's own rule; the AASM's rhythmic movement "
+        "disorder asks at least 4 movements at 0.5–2 Hz). Each movement took the rhythm of "
+        "the bout it belonged to"
+        + cite("rhythm_min_cycles", "rhythm_fmin_hz", "rhythm_fmax_hz", "rhythm_window_s")
         + ".",
         f"Sleep and wake were scored actigraphy-style in {g('epoch_s')}-s epochs"
         + cite("epoch_s")
@@ -269,14 +289,20 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + ". Sleep efficiency is total sleep over the time from the in-bed time (or the "
         "start of the recording) to its end, without artifact time; time to fall asleep "
         "is from that in-bed time to sleep onset.",
-        "Artifact spans were excluded from scoring (movements overlapping them dropped, "
-        "epochs overlapping them not scored, and counted as sleep only between sleep "
-        "epochs, no PLM series across them): whole-frame motion not explained by the leg "
+        "Artifact spans were excluded from scoring (movements and rhythmic bouts "
+        "overlapping them cut at them and kept outside them, each as one movement or bout, "
+        f"parts shorter than {g('lm_min_s')} s dropped; a leg movement so cut was no "
+        "candidate LM, its onset or end being unseen; epochs overlapping them not scored, "
+        "and counted as "
+        "sleep only between sleep epochs, no PLM series across them): whole-frame motion "
+        "not explained by the leg "
         f"regions' motion (beyond {g('artifact_coupling_margin')} × the night's own "
         f"whole-to-leg motion ratio, itself at least {g('artifact_coupling_min')}, by more "
         f"than {g('artifact_k')} × noise, at least "
         f"{g('artifact_min_motion')}) for at least {g('artifact_min_s')} s, or torso "
         f"keypoints jumping more than {g('artifact_torso_jump_bl')} body lengths in 0.25 s, "
+        "with motion also rising outside the baby's body region (the skeleton grown by a "
+        "fifth of a body length, half around the shoulders), "
         "was a caregiver in view (or a camera move when the whole picture moved evenly and "
         "the baby sat elsewhere afterwards); a one-frame whole-frame change of at least "
         f"{g('artifact_light_motion')} was a lighting change; motion in both leg regions "

@@ -10,7 +10,8 @@ Pages, in order:
    like it, not reviewed, can't tell, ordinary movement, not a leg movement), and reviews
    kept from an earlier analysis that no current episode matched (as many pages as they
    need; none when the night pages listed everything);
-4. methods — how the numbers were made (``summary['methods']`` when the result has it)
+4. the rhythmic bouts of each night, wherever they were found (none when there are none);
+5. methods — how the numbers were made (``summary['methods']`` when the result has it)
    and what the terms mean.
 
 Every page's footer says that this is a screening aid, not a diagnosis. The report is
@@ -60,6 +61,7 @@ from pipeline.reports.indices_text import (
     sleep_hours_line,
 )
 from pipeline.reports.methods import methods_terms, scored_settings
+from pipeline.reports.pdf_bouts import page_bouts
 from pipeline.reports.pdf_clip import clip_row, page_clip
 from pipeline.reports.pdf_content import (
     STATUS_ON_NIGHT_PAGE,
@@ -552,8 +554,9 @@ def report_pdf(
     """Write the PDF report of ``nights`` (any order; shown by date) with ``notes`` to ``path``.
 
     Pages: 1 summary (more if the night table is long), 1 per night, the flagged
-    episodes, the agreement with a sleep lab's scoring when ``agreement`` is given
-    (:mod:`pipeline.reports.agreement`) and the methods (each as many pages as they need).
+    episodes, the rhythmic bouts (:mod:`pipeline.reports.pdf_bouts`), the agreement with a
+    sleep lab's scoring when ``agreement`` is given (:mod:`pipeline.reports.agreement`) and
+    the methods (each as many pages as they need).
     Written atomically.
     """
     if not nights:
@@ -575,6 +578,7 @@ def report_pdf(
         else:
             shown[n.night_id] = _page_night(pdf, n, nts, episodes_link)
     _page_episodes(pdf, ns, episodes_link, shown)
+    page_bouts(pdf, [n for n in ns if n not in clips], _date)
     if agreement is not None:
         page_agreement(pdf, agreement)
     _page_methods(pdf, ns)

@@ -30,6 +30,16 @@ cover about a fifth of a typical frame, and the rest of the body moves with the 
 a blanket over the legs can make the night's own ratio misleadingly small). Whole-frame
 motion beyond ratio × leg-region motion, by more than ``artifact_k`` noise units (at
 least ``artifact_min_motion``), is unexplained.
+*Not the baby*: the baby's own vigorous wriggling moves its arms, head and trunk as well as
+its legs, so the whole frame can move far more than the leg regions without anyone else in
+view. Where the tracks carry the motion outside the baby's body region (the
+``motion_outside`` channel, :class:`detector.motion.FlowMeter`: the pose's skeleton grown by
+a fifth of a body length, half a body length around the shoulders where the arms reach),
+a ``caregiver`` or ``camera_move`` span also needs that motion to rise above its own
+resting level by ``artifact_k`` noise units (at least ``artifact_min_motion``) within it or
+the second around it: something came into the picture from outside the baby — a
+caregiver's arm reaches in from the frame's edge, a moved camera moves everything.
+Tracks without the channel (written before it existed) are judged as before.
 Spans closer than ``artifact_gap_s`` are joined; so are spans up to ``artifact_join_s``
 apart when the whole frame keeps moving between them (an arm reaching over the legs looks
 like leg motion and is unexplained only as it enters and leaves). Spans shorter than
@@ -37,9 +47,10 @@ like leg motion and is unexplained only as it enters and leaves). Spans shorter 
 each side. A span is ``camera_move`` when the leg regions move about as much as the whole
 frame and the torso sits elsewhere in the picture afterwards.
 
-Artifact spans are excluded from scoring: movements overlapping them are dropped from the
-counts and epochs overlapping them are not scored for sleep/wake (see
-:mod:`pipeline.scoring.sleep`).
+Artifact spans are excluded from scoring, and never erase a period of movement:
+:func:`artifacts_clip` cuts each movement (and each rhythmic bout) at the spans it overlaps
+and keeps what lies outside them, marked ``clipped``, scored by what is left; epochs
+overlapping a span are not scored for sleep/wake (see :mod:`pipeline.scoring.sleep`).
 """
 
 from __future__ import annotations
@@ -56,8 +67,10 @@ from pipeline.settings import Settings
 __all__ = [
     "ARTIFACT_COLUMNS",
     "ARTIFACT_REASONS",
+    "artifacts_clip",
     "artifacts_detect",
     "artifacts_mask",
+    "artifacts_no_candidates",
     "artifacts_overlap",
     "artifacts_seconds",
 ]
@@ -227,6 +240,23 @@ def _spans(mask: np.ndarray, t: np.ndarray, fs: float, gap_s: float) -> list[tup
     return out
 
 
+def _entered(track: NightTrack, fs: float, settings: Settings) -> np.ndarray | None:
+    """(N,) True where motion outside the baby's body region rises above its resting level
+    (1-s mean, ``artifact_k`` noise units, at least ``artifact_min_motion``) within a second,
+    or where that region is not known; None for tracks without the ``motion_outside``
+    channel."""
+    outside = track.channel("motion_outside")
+    if outside is None:
+        return None
+    known = np.isfinite(outside)
+    if not known.any():
+        return None
+    exc, noise = _excess(np.where(known, outside, 0.0).astype(np.float64), fs)
+    level = max(settings.artifact_k * noise, settings.artifact_min_motion)
+    near = maximum_filter1d((exc > level).astype(np.uint8), size=2 * samples(1.0, fs) + 1)
+    return (near > 0) | ~known
+
+
 def _legs_visible(track: NightTrack, min_visibility: float) -> np.ndarray:
     """(N, 2) True where a leg's hip, knee and ankle are all found with at least
     ``min_visibility``."""
@@ -330,10 +360,13 @@ def artifacts_detect(
         jump = maximum_filter1d(jump, size=2 * samples(_JUMP_LAG_S, fs) + 1)
 
     rows: list[dict] = []
+    entered = _entered(track, fs, settings)
     seeds = _spans(foreign | jump, t, fs, settings.artifact_gap_s)
     for a, b in _join(seeds, t, w_exc > thr, settings.artifact_join_s):
         if t[b - 1] + period - t[a] < settings.artifact_min_s - 1e-9 and not jump[a:b].any():
             continue
+        if entered is not None and not entered[a:b].any():
+            continue  # nothing came in from outside the baby: its own movement
         sel = slice(a, b)
         with np.errstate(invalid="ignore", divide="ignore"):
             lo = np.median(l_exc[:, sel].min(axis=0) / np.maximum(w_exc[sel], 1e-12))
@@ -399,3 +432,84 @@ def artifacts_seconds(artifacts: pd.DataFrame) -> float:
     if cur_a is not None and cur_b is not None:
         total += cur_b - cur_a
     return float(total)
+
+
+def artifacts_clip(
+    moves: pd.DataFrame, artifacts: pd.DataFrame, min_s: float
+) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+    """Cut each movement (rows with ``start_s``, ``end_s``) at the artifact spans it overlaps.
+
+    What lies outside the spans is kept as ONE row, with ``clipped`` True and ``start_s``,
+    ``end_s``, ``duration_s`` from the start of its first part outside to the end of its
+    last (a span inside a movement does not make two movements of it: the baby moved
+    throughout); a part shorter than ``min_s`` is not kept (what is left of a movement at a
+    span's edge is not a twitch), and a movement with no part kept is removed. Returns the
+    rows and, per artifact kind, how many movements it clipped and removed and how many
+    seconds of movement it excluded (``movements_clipped``, ``movements_removed``,
+    ``movement_s``; a stretch inside spans of two kinds is counted for the first that covers
+    it). A clipped movement's kind is decided by :func:`artifacts_no_candidates`.
+    """
+    out = moves.copy()
+    out["clipped"] = False
+    counts: dict[str, dict[str, float]] = {}
+    if len(artifacts) == 0 or len(out) == 0:
+        return out.reset_index(drop=True), counts
+    spans = sorted(
+        zip(
+            artifacts["start_s"].astype(float),
+            artifacts["end_s"].astype(float),
+            artifacts["kind"].astype(str),
+            strict=True,
+        )
+    )
+    rows = []
+    for rec in out.to_dict("records"):
+        s, e = float(rec["start_s"]), float(rec["end_s"])
+        hits = [(a, b, k) for a, b, k in spans if a < e and b > s]
+        if not hits:
+            rows.append(rec)
+            continue
+        pieces, cursor = [], s
+        for a, b, k in hits:
+            c = counts.setdefault(
+                k, {"movements_clipped": 0, "movements_removed": 0, "movement_s": 0.0}
+            )
+            lo, hi = max(a, cursor), min(b, e)
+            if hi > lo:
+                c["movement_s"] += hi - lo
+            if a > cursor:
+                pieces.append((cursor, min(a, e)))
+            cursor = max(cursor, b)
+        if cursor < e:
+            pieces.append((cursor, e))
+        kept = [(a, b) for a, b in pieces if b - a >= min_s]
+        first = hits[0][2]
+        for a, b in pieces:
+            if b - a < min_s:
+                counts[first]["movement_s"] += b - a
+        counts[first]["movements_clipped" if kept else "movements_removed"] += 1
+        if kept:
+            a, b = kept[0][0], kept[-1][1]
+            rows.append({**rec, "start_s": a, "end_s": b, "duration_s": b - a, "clipped": True})
+    clipped = pd.DataFrame(rows, columns=out.columns)
+    clipped["clipped"] = clipped["clipped"].astype(bool)
+    for c in counts.values():
+        c["movement_s"] = round(c["movement_s"], 1)
+    return clipped.sort_values("start_s", kind="stable").reset_index(drop=True), counts
+
+
+def artifacts_no_candidates(moves: pd.DataFrame) -> pd.DataFrame:
+    """A candidate LM an artifact span clipped (``clipped`` True, :func:`artifacts_clip`) is
+    no candidate LM: its onset or its end lies in the span, so neither its duration (the
+    WASM limits) nor its onset-to-onset interval (a PLM series) is measured. It becomes
+    ``long_movement`` with ``clm_exclusion`` "artifact" — one movement kept in the table,
+    counted as no LM and ending a PLM series (blanket: the 1.1 s left of the legs' motion
+    while a cover went on was a false LM and began a PLM series of six instead of five).
+    Other kinds keep theirs."""
+    out = moves.copy()
+    if len(out) == 0 or "clipped" not in out:
+        return out
+    hit = out["clipped"].astype(bool) & (out["kind"] == "lm")
+    out.loc[hit, "kind"] = "long_movement"
+    out.loc[hit, "clm_exclusion"] = "artifact"
+    return out

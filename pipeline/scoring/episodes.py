@@ -229,20 +229,24 @@ def episodes_flag(
     settings: Settings,
     start_s: float = 0.0,
     end_s: float | None = None,
+    bouts: pd.DataFrame | None = None,
     *,
     clip: bool = False,
 ) -> pd.DataFrame:
     """All flagged episodes (see module doc), in review order; ``priority`` is the rank.
 
     ``events`` are the night's movements with their ``state``; ``start_s`` and ``end_s``
-    are the start and end of the recording (for the settling window). A ``clip`` (a
+    are the start and end of the recording (for the settling window). ``bouts`` (the
+    rhythmic bout table, :mod:`pipeline.scoring.rhythm`, with ``state``), when given, are
+    what rhythmic episodes are made of, rather than the rhythmic movements. A ``clip`` (a
     recording too short to score sleep, :mod:`pipeline.scoring.night`) has no settling
     window and no awakenings: its PLM series and every rhythmic bout in it are flagged.
     """
     if clip:
         whole = (start_s, start_s if end_s is None else end_s)
+        rhythmic = events if bouts is None else bouts.assign(rhythmic=True)
         return _ordered(
-            _plm_rows(events, clip=True) + _rhythmic_rows(events, whole, settings, False, True)
+            _plm_rows(events, clip=True) + _rhythmic_rows(rhythmic, whole, settings, False, True)
         )
     window = settling_window(sleep, settings, start_s, end_s)
     slept = sleep.sleep_onset_s is not None
@@ -250,7 +254,9 @@ def episodes_flag(
         _plm_rows(events)
         + _awakening_rows(events, sleep, settings)
         + _settling_rows(events, window, settings, slept)
-        + _rhythmic_rows(events, window, settings, slept)
+        + _rhythmic_rows(
+            events if bouts is None else bouts.assign(rhythmic=True), window, settings, slept
+        )
     )
 
 

@@ -19,9 +19,10 @@ from pipeline.errors import TooShortError
 from pipeline.scoring.activity import LegActivity, activity_compute
 from pipeline.scoring.artifacts import (
     ARTIFACT_COLUMNS,
+    artifacts_clip,
     artifacts_detect,
     artifacts_mask,
-    artifacts_overlap,
+    artifacts_no_candidates,
     artifacts_seconds,
 )
 from pipeline.scoring.body import body_active
@@ -36,12 +37,30 @@ from pipeline.scoring.movements import (
 )
 from pipeline.scoring.plm import plm_series
 from pipeline.scoring.quality import quality_score, quality_summary
-from pipeline.scoring.rhythm import rhythm_analyze
+from pipeline.scoring.rhythm import (
+    BOUT_COLUMNS,
+    rhythm_bouts,
+    rhythm_clip,
+    rhythm_label,
+    rhythm_moving,
+)
+from pipeline.scoring.rhythm_signals import rhythm_signals
 from pipeline.scoring.signal import signal_resample, signal_runs
 from pipeline.scoring.sleep import SleepResult, sleep_score, sleep_state_at, sleep_stats
 from pipeline.settings import Settings
 
-__all__ = ["MIN_DURATION_S", "NightResult", "night_score", "software_versions", "is_clip"]
+__all__ = [
+    "MIN_DURATION_S",
+    "NIGHT_EVENT_COLUMNS",
+    "NightResult",
+    "is_clip",
+    "night_score",
+    "software_versions",
+]
+
+#: events.csv: the movement table's columns, then the rhythmic bout each movement belongs
+#: to (``bout``, the bout table's number) and whether an artifact span cut it (``clipped``)
+NIGHT_EVENT_COLUMNS: list[str] = [*EVENT_COLUMNS, "bout", "clipped"]
 
 #: shortest recording the signal stage scores (one sleep-onset period is far longer,
 #: but movements can be listed from this length on)
@@ -73,6 +92,7 @@ class NightResult:
     episodes: pd.DataFrame
     summary: dict[str, Any]
     artifacts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ARTIFACT_COLUMNS))
+    bouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BOUT_COLUMNS))
 
 
 def software_versions() -> dict[str, str]:
@@ -101,8 +121,11 @@ def night_score(
 
     ``in_bed_s`` is when the baby was put to bed (seconds from the night's first frame),
     if the user gave it; time to fall asleep is counted from it, else from the start.
-    Movements overlapping an artifact span (caregiver, camera, lighting) are dropped and
-    epochs overlapping one are not scored; the spans are in ``NightResult.artifacts``.
+    Movements and rhythmic bouts overlapping an artifact span (caregiver, camera, lighting,
+    cover) are cut at it — what lies outside is kept, marked ``clipped`` — and epochs
+    overlapping one are not scored; the spans are in ``NightResult.artifacts``, what they
+    excluded in ``summary["artifact_exclusions"]``. Rhythm is found over the whole night
+    (``NightResult.bouts``), and each movement carries the bout it belongs to.
 
     A recording shorter than ``night_min_s`` is a *clip* (a parent's phone video of an
     episode): its movements, rhythmic bouts and PLM series are counted as for a night, but
@@ -125,25 +148,33 @@ def night_score(
     del trusted
     artifacts = artifacts_detect(track, settings, body_px=act.body_length_px)
     mono = movements_detect(act, settings, excluded=artifacts_mask(artifacts, act.t_s))
+    # the WASM rules and the large-movement check read whole movements; an artifact span
+    # then cuts them, what lies outside stays one movement and keeps its kind: the two parts
+    # of a 19-s long movement a lighting change cuts are not two LMs (infrared_rotated: two
+    # false LMs, one of them in a PLM series, when the parts were classified on their own),
+    # and a clipped LM is none (artifacts_no_candidates)
     moves = movements_classify(movements_merge(mono, settings), settings)
     moves = movements_large(moves, act.t_s, body_active(act, settings), settings)
-    moves = rhythm_analyze(moves, act, settings)
-    in_artifact = artifacts_overlap(artifacts, moves["start_s"], moves["end_s"])
-    moves = moves[~in_artifact].reset_index(drop=True)
+    moves, excluded = artifacts_clip(moves, artifacts, settings.lm_min_s)
+    moves = artifacts_no_candidates(moves)  # a clipped LM's onset or end is not measured
+    sig = rhythm_signals(track, act, rhythm_moving(mono, act.t_s), settings)
+    bouts = rhythm_clip(rhythm_bouts(sig, settings), artifacts, settings)
+    del sig
+    moves = rhythm_label(moves, bouts)
     moves = plm_series(moves, settings, breaks=_series_breaks(track, act, artifacts, settings))
-    rhythmic = moves[moves["rhythmic"].astype(bool)]
     sleep = sleep_score(
         act,
         settings,
         excluded=artifacts_mask(artifacts, act.t_s),
-        rhythmic=artifacts_mask(rhythmic, act.t_s),  # the samples inside a rhythmic bout
+        rhythmic=artifacts_mask(bouts, act.t_s),  # the samples inside a rhythmic bout
         moves=moves,
     )
     clip = track.duration_s < settings.night_min_s
     if clip:
         sleep = _unscored(sleep)
     moves["state"] = sleep_state_at(sleep.epochs, moves["start_s"].to_numpy())
-    events = moves[EVENT_COLUMNS].sort_values("start_s", kind="stable").reset_index(drop=True)
+    events = moves[NIGHT_EVENT_COLUMNS].sort_values("start_s", kind="stable")
+    events = events.reset_index(drop=True)
     events[["start_s", "end_s", "duration_s"]] = events[["start_s", "end_s", "duration_s"]].round(3)
     events["frequency_hz"] = events["frequency_hz"].round(2)
     events["peak_level"] = events["peak_level"].round(2)
@@ -151,7 +182,10 @@ def night_score(
     events["plm_series"] = events["plm_series"].astype("Int64")
 
     t0 = float(track.t_s[0])
-    flagged = episodes_flag(events, sleep, settings, t0, t0 + track.duration_s, clip=clip)
+    bouts["state"] = sleep_state_at(sleep.epochs, bouts["start_s"].to_numpy())
+    flagged = episodes_flag(
+        events, sleep, settings, t0, t0 + track.duration_s, bouts=bouts, clip=clip
+    )
     episodes = episodes_cap(flagged, settings)
     epochs = sleep.epochs.copy()
     ep_idx = (
@@ -184,10 +218,16 @@ def night_score(
     summary.update(quality_fields)
     summary["artifact_s"] = round(artifacts_seconds(artifacts), 1)
     summary["artifacts"] = {k: int(v) for k, v in artifacts["kind"].value_counts().items()}
-    summary["counts"]["dropped_in_artifacts"] = int(in_artifact.sum())
+    summary["counts"]["dropped_in_artifacts"] = int(
+        sum(c["movements_removed"] for c in excluded.values())
+    )
+    summary["counts"]["clipped_by_artifacts"] = int(
+        sum(c["movements_clipped"] for c in excluded.values())
+    )
+    summary["artifact_exclusions"] = excluded
     summary["episodes_flagged"] = {k: int(v) for k, v in flagged["kind"].value_counts().items()}
     summary["episodes_not_listed"] = len(flagged) - len(episodes)
-    return NightResult(events, epochs, episodes, summary, artifacts)
+    return NightResult(events, epochs, episodes, summary, artifacts, bouts)
 
 
 def _series_breaks(

@@ -518,9 +518,10 @@ class Store(StoreReviews, StoreRecordings):
             "epochs": result.epochs,
             "episodes": result.episodes,
         }
-        artifacts = getattr(result, "artifacts", None)
-        if isinstance(artifacts, pd.DataFrame):
-            tables["artifacts"] = artifacts
+        for name in ("artifacts", "bouts"):  # tables results did not always have
+            table = getattr(result, name, None)
+            if isinstance(table, pd.DataFrame):
+                tables[name] = table
         meta = {name: table_columns(df) for name, df in tables.items()}
         rel: str | None = None
         if tracks_path is not None:
@@ -576,12 +577,14 @@ class Store(StoreReviews, StoreRecordings):
             "summary": night.summary,
         }
         fields = {f.name: f for f in dataclasses.fields(NightResult)}
-        if "artifacts" in fields:
-            if "artifacts" in tables:
-                kwargs["artifacts"] = tables["artifacts"]
+        for name in ("artifacts", "bouts"):  # a night saved before one existed lacks it
+            if name not in fields:
+                continue
+            if name in tables:
+                kwargs[name] = tables[name]
             elif (
-                fields["artifacts"].default is dataclasses.MISSING
-                and fields["artifacts"].default_factory is dataclasses.MISSING
+                fields[name].default is dataclasses.MISSING
+                and fields[name].default_factory is dataclasses.MISSING
             ):
-                kwargs["artifacts"] = pd.DataFrame()
+                kwargs[name] = pd.DataFrame()
         return NightResult(**kwargs)

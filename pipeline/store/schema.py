@@ -176,4 +176,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE reviews_v5 RENAME TO reviews",
         "CREATE INDEX reviews_by_night ON reviews (night_id)",
     ),
+    # v6: the rhythmic bouts of a result (pipeline.scoring.rhythm)
+    (
+        """CREATE TABLE bouts (
+            night_id INTEGER NOT NULL REFERENCES nights (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start_s REAL, end_s REAL, frequency_hz REAL, pattern TEXT, state TEXT,
+            extra TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (night_id, idx)
+        )""",
+    ),
 )

@@ -1,7 +1,7 @@
 """NightResult tables to SQLite rows and back, exactly (see :mod:`pipeline.store.db`).
 
 Each table of a :class:`pipeline.scoring.night.NightResult` (events, epochs, episodes and, when
-present, artifacts) is one SQL table with a row per DataFrame row: the contract columns
+present, artifacts and bouts) is one SQL table with a row per DataFrame row: the contract columns
 (DESIGN.md) are SQL columns, so they can be queried; any other column goes into the row's
 ``extra`` JSON. The DataFrame's column names, order and dtypes are saved with the night
 (:func:`table_columns`) and restored on reading, so a result reads back equal to the one
@@ -43,6 +43,7 @@ CORE_COLUMNS: dict[str, tuple[str, ...]] = {
     "epochs": ("start_s", "end_s", "activity", "state"),
     "episodes": ("start_s", "end_s", "kind", "priority", "n_movements", "reason"),
     "artifacts": ("start_s", "end_s", "kind"),
+    "bouts": ("start_s", "end_s", "frequency_hz", "pattern", "state"),
 }
 #: NightResult attribute -> SQL table
 SQL_TABLES: dict[str, str] = {
@@ -50,6 +51,7 @@ SQL_TABLES: dict[str, str] = {
     "epochs": "epochs",
     "episodes": "episodes",
     "artifacts": "artifacts",
+    "bouts": "bouts",
 }
 
 

@@ -47,3 +47,104 @@ def test_region_means_are_numpys_to_the_last_bit():
             assert _mean(a) == float(a.mean())
             view = a[: max(1, shape[0] // 2), 1:] if shape[1] > 1 else a
             assert _mean(view) == float(view.mean())
+
+
+# --- directional flow ---------------------------------------------------------------------
+from detector.motion import FlowMeter, body_regions  # noqa: E402
+from detector.track import CHANNEL_NAMES  # noqa: E402
+
+CH = {n: i for i, n in enumerate(CHANNEL_NAMES)}
+
+
+def _texture(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """Smooth random texture (DIS needs gradients to follow)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, 256, (h, w)).astype(np.uint8)
+    return cv2.GaussianBlur(img, (0, 0), 2.0)
+
+
+def _pose(points: dict[str, tuple[float, float]]) -> np.ndarray:
+    kp = np.full((len(KEYPOINT_NAMES), 2), np.nan, np.float32)
+    for name, xy in points.items():
+        kp[KEYPOINT_NAMES.index(name)] = xy
+    return kp
+
+
+# a baby lying head up in a 160 x 120 frame: shoulders at y 30, hips 60, knees 80, ankles 100
+BABY = _pose(
+    {
+        "nose": (80, 18),
+        "left_shoulder": (95, 30),
+        "right_shoulder": (65, 30),
+        "left_hip": (90, 60),
+        "right_hip": (70, 60),
+        "left_knee": (95, 80),
+        "right_knee": (65, 80),
+        "left_ankle": (97, 100),
+        "right_ankle": (63, 100),
+    }
+)
+
+
+def test_body_regions_split_the_legs_and_leave_the_edges_outside():
+    boxes = leg_boxes(BABY, np.ones(len(KEYPOINT_NAMES)))
+    reg = body_regions(BABY, 1.0, (120, 160), boxes)
+    assert reg is not None and reg.torso is not None
+    # the legs' regions do not overlap: each pixel belongs to the nearer leg's line
+    left, right = reg.legs
+    assert left is not None and right is not None
+    assert not np.any((left > 0) & (right > 0))
+    assert left[90, 97] == 255 and right[90, 63] == 255  # each ankle in its own leg's region
+    # the frame's corners are outside the body, the chest and hips inside
+    assert reg.outside[0, 0] == 255 and reg.outside[119, 159] == 255
+    assert reg.body[45, 80] == 255 and reg.torso[45, 80] == 255
+    assert body_regions(_pose({"nose": (1, 1)}), 1.0, (120, 160)) is None
+
+
+def test_flow_of_a_leg_moving_down_relative_to_a_still_background():
+    """The left leg's patch moves 1 px down in the small frame (scale 0.5: 2 full-frame
+    pixels); the rest stays. The left leg reads a clear downward flow and little sideways
+    (DIS's ultrafast preset works at a quarter of the small frame's resolution and smooths a
+    patch this small with its still surroundings: about 0.4 of the true 2 px), the right leg
+    and the background about 0."""
+    base = _texture(120, 160)
+    moved = base.copy()
+    moved[71:111, 85:106] = base[70:110, 85:106]  # the left leg region shifted down 1 px
+    boxes = [(85.0, 70.0, 106.0, 110.0), (54.0, 70.0, 75.0, 110.0)]
+    reg = body_regions(BABY, 1.0, (120, 160), boxes)
+    m = FlowMeter()
+    first = m.update(base, 0.5, boxes, reg)
+    assert first[CH["flow_left_dy"]] == 0 and first[CH["motion_outside"]] == 0
+    ch = m.update(moved, 0.5, boxes, reg)
+    dy = ch[CH["flow_left_dy"]]
+    assert 0.5 < dy <= 2.2 and abs(ch[CH["flow_left_dx"]]) < 0.3 * dy
+    assert abs(ch[CH["flow_right_dy"]]) < 0.3 and abs(ch[CH["flow_bg_dy"]]) < 0.1
+    assert ch[CH["motion_outside"]] < 1e-3  # nothing changed outside the body
+
+
+def test_camera_motion_is_taken_out_of_the_leg_flow():
+    """The whole picture moves 2 px right (scale 1): the background reads dx ~ 2, the legs
+    (less the background) ~ 0, and the motion outside the body is large."""
+    base = _texture(120, 160, seed=2)
+    shifted = np.roll(base, 2, axis=1)
+    boxes = [(85.0, 70.0, 106.0, 110.0), (54.0, 70.0, 75.0, 110.0)]
+    reg = body_regions(BABY, 1.0, (120, 160), boxes)
+    m = FlowMeter()
+    m.update(base, 1.0, boxes, reg)
+    ch = m.update(shifted, 1.0, boxes, reg)
+    assert ch[CH["flow_bg_dx"]] == pytest.approx(2.0, abs=0.3)
+    for name in ("flow_left_dx", "flow_right_dx", "flow_torso_dx"):
+        assert abs(ch[CH[name]]) < 0.4, name
+    assert ch[CH["motion_outside"]] > 0.01
+
+
+def test_flow_is_zero_when_told_nothing_moves_and_nan_without_a_body():
+    base = _texture(120, 160, seed=3)
+    m = FlowMeter()
+    m.update(base, 1.0)
+    ch = m.update(np.roll(base, 3, axis=0), 1.0, moving=False)
+    assert ch[CH["flow_bg_dy"]] == 0 and ch[CH["flow_left_dy"]] == 0
+    # no pose, so no body region: the torso and the outside are unknown
+    assert np.isnan(ch[CH["flow_torso_dx"]]) and np.isnan(ch[CH["motion_outside"]])

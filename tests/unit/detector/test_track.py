@@ -91,3 +91,38 @@ def test_concat_joins_chunks():
     assert c.n_frames == 20 and np.all(np.diff(c.t_s) > 0)
     with pytest.raises(ValueError):
         track_concat([b, a])  # out of order: times would go back
+
+
+def test_channels_roundtrip_and_old_files_without_them(tmp_path):
+    from detector.track import CHANNEL_NAMES
+
+    tr = _track()
+    ch = np.arange(tr.n_frames * len(CHANNEL_NAMES), dtype=np.float32).reshape(tr.n_frames, -1)
+    with_ch = NightTrack(**{**_fields(tr), "channels": ch, "channel_names": CHANNEL_NAMES})
+    with_ch.save(tmp_path / "c.npz")
+    back = track_load(tmp_path / "c.npz")
+    assert back.channel_names == CHANNEL_NAMES
+    assert np.array_equal(back.channels, ch)
+    assert np.array_equal(back.channel("flow_bg_dy"), ch[:, CHANNEL_NAMES.index("flow_bg_dy")])
+    assert np.array_equal(back.slice(2, 5).channel("motion_outside"), ch[2:5, -1])
+    # a file written before channels existed reads with none
+    tr.save(tmp_path / "old.npz")
+    old = track_load(tmp_path / "old.npz")
+    assert old.channel_names == () and old.channels.shape == (tr.n_frames, 0)
+    assert old.channel("flow_left_dx") is None
+    # joined with one that has them: NaN where a part lacks a channel
+    later = NightTrack(
+        **{**_fields(_track(t0=10.0)), "channels": ch, "channel_names": CHANNEL_NAMES}
+    )
+    both = track_concat([old, later])
+    assert both.channel_names == CHANNEL_NAMES
+    assert np.isnan(both.channels[: tr.n_frames]).all()
+    assert np.array_equal(both.channels[tr.n_frames :], ch)
+    with pytest.raises(ValueError, match="channels must have shape"):
+        NightTrack(**{**_fields(tr), "channels": ch[:, :2], "channel_names": CHANNEL_NAMES})
+
+
+def _fields(tr):
+    import dataclasses
+
+    return {f.name: getattr(tr, f.name) for f in dataclasses.fields(tr)}

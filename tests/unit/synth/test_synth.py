@@ -370,6 +370,7 @@ def test_h264_file_has_the_right_frames_and_timestamps(tmp_path: object, fps: in
     assert np.allclose(times, np.arange(2 * fps) / fps, atol=1e-3)
     tdir = truth_dir_for(out)
     assert sorted(p.name for p in tdir.iterdir()) == [
+        "bouts.csv",
         "episodes.csv",
         "events.csv",
         "keypoints.npz",

@@ -79,4 +79,4 @@ def test_every_setting_has_a_source_and_a_range():
 def test_terms_follow_the_settings_used():
     terms = dict(methods_terms(Settings(lm_min_s=0.6, rhythm_min_cycles=4.0).to_dict()))
     assert terms["Twitch"].startswith("movement shorter than 0.6 s")
-    assert terms["Rhythmic"].startswith("a movement of 4 or more regular cycles")
+    assert terms["Rhythmic"].startswith("4 or more regular cycles of leg movement")

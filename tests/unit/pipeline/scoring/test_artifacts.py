@@ -275,3 +275,106 @@ def test_night_does_not_count_a_cover_put_on_as_a_leg_movement():
     assert not near.any()
     assert covered.summary["artifacts"] == {"cover": 1}
     assert covered.summary["counts"]["dropped_in_artifacts"] == 1
+
+
+# --- the baby's own wriggling is not a caregiver ------------------------------------------
+def _outside(track: NightTrack, level: np.ndarray) -> NightTrack:
+    """The track with a ``motion_outside`` channel (motion outside the baby's body region)."""
+    from detector.track import CHANNEL_NAMES
+
+    ch = np.zeros((track.n_frames, len(CHANNEL_NAMES)), np.float32)
+    ch[:, CHANNEL_NAMES.index("motion_outside")] = level
+    return _with(track, channels=ch, channel_names=CHANNEL_NAMES)
+
+
+@pytest.mark.parametrize("fps", [15, 25])
+def test_whole_body_wriggling_is_not_a_caregiver(fps):
+    """Whole-frame motion the legs do not explain, 160-175 s, as when a baby wriggles arms,
+    head and trunk: a caregiver span without the outside channel (tracks written before it),
+    none when nothing moved outside the baby's body region, and one when that motion rises
+    too (an arm reaching in from the frame's edge)."""
+    track, _ = _sleeping(fps)
+    rng = np.random.default_rng(4)
+    wriggle = _caregiver(track, 160.0, 175.0)
+    assert list(artifacts_detect(wriggle, Settings(), 160.0)["kind"]) == ["caregiver"]
+    quiet = 0.0003 + 0.00005 * rng.standard_normal(track.n_frames)
+    assert len(artifacts_detect(_outside(wriggle, quiet), Settings(), 160.0)) == 0
+    arm = quiet.copy()
+    inside = (track.t_s >= 160.0) & (track.t_s < 175.0)
+    arm[inside] += 0.01
+    arts = artifacts_detect(_outside(wriggle, arm), Settings(), 160.0)
+    assert list(arts["kind"]) == ["caregiver"]
+    assert abs(arts.iloc[0]["start_s"] - (160.0 - PAD)) <= 0.5
+    # outside motion alone (far from the baby), without unexplained whole-frame motion: none
+    assert len(artifacts_detect(_outside(track, arm), Settings(), 160.0)) == 0
+    # where the body region is unknown (no pose yet: NaN) the old rule holds
+    unknown = np.full(track.n_frames, np.nan, np.float32)
+    assert len(artifacts_detect(_outside(wriggle, unknown), Settings(), 160.0)) == 1
+
+
+def test_night_clips_a_long_movement_at_a_caregiver_span():
+    """A 40-s bilateral long movement with a caregiver's arm in view for 15 s of it: what
+    lies before and after the span stays, as ONE movement (clipped) from the movement's
+    start to its end — none of it is erased, and the span does not make two of it."""
+    plan = [Planned(100.0, 40.0, "bilateral"), Planned(60.0, 2.0, "left")]
+    track, _ = simulate_track(plan, 240.0, 15, seed=6, noise_px=0.3)
+    r = night_score(_caregiver(track, 115.0, 130.0, level=0.02))
+    assert list(r.artifacts["kind"]) == ["caregiver"]
+    a, b = (float(v) for v in r.artifacts.iloc[0][["start_s", "end_s"]])
+    long = r.events[(r.events["start_s"] >= 95) & (r.events["end_s"] <= 145)]
+    assert len(long) == 1 and long["clipped"].all() and 100 - 1 < a < b < 140 + 1
+    assert long["kind"].iloc[0] == "long_movement"
+    assert abs(long["start_s"].iloc[0] - 100.0) < 1.0 and abs(long["end_s"].iloc[0] - 140.0) < 1.0
+    ex = r.summary["artifact_exclusions"]["caregiver"]
+    assert ex["movements_clipped"] == 1 and ex["movements_removed"] == 0
+    assert ex["movement_s"] == pytest.approx(b - a, abs=0.2)
+    assert r.summary["counts"]["clipped_by_artifacts"] == 1
+    lm = r.events[r.events["start_s"] < 65]
+    assert len(lm) == 1 and not lm["clipped"].iloc[0]
+
+
+def test_a_clipped_lm_stays_one_movement_and_is_no_candidate_lm():
+    """artifacts_clip then artifacts_no_candidates, by hand: an LM 10-14 s with a cover span
+    11-12 s inside it stays one row 10-14 s, clipped, 1 s excluded; an LM 20-22 s whose
+    first 1.2 s lie in a span 19-21.2 s keeps 21.2-22 s (0.8 s >= lm_min_s 0.5) — its onset
+    is in the span, so it is no candidate LM (long_movement, "artifact") and counts as no
+    LM; an LM 30-31 s outside any span is untouched; a long movement 40-60 s cut at 50-51 s
+    stays a long movement."""
+    from pipeline.scoring.artifacts import artifacts_clip, artifacts_no_candidates
+
+    moves = pd.DataFrame(
+        {
+            "start_s": [10.0, 20.0, 30.0, 40.0],
+            "end_s": [14.0, 22.0, 31.0, 60.0],
+            "duration_s": [4.0, 2.0, 1.0, 20.0],
+            "kind": ["lm", "lm", "lm", "long_movement"],
+            "clm_exclusion": ["", "", "", "long"],
+        }
+    )
+    arts = pd.DataFrame(
+        {
+            "start_s": [11.0, 19.0, 50.0],
+            "end_s": [12.0, 21.2, 51.0],
+            "duration_s": [1.0, 2.2, 1.0],
+            "kind": ["cover", "cover", "caregiver"],
+            "reason": ["", "", ""],
+        }
+    )
+    out, counts = artifacts_clip(moves, arts, 0.5)
+    out = artifacts_no_candidates(out)
+    assert list(zip(out["start_s"], out["end_s"], strict=True)) == [
+        (10.0, 14.0),
+        (21.2, 22.0),
+        (30.0, 31.0),
+        (40.0, 60.0),
+    ]
+    assert list(out["clipped"]) == [True, True, False, True]
+    assert list(out["kind"]) == ["long_movement", "long_movement", "lm", "long_movement"]
+    assert list(out["clm_exclusion"]) == ["artifact", "artifact", "", "long"]
+    assert counts["cover"]["movements_clipped"] == 2 and counts["cover"]["movements_removed"] == 0
+    assert counts["cover"]["movement_s"] == pytest.approx(1.0 + 1.2)
+    assert counts["caregiver"] == {
+        "movements_clipped": 1,
+        "movements_removed": 0,
+        "movement_s": 1.0,
+    }

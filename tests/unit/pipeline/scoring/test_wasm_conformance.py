@@ -234,6 +234,7 @@ def test_night_without_frames_for_a_while_breaks_the_series() -> None:
         visibility=track.visibility[keep],
         pose_ran=track.pose_ran[keep],
         motion=track.motion[keep],
+        channels=track.channels[keep],
     )
     ev = night_score(gap).events
     lms = ev[ev["kind"] == "lm"]

@@ -31,7 +31,7 @@ def test_a_v3_database_gains_the_recordings_table(tmp_path):
             "INSERT INTO nights (label, night_date, created) VALUES ('Mila', '2024-01-02', 'x')"
         )
     store = Store(tmp_path)
-    assert store.schema_version() == len(MIGRATIONS) == 5  # v4 recordings, v5 review answers
+    assert store.schema_version() == len(MIGRATIONS) == 6  # v4 recordings, v5 answers, v6 bouts
     assert store.get_night(1).label == "Mila"
     assert store.recording(1) is None and store.recordings() == []
     assert store.integrity_check() == "ok"

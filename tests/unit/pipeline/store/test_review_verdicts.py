@@ -85,17 +85,18 @@ def _database_at(path, version: int) -> None:  # type: ignore[no-untyped-def]
             )
 
 
-@pytest.mark.parametrize("version", range(1, 5))
+@pytest.mark.parametrize("version", range(1, 6))
 def test_the_migration_chain_is_linear_and_every_old_store_upgrades(tmp_path, version) -> None:  # type: ignore[no-untyped-def]
-    # v1 nights/reviews, v2 artifacts/jobs, v3 job options, v4 recordings, v5 review answers:
-    # five steps, each applied once, in order, from wherever the database stood
-    assert len(MIGRATIONS) == 5
+    # v1 nights/reviews, v2 artifacts/jobs, v3 job options, v4 recordings, v5 review answers,
+    # v6 rhythmic bouts: six steps, each applied once, in order, from wherever the database
+    # stood
+    assert len(MIGRATIONS) == 6
     _database_at(tmp_path, version)
     store = Store(tmp_path)
-    assert store.schema_version() == 5
+    assert store.schema_version() == 6
     with store.transaction(write=False) as con:
         steps = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1")]
-    assert steps == [1, 2, 3, 4, 5]
+    assert steps == [1, 2, 3, 4, 5, 6]
     (kept,) = store.reviews(1)
     assert (kept.verdict, kept.note) == ("confirm", "clear")
     rec = store.recording(1)
