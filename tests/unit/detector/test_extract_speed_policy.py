@@ -10,6 +10,7 @@ import pytest
 
 from detector import extract
 from detector.extract import ExtractOptions, PosePolicy, track_extract
+from detector.gate import RestSeconds
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
 from detector.video import night_plan
@@ -425,7 +426,7 @@ def test_a_sync_carries_the_activity_of_the_seconds_before_it():
 
 
 def test_rest_seconds_count_the_active_seconds_before_a_sync():
-    rest = extract._RestSeconds(8.0)
+    rest = RestSeconds(8.0)
     # seconds 0-9: motion 0.001, except in 4-9 where 12 of each second's 15 frames have 0.05
     # and in 2 where a single frame has (a spike: the second's median stays 0.001)
     for second in range(10):
