@@ -305,10 +305,13 @@ def _count_model_runs(counter: Any) -> None:
     MediaPipePose._detect_upright = counted  # type: ignore[method-assign]
 
 
-def _analyze_step(video: Path, data: Path, workers: int, chunk_s: float, restless: bool) -> int:
+def _analyze_step(
+    video: Path, data: Path, workers: int, chunk_s: float, restless: bool, busy_every_s: float
+) -> int:
     """Full analysis as ``legmove batch VIDEO --workers N`` does it, into a fresh store."""
     import multiprocessing as mp
 
+    from detector.extract import ExtractOptions
     from detector.track import track_load
     from pipeline.jobs import LocalPool, batch_add, batch_run
     from pipeline.store.db import Store
@@ -317,7 +320,8 @@ def _analyze_step(video: Path, data: Path, workers: int, chunk_s: float, restles
     (night_id,) = batch_add(store, [("bench", [video])])
     counter = mp.get_context("spawn").Value("q", 0)
     with LocalPool(workers, initializer=_count_model_runs, initargs=(counter,)) as pool:
-        outcome = batch_run(store, [night_id], pool, chunk_s=chunk_s)
+        options = ExtractOptions(busy_every_s=busy_every_s)
+        outcome = batch_run(store, [night_id], pool, chunk_s=chunk_s, options=options)
     if outcome[night_id] is not None:
         raise outcome[night_id]  # type: ignore[misc]
     track = track_load(store.tracks_file(night_id))
@@ -479,6 +483,7 @@ def _measure_length(
         with tempfile.TemporaryDirectory(prefix="legmove-bench-") as tmp:
             step = [*me, "--_analyse", str(video), "--_data", tmp, "--workers", str(args.workers)]
             step += ["--restless"] if args.restless and args.video is None else []
+            step += ["--busy-every-s", str(args.busy_every_s)]
             analysis.append(_measure([*step, "--chunk-s", str(args.chunk_s)]))
             if keep is not None:
                 Path(analysis[-1]["tracks"]).replace(keep)
@@ -523,6 +528,12 @@ def main(argv: list[str] | None = None) -> int:
         "--restless", action="store_true", help="a restless night (half awake, wriggling)"
     )
     ap.add_argument(
+        "--busy-every-s",
+        type=float,
+        default=0.0,
+        help="pose at most this often in long leg activity (detector option; 0: off)",
+    )
+    ap.add_argument(
         "--render-only", action="store_true", help="render and join the nights, time nothing"
     )
     ap.add_argument(
@@ -537,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
     if args._decode:
         return _decode_step(args._decode)
     if args._analyse:
-        return _analyze_step(args._analyse, args._data, args.workers, args.chunk_s, args.restless)
+        return _analyze_step(
+            args._analyse, args._data, args.workers, args.chunk_s, args.restless, args.busy_every_s
+        )
     if args._score:
         return _score_step(args._score, args.score_hours)
 

@@ -8,11 +8,11 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   lowest one-second median of that motion over the last ``gate_rest_window_s``. A
   stationary noise floor (infrared grain) sets the rest level within a second, but a
   kicking bout does not: its one-second medians dip between kicks, so the rest level
-  stays where the quiet legs put it and the bout is posed at full rate throughout (a
-  running mean adapted to a baby who kicks for 15 s and dropped pose to one a second —
-  on ``infant_supine_kicking.mp4`` that merged three LMs into one long movement and lost
-  the kicking bout). The rest level is capped at ``gate_rest_max`` (2.5 x ``gate_floor``;
-  camera noise measured 0.0003 on a real cot video, 0.001 in the generator's infrared
+  stays where the quiet legs put it and the bout is posed at full rate for its first
+  ``busy_after_s`` (see below; a running mean adapted to a baby who kicks for 15 s and
+  dropped pose to one a second — on ``infant_supine_kicking.mp4`` that merged three LMs
+  into one long movement and lost the kicking bout). The rest level is capped at
+  ``gate_rest_max`` (2.5 x ``gate_floor``; camera noise measured 0.0003 on a real cot video, 0.001 in the generator's infrared
   grain): a chunk that begins inside a kicking bout has no quiet second to learn from;
 - while nothing moves, as a refresh: ``refresh_s`` after the last movement, then every
   ``refresh_max_s`` while the legs stay quiet (motion below ``gate_floor`` since the last
@@ -29,9 +29,11 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   onset are then exactly as with a refresh every ``refresh_s`` (the signal stage
   interpolates keypoints from the last pose into a movement, so that pose sets where the
   movement seems to start), at the cost of one more pose per movement;
-- while the legs have been active for longer than any leg movement can be scored as one
+- only if ``busy_every_s`` is set (off by default: on the real kicking clip it lost a
+  third of the LMs of the every-frame run, docs/BENCHMARKS.md, issue 21): while the legs
+  have been active for longer than any leg movement can be scored as one
   (``busy_after_s``, 20 s: an LM lasts at most 10 s, a bilateral one 15 s), at most every
-  ``busy_every_s`` (1 s). A second is *active* when its median near-leg motion is above the
+  ``busy_every_s``. A second is *active* when its median near-leg motion is above the
   gate's level (at most ``gate_rest_max``: a long activity raises the rest level and is
   still activity); activity ends at once after ``busy_pause_s`` (0.5 s, as a movement's
   offset) at or below that level. An awake baby's whole-body wriggling is one long movement
@@ -85,7 +87,7 @@ class ExtractOptions:
     search_max_s: float = 8.0  # ... doubling up to this while the searches fail
     move_every: int = 1  # while moving, pose on every n-th frame (1: full frame rate)
     busy_after_s: float = 20.0  # legs active this long (longer than any LM) ...
-    busy_every_s: float = 1.0  # ... pose at most this often while they stay so (0: off)
+    busy_every_s: float = 0.0  # ... pose at most this often while they stay so (0: off)
     busy_pause_s: float = 0.5  # activity ends after this long below its level
     look_back: bool = True  # at an onset, pose the frame a refresh_s refresh would have
     retry_every_s: float = 10.0  # a weak pose may trigger other rotations this often

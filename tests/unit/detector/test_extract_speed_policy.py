@@ -341,19 +341,20 @@ def test_the_frame_kept_back_gets_its_pose_in_the_track(tmp_path, monkeypatch):
 def test_a_long_kicking_bout_is_posed_at_full_rate_throughout():
     # 60 s of kicking at 1 Hz: motion high for 0.6 s, low (but above the floor) in between.
     # A quiet minute before sets the rest level; the bout must not teach the gate its level.
-    # (Pose at full rate however long the legs stay active: busy_every_s=0.)
+    # (Pose at full rate however long the legs stay active: busy_every_s=0, the default.)
     t = np.arange(120 * FPS) / FPS
     motion = np.full(t.shape, 0.0003)
     kicking = t >= 60
     motion[kicking] = np.where((t[kicking] % 1.0) < 0.6, 0.03, 0.004)
-    opts = ExtractOptions(busy_every_s=0.0)
+    opts = ExtractOptions()
+    assert opts.busy_every_s == 0.0
     calls = _calls(opts, motion)
     last_30 = calls[calls >= 90]
     kicks = np.sum((t >= 90) & ((t % 1.0) < 0.6))
     assert len(last_30) >= kicks, "every kicking frame of the bout's last 30 s gets a pose"
-    # by default, the same bout: every frame for its first busy_after_s (20 s: 60-80 s,
-    # 300 frames, the gate's level 0.002 < 0.004 between kicks), then one pose a second
-    default = _calls(ExtractOptions(), motion)
+    # with busy_every_s=1, the same bout: every frame for its first busy_after_s (20 s:
+    # 60-80 s, 300 frames, the gate's level 0.002 < 0.004 between kicks), then one a second
+    default = _calls(ExtractOptions(busy_every_s=1.0), motion)
     first = default[(default >= 60) & (default < 80)]
     assert len(first) == 20 * FPS
     later = default[default >= 80]
@@ -447,7 +448,7 @@ def test_noise_spikes_make_no_activity():
     # second's median stays 0.0005, so 60 s of it never make the legs busy
     motion = np.full(70 * FPS, 0.0005)
     motion[::5] = 0.05
-    policy = PosePolicy(ExtractOptions())
+    policy = PosePolicy(ExtractOptions(busy_every_s=1.0))
     for i, m in enumerate(motion):
         policy.decide(i / FPS, float(m))
         assert not policy.busy
