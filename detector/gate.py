@@ -12,8 +12,9 @@ Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 f
   ``busy_after_s`` (see below; a running mean adapted to a baby who kicks for 15 s and
   dropped pose to one a second — on ``infant_supine_kicking.mp4`` that merged three LMs
   into one long movement and lost the kicking bout). The rest level is capped at
-  ``gate_rest_max`` (2.5 x ``gate_floor``; camera noise measured 0.0003 on a real cot video, 0.001 in the generator's infrared
-  grain): a chunk that begins inside a kicking bout has no quiet second to learn from;
+  ``gate_rest_max`` (2.5 x ``gate_floor``; camera noise measured 0.0003 on a real cot
+  video, 0.001 in the generator's infrared grain): a chunk that begins inside a kicking
+  bout has no quiet second to learn from;
 - while nothing moves, as a refresh: ``refresh_s`` after the last movement, then every
   ``refresh_max_s`` while the legs stay quiet (motion below ``gate_floor`` since the last
   pose: nothing moved, so the last pose holds, and the look-back below restores the pose
