@@ -4,6 +4,7 @@
     python -m bench.throughput --minutes 10 60    # two lengths: memory flat in length?
     python -m bench.throughput --markdown         # table for docs/BENCHMARKS.md
     python -m bench.throughput --video night.mp4  # your own video instead
+    python -m bench.throughput --restless --minutes 10 600   # restless nights (issue 21)
 
 The test video is made with the synthetic-night generator (:mod:`synth`) and cached
 under ``--cache`` (default ``/tmp/legmove-bench/throughput``). Rendering 720p is slow (about
@@ -14,6 +15,12 @@ by its sleep part again and again, joined without re-encoding (stream copy with 
 timestamps). Every frame of the long file is decoded and analysed; only the picture
 content repeats. It is a busy night: about 230 leg movements an hour in the first
 10 minutes and 210 an hour asleep (160 of them twitches), so pose runs often.
+
+``--restless`` times a restless night instead: its own 10-minute unit (:func:`restless_items`)
+is awake for 210 s with whole-body wriggling (0-150 s, with a rhythmic bout inside, and again
+540-600 s), settling 150-210 s with two rhythmic bouts, and asleep 210-540 s with a PLM series
+of four (4 PLMs in 330 s of sleep: 44 an hour) and twitches at 3 a minute; an N-minute night
+repeats the whole unit (3.4 h of wriggling in 10 h, wake every 10 minutes).
 
 For each length, in one run and in this order, each step in a fresh subprocess:
 
@@ -55,11 +62,49 @@ CACHE = Path("/tmp/legmove-bench/throughput")
 UNIT_S = 600  # one rendered night unit: 10 min
 SLEEP_FROM_S = 130.0  # the unit is asleep from here on (see _unit_scene)
 WIDTH, HEIGHT, FPS = 1280, 720, 15
+#: the restless unit's periods (start_s, end_s, state): see :func:`restless_items`
+RESTLESS_PERIODS: tuple[tuple[float, float, str], ...] = (
+    (0.0, 150.0, "wake"),
+    (150.0, 210.0, "settling"),
+    (210.0, 540.0, "sleep"),
+    (540.0, 600.0, "wake"),
+)
 
 
 # --- the test video ---------------------------------------------------------------------------
-def _unit_scene() -> Any:
-    from synth import LegMovement, Period, PLMSeries, Rhythmic, Twitches, synth_scene
+def restless_items() -> list[Any]:
+    """The restless 10-minute unit: awake with whole-body wriggling 0-150 s (a kicking bout
+    inside it) and 540-600 s, settling 150-210 s with a kicking and a cycling bout, asleep
+    210-540 s with a PLM series of four 25 s apart and twitches at 3 a minute."""
+    from synth import LegMovement, Period, PLMSeries, Rhythmic, Twitches
+    from synth.scene import Wriggle
+
+    ((w0, w1, _), (s0, s1, _), (z0, z1, _), (a0, a1, _)) = RESTLESS_PERIODS
+    return [
+        Period(w0, w1, "wake"),
+        Wriggle(w0 + 2, w1 - 2),
+        Rhythmic(60, 1.5, 12, "kicking", "bilateral"),  # 60-68 s, inside the wriggling
+        Period(s0, s1, "settling"),
+        Rhythmic(165, 1.2, 8, "kicking", "bilateral"),  # 165-171.7 s
+        Rhythmic(185, 1.6, 12, "cycling"),  # 185-192.8 s
+        LegMovement(200, 1.5, "left"),
+        Period(z0, z1, "sleep"),
+        PLMSeries(280, 4, 25.0, 1.5),  # onsets 280, 305, 330, 355 s
+        Twitches(z0 + 2, z1 - 2, 3.0),
+        Period(a0, a1, "wake"),
+        Wriggle(a0 + 2, a1 - 1),
+    ]
+
+
+def _unit_scene(restless: bool = False) -> Any:
+    from synth import synth_scene
+
+    if restless:
+        items = restless_items()
+        return synth_scene(
+            UNIT_S, fps=FPS, width=WIDTH, height=HEIGHT, seed=7, items=items, name="restless"
+        )
+    from synth import LegMovement, Period, PLMSeries, Rhythmic, Twitches
 
     items = [
         Period(0, 40, "wake"),
@@ -76,16 +121,17 @@ def _unit_scene() -> Any:
     )
 
 
-def bench_unit_video(cache: Path = CACHE) -> Path:
+def bench_unit_video(cache: Path = CACHE, restless: bool = False) -> Path:
     """The rendered 10-minute 720p night unit (rendered once, then reused)."""
     from synth import synth_render
 
-    path = cache / f"unit_{WIDTH}x{HEIGHT}_{FPS}fps_{UNIT_S}s.mp4"
+    kind = "restless" if restless else "unit"
+    path = cache / f"{kind}_{WIDTH}x{HEIGHT}_{FPS}fps_{UNIT_S}s.mp4"
     if not path.is_file():
         cache.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         print(f"rendering {path.name} (once) ...", file=sys.stderr, flush=True)
-        synth_render(_unit_scene(), path)
+        synth_render(_unit_scene(restless), path)
         print(f"  rendered in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return path
 
@@ -102,16 +148,17 @@ def _keyframe_s(video: Path, at_least_s: float) -> float:
     raise ValueError(f"{video}: no keyframe after {at_least_s} s")
 
 
-def bench_video(minutes: float, cache: Path = CACHE) -> Path:
+def bench_video(minutes: float, cache: Path = CACHE, restless: bool = False) -> Path:
     """A ``minutes``-long 720p night: the whole unit once (awake, settling, asleep), then its
     sleep part (from the first keyframe after :data:`SLEEP_FROM_S`) again and again,
-    stream-copied with shifted timestamps (no re-encoding)."""
-    unit = bench_unit_video(cache)
-    path = cache / f"night_{minutes:g}min.mp4"
+    stream-copied with shifted timestamps (no re-encoding). A ``restless`` night repeats
+    the whole restless unit instead."""
+    unit = bench_unit_video(cache, restless)
+    path = cache / f"{'restless' if restless else 'night'}_{minutes:g}min.mp4"
     if path.is_file():
         return path
     total_s = minutes * 60.0
-    sleep_from = _keyframe_s(unit, SLEEP_FROM_S)
+    sleep_from = 0.0 if restless else _keyframe_s(unit, SLEEP_FROM_S)
     tmp = path.with_name(f".{path.name}.partial.mp4")
     with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         offset_s = 0.0  # where the next copy's first frame goes on the night's timeline
@@ -142,6 +189,27 @@ def bench_video(minutes: float, cache: Path = CACHE) -> Path:
             from_s = sleep_from
     os.replace(tmp, path)
     return path
+
+
+def pose_by_state(
+    t_s: Any, pose_ran: Any, periods: tuple[tuple[float, float, str], ...], unit_s: float
+) -> dict[str, float]:
+    """Pose calls a frame in each state of a night that repeats a unit of ``unit_s`` with
+    ``periods`` (start_s, end_s, state) in it: the frames whose time within the unit lies in
+    that state's periods, and the share of them where pose ran."""
+    import numpy as np
+
+    t = np.asarray(t_s, dtype=np.float64)
+    ran = np.asarray(pose_ran, dtype=bool)
+    at = np.mod(t, unit_s)
+    out: dict[str, float] = {}
+    for state in dict.fromkeys(p[2] for p in periods):
+        inside = np.zeros(len(t), dtype=bool)
+        for a, b, st in periods:
+            if st == state:
+                inside |= (at >= a) & (at < b)
+        out[state] = float(ran[inside].mean()) if inside.any() else math.nan
+    return out
 
 
 # --- one measured step in a subprocess --------------------------------------------------------
@@ -237,10 +305,13 @@ def _count_model_runs(counter: Any) -> None:
     MediaPipePose._detect_upright = counted  # type: ignore[method-assign]
 
 
-def _analyze_step(video: Path, data: Path, workers: int, chunk_s: float) -> int:
+def _analyze_step(
+    video: Path, data: Path, workers: int, chunk_s: float, restless: bool, busy_every_s: float
+) -> int:
     """Full analysis as ``legmove batch VIDEO --workers N`` does it, into a fresh store."""
     import multiprocessing as mp
 
+    from detector.extract import ExtractOptions
     from detector.track import track_load
     from pipeline.jobs import LocalPool, batch_add, batch_run
     from pipeline.store.db import Store
@@ -249,15 +320,20 @@ def _analyze_step(video: Path, data: Path, workers: int, chunk_s: float) -> int:
     (night_id,) = batch_add(store, [("bench", [video])])
     counter = mp.get_context("spawn").Value("q", 0)
     with LocalPool(workers, initializer=_count_model_runs, initargs=(counter,)) as pool:
-        outcome = batch_run(store, [night_id], pool, chunk_s=chunk_s)
+        options = ExtractOptions(busy_every_s=busy_every_s)
+        outcome = batch_run(store, [night_id], pool, chunk_s=chunk_s, options=options)
     if outcome[night_id] is not None:
         raise outcome[night_id]  # type: ignore[misc]
     track = track_load(store.tracks_file(night_id))
     summary = store.get_night(night_id).summary or {}
+    by_state = (
+        pose_by_state(track.t_s, track.pose_ran, RESTLESS_PERIODS, UNIT_S) if restless else {}
+    )
     print(
         json.dumps(
             {
                 "frames": track.n_frames,
+                "pose_by_state": by_state,
                 "pose_calls": int(track.pose_ran.sum()),
                 "model_runs": int(counter.value),
                 "duration_s": track.duration_s,
@@ -406,15 +482,22 @@ def _measure_length(
         _log(f"{minutes:g} min, run {rep + 1}: decode-only {decode[-1]['wall_s']:.1f} s")
         with tempfile.TemporaryDirectory(prefix="legmove-bench-") as tmp:
             step = [*me, "--_analyse", str(video), "--_data", tmp, "--workers", str(args.workers)]
+            step += ["--restless"] if args.restless and args.video is None else []
+            step += ["--busy-every-s", str(args.busy_every_s)]
             analysis.append(_measure([*step, "--chunk-s", str(args.chunk_s)]))
             if keep is not None:
                 Path(analysis[-1]["tracks"]).replace(keep)
         a = analysis[-1]
         _log(f"{minutes:g} min, run {rep + 1}: analysis {a['wall_s']:.1f} s, {a['counts']}")
+        if a.get("pose_by_state"):
+            shares = ", ".join(f"{k} {v:.3f}" for k, v in a["pose_by_state"].items())
+            _log(f"{minutes:g} min, run {rep + 1}: pose calls a frame by state: {shares}")
     last = analysis[-1]
     if int(decode[-1]["frames"]) != int(last["frames"]):
         _log(f"note: decode-only saw {decode[-1]['frames']} frames, the analysis {last['frames']}")
     label = f"{minutes:g} min 720p 15 fps" if args.video is None else video.name
+    if args.video is None and args.restless:
+        label += " restless"
     return Row(
         label=label,
         minutes=minutes,
@@ -442,6 +525,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--video", type=Path, help="time this video file instead of a generated night")
     ap.add_argument(
+        "--restless", action="store_true", help="a restless night (half awake, wriggling)"
+    )
+    ap.add_argument(
+        "--busy-every-s",
+        type=float,
+        default=0.0,
+        help="pose at most this often in long leg activity (detector option; 0: off)",
+    )
+    ap.add_argument(
+        "--render-only", action="store_true", help="render and join the nights, time nothing"
+    )
+    ap.add_argument(
         "--score-hours", type=float, default=10.0, help="also score the longest track tiled to this"
     )
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -453,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
     if args._decode:
         return _decode_step(args._decode)
     if args._analyse:
-        return _analyze_step(args._analyse, args._data, args.workers, args.chunk_s)
+        return _analyze_step(
+            args._analyse, args._data, args.workers, args.chunk_s, args.restless, args.busy_every_s
+        )
     if args._score:
         return _score_step(args._score, args.score_hours)
 
@@ -467,9 +564,12 @@ def main(argv: list[str] | None = None) -> int:
             args.minutes = [float(c.duration or 0) / av.time_base / 60.0]
         videos = {args.minutes[0]: args.video}
     else:
-        videos = {m: bench_video(m, args.cache) for m in args.minutes}
+        videos = {m: bench_video(m, args.cache, args.restless) for m in args.minutes}
+        if args.render_only:
+            return 0
     longest = max(args.minutes)
-    keep = args.cache / f"tracks_{longest:g}min.npz" if args.score_hours else None
+    kind = "restless_" if args.restless else ""
+    keep = args.cache / f"tracks_{kind}{longest:g}min.npz" if args.score_hours else None
     if keep is not None:
         keep.parent.mkdir(parents=True, exist_ok=True)
     rows = [

@@ -1,40 +1,8 @@
 """Video in, per-frame tracks out: decode, motion energy and pose for one night (or a chunk).
 
 Pose is the expensive step (about 25 ms of CPU a call, as much as decoding ~17 frames of
-720p video), so it runs only where it adds information (:class:`PosePolicy`):
-
-- while something near the baby's legs moves, on every frame (full rate). *Moves*: the
-  near-leg motion is above ``gate_floor`` and above ``gate_k`` times the rest level, the
-  lowest one-second median of that motion over the last ``gate_rest_window_s``. A
-  stationary noise floor (infrared grain) sets the rest level within a second, but a
-  kicking bout does not: its one-second medians dip between kicks, so the rest level
-  stays where the quiet legs put it and the bout is posed at full rate throughout (a
-  running mean adapted to a baby who kicks for 15 s and dropped pose to one a second —
-  on ``infant_supine_kicking.mp4`` that merged three LMs into one long movement and lost
-  the kicking bout). The rest level is capped at ``gate_rest_max`` (2.5 x ``gate_floor``;
-  camera noise measured 0.0003 on a real cot video, 0.001 in the generator's infrared
-  grain): a chunk that begins inside a kicking bout has no quiet second to learn from;
-- while nothing moves, as a refresh: ``refresh_s`` after the last movement, then every
-  ``refresh_max_s`` while the legs stay quiet (motion below ``gate_floor`` since the last
-  pose: nothing moved, so the last pose holds, and the look-back below restores the pose
-  a refresh every ``refresh_s`` would have had before the next onset; intervals doubling
-  from ``refresh_s`` cost 6 % more pose calls on the bench night for no new information; and
-  the signal stage interpolates keypoints only across gaps up to ``pose_interp_max_s``,
-  1.2 s, so a quiet refresh is an isolated sample: 30 s instead of 8 s apart took the
-  10-hour bench night from 0.0467 to 0.0417 pose calls a frame). Motion
-  between the gate's adaptive level and the floor — a long movement, to which the gate's
-  rest level has adapted — keeps the refresh at ``refresh_s``. When a movement starts
-  after a longer gap, pose also runs, in hindsight, on the one frame kept back where a
-  refresh every ``refresh_s`` would have run last (``look_back``): the keypoints before an
-  onset are then exactly as with a refresh every ``refresh_s`` (the signal stage
-  interpolates keypoints from the last pose into a movement, so that pose sets where the
-  movement seems to start), at the cost of one more pose per movement;
-- while no baby has been found, as a search: ``search_every_s`` apart, the interval
-  doubling up to ``search_max_s`` while the searches fail, and back to ``search_every_s``
-  when something starts to move (a baby put into the cot);
-- an estimator that retries other frame rotations when a pose is weak (``weak_score``, as
-  :class:`detector.pose.MediaPipePose`) may do so at most every ``retry_every_s``: a weak pose
-  that stays weak (legs under a blanket) otherwise costs four model runs on every call.
+720p video), so it runs only where it adds information: :class:`detector.gate.PosePolicy`
+decides frame by frame (its module doc gives the rules).
 
 Every ``sync_s`` (60 s) of the night's timeline the detector starts afresh (a *sync*): on the
 first frame of each period the pose model forgets whom it follows and its preferred rotation,
@@ -62,14 +30,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from detector.errors import NoPersonError
+from detector.gate import TIME_EPS_S, ExtractOptions, PosePolicy, RestSeconds
 from detector.motion import BodyRegions, FlowMeter, MotionMeter, body_regions, leg_boxes
 from detector.pose import PoseEstimator, PoseResult
 from detector.track import CHANNEL_NAMES, KEYPOINT_NAMES, MOTION_REGIONS, NightTrack, Segment
@@ -92,171 +59,13 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[float, float], None]
 
 Box = tuple[float, float, float, float]
-#: frame times are multiples of 1/fps in floating point: intervals are met within this
-_TIME_EPS_S = 1e-3
+_TIME_EPS_S = TIME_EPS_S
 #: frames further apart than this are not differenced: motion starts anew after the gap
 GAP_RESET_S = 1.0
 #: a run that starts after the night's start decodes this long before its sync point, so
 #: the sync frame's motion has the previous frame a run from the start had (or none, after
 #: a gap of more than GAP_RESET_S)
 SYNC_LEAD_S = 1.5
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    """How the detector spends its time. ``gate=False`` runs pose on every frame.
-
-    Stored with a job's chunks (``dataclasses.asdict``); fields added later need defaults.
-    """
-
-    gate: bool = True
-    gate_k: float = 3.0  # motion above (rest level x gate_k) triggers pose ...
-    gate_floor: float = 0.002  # ... and above this absolute motion energy
-    gate_rest_window_s: float = 60.0  # rest level: lowest 1-s median motion over this long,
-    gate_rest_max: float = 0.005  # at most this (noise: IR grain ~0.001, real cots ~0.0003)
-    refresh_s: float = 1.0  # first pose this long after the last movement ...
-    refresh_max_s: float = 30.0  # ... then this far apart while nothing stirs
-    search_every_s: float = 0.5  # while no baby is found: first search interval ...
-    search_max_s: float = 8.0  # ... doubling up to this while the searches fail
-    move_every: int = 1  # while moving, pose on every n-th frame (1: full frame rate)
-    look_back: bool = True  # at an onset, pose the frame a refresh_s refresh would have
-    retry_every_s: float = 10.0  # a weak pose may trigger other rotations this often
-    sync_s: float = 60.0  # every this long on the night's timeline the detector starts afresh
-    motion_width_px: int = 160
-    motion_row_step: int = 4  # motion reads every n-th row of a frame shrunk 16x or more
-    min_visibility: float = 0.5
-
-    def __post_init__(self) -> None:
-        names = ("refresh_s", "refresh_max_s", "search_every_s", "search_max_s")
-        for name in (*names, "gate_rest_window_s", "sync_s"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number of seconds, got {value}")
-        if self.refresh_max_s < self.refresh_s:
-            raise ValueError("refresh_max_s must not be below refresh_s")
-        if self.search_max_s < self.search_every_s:
-            raise ValueError("search_max_s must not be below search_every_s")
-        if not (math.isfinite(self.gate_rest_max) and self.gate_rest_max >= 0):
-            raise ValueError(f"gate_rest_max must be a motion level >= 0, got {self.gate_rest_max}")
-        if self.retry_every_s < 0:
-            raise ValueError("retry_every_s must not be negative")
-        if self.motion_row_step < 1:
-            raise ValueError("motion_row_step must be at least 1")
-        if self.move_every < 1:
-            raise ValueError("move_every must be at least 1")
-
-
-class PosePolicy:
-    """Decides, frame by frame, whether pose runs (see the module doc).
-
-    Call :meth:`decide` with each frame's time and near-leg motion, then :meth:`ran` after
-    a pose call with whether a pose was found. Pure bookkeeping: no video, no model.
-    """
-
-    def __init__(self, opts: ExtractOptions) -> None:
-        self.opts = opts
-        #: searches in a row that failed, beyond which the interval no longer doubles
-        self._failures_max = 1 + math.ceil(math.log2(opts.search_max_s / opts.search_every_s))
-        self.restart()
-
-    def restart(self, rest_medians: Sequence[float] = ()) -> None:
-        """Forget everything seen: the state of a policy just made, its rest level learned
-        from ``rest_medians`` (one-second medians of near-leg motion, oldest first). See
-        :func:`track_extract`, which restarts it at every ``sync_s`` of the night's timeline."""
-        o = self.opts
-        self._medians: deque[float] = deque(
-            rest_medians, maxlen=max(1, math.ceil(o.gate_rest_window_s))
-        )
-        #: rest level of near-baby motion (0 until a second has passed)
-        self.rest = min(min(self._medians), o.gate_rest_max) if self._medians else 0.0
-        self._second = -math.inf  # the one-second bin being filled ...
-        self._bin: list[float] = []  # ... its motion values
-        self.have_pose = False  # the last call found a pose
-        self.moving = False  # the current frame moves (set by decide)
-        self._moving_run = 0  # frames in a row that moved, up to this one
-        self._stirred = False  # motion above gate_floor since the last pose
-        self._grid_t = -math.inf  # last frame a refresh every refresh_s would have posed
-        self.grid_point = False  # set by decide: keep this frame back (see look_back)
-        self.look_back = False  # set by decide: pose the frame kept back first
-        self._last_try_t = -math.inf
-        self._last_pose_t = -math.inf
-        self._still_every = self.opts.refresh_s
-        self._failures = 0  # searches in a row that found nobody
-        self._reset_t = -math.inf  # when motion last shortened the search interval
-
-    def synced(self, t_s: float, near_motion: float, found: bool, *, first: bool) -> None:
-        """Record the pose run on a sync frame at ``t_s`` (just after :meth:`restart`), its
-        near-leg motion and whether a pose was found, as the start of a fresh schedule:
-        quiet legs with a pose wait for the next refresh at ``refresh_max_s`` (a sync is the
-        quiet refresh), anything else refreshes after ``refresh_s``; a sync that finds
-        nobody searches again at ``search_max_s`` (or sooner once something moves), except
-        at the ``first`` sync of the night, after which the search starts at its shortest
-        interval."""
-        o = self.opts
-        self._bin_add(t_s, near_motion)
-        self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
-        self._moving_run = int(self.moving)
-        self.have_pose = found
-        self._last_try_t = self._last_pose_t = self._grid_t = t_s
-        self._failures = 0 if found else 1 if first else self._failures_max
-        quiet = found and not self.moving and near_motion <= o.gate_floor
-        self._still_every = o.refresh_max_s if quiet else o.refresh_s
-
-    def _bin_add(self, t_s: float, near_motion: float) -> None:
-        """Put the frame's motion into its one-second bin; a bin completed sets the rest level."""
-        second = math.floor(t_s + _TIME_EPS_S)
-        if second != self._second:
-            if self._bin:
-                self._medians.append(float(np.median(self._bin)))
-                self.rest = min(min(self._medians), self.opts.gate_rest_max)
-                self._bin.clear()
-            self._second = second
-        self._bin.append(near_motion)
-
-    def decide(self, t_s: float, near_motion: float) -> bool:
-        """Whether pose should run on the frame at ``t_s`` with this near-leg motion."""
-        o = self.opts
-        self._bin_add(t_s, near_motion)
-        was = self.moving
-        self.moving = near_motion > max(o.gate_floor, o.gate_k * self.rest)
-        self._moving_run = self._moving_run + 1 if self.moving else 0
-        self.grid_point = self.look_back = False
-        if not o.gate:
-            return True
-        if not self.have_pose:
-            if self.moving and not was and t_s - self._reset_t >= o.search_max_s:
-                self._failures = min(self._failures, 1)  # something moves: look again soon
-                self._reset_t = t_s
-            every = min(o.search_every_s * 2.0 ** max(self._failures - 1, 0), o.search_max_s)
-            return t_s - self._last_try_t >= every - _TIME_EPS_S
-        if near_motion > o.gate_floor:  # not quiet, even if below the adaptive gate
-            self._stirred = True
-        if self.moving:
-            self._still_every = o.refresh_s
-            self.look_back = (
-                o.look_back and self._moving_run == 1 and self._grid_t > self._last_pose_t
-            )
-            return (self._moving_run - 1) % o.move_every == 0
-        run = t_s - self._last_pose_t >= self._still_every - _TIME_EPS_S
-        if not run and t_s - max(self._grid_t, self._last_pose_t) >= o.refresh_s - _TIME_EPS_S:
-            self._grid_t = t_s
-            self.grid_point = o.look_back
-        return run
-
-    def ran(self, t_s: float, found: bool) -> None:
-        """Record a pose call at ``t_s`` and whether it found a pose."""
-        o = self.opts
-        if found:
-            if self.have_pose and not self.moving:  # a still refresh: the next one later ...
-                quiet = not self._stirred  # ... if nothing stirred since the last pose
-                self._still_every = o.refresh_max_s if quiet else o.refresh_s
-            self._last_pose_t = t_s
-            self._stirred = False
-            self._failures = 0
-        else:  # the next search after search_every_s, then at doubling intervals
-            self._failures = min(self._failures + 1, self._failures_max)
-        self.have_pose = found
-        self._last_try_t = t_s
 
 
 class _RetryLimit:
@@ -402,35 +211,6 @@ def _boxes_at_sync(kp: np.ndarray, vis: np.ndarray, min_visibility: float) -> li
     return [b if b is not None else g for b, g in zip(seen, guess, strict=True)]
 
 
-class _RestSeconds:
-    """One-second medians of the near-leg motion measured in the leg boxes of the last sync
-    (so they do not depend on when pose ran), over the last ``window_s``: the rest level a
-    sync starts from."""
-
-    def __init__(self, window_s: float) -> None:
-        self.window_s = window_s
-        self._done: deque[tuple[int, float]] = deque(maxlen=math.ceil(window_s) + 1)
-        self._second = -math.inf
-        self._bin: list[float] = []
-
-    def add(self, t_s: float, near_motion: float) -> None:
-        self._close(math.floor(t_s + _TIME_EPS_S))
-        self._bin.append(near_motion)
-
-    def before(self, t_s: float) -> list[float]:
-        """The medians of the ``window_s`` seconds before ``t_s``, oldest first."""
-        second = math.floor(t_s + _TIME_EPS_S)
-        self._close(second)
-        return [m for s, m in self._done if second - self.window_s <= s < second]
-
-    def _close(self, second: int) -> None:
-        if second != self._second:
-            if self._bin:
-                self._done.append((int(self._second), float(np.median(self._bin))))
-                self._bin = []
-            self._second = second
-
-
 def track_extract(
     segments: Sequence[Segment],
     estimator: PoseEstimator,
@@ -464,7 +244,7 @@ def track_extract(
     issues: list[str] = []
     meter = MotionMeter(opts.motion_width_px)
     rest_meter = MotionMeter(opts.motion_width_px)  # near-leg motion in the sync's boxes
-    rest = _RestSeconds(opts.gate_rest_window_s)
+    rest = RestSeconds(opts.gate_rest_window_s)
     policy = PosePolicy(opts)
     pose = _RetryLimit(estimator, opts.retry_every_s)
     cols = _Columns(len(KEYPOINT_NAMES), len(MOTION_REGIONS), len(CHANNEL_NAMES))
@@ -528,6 +308,7 @@ def track_extract(
             ch = flow.update(small, scale, small_boxes, regions, bool(m.max() > opts.gate_floor))
             if full:
                 policy.restart(rest.before(t))
+                policy.carry_activity(t, rest.active_before(t, policy.activity_level))
                 policy.synced(t, float(max(m[1], m[2])), res is not None, first=now == 0)
             r = rest_meter.update(small, _scaled(sync_boxes, scale))
             rest.add(t, float(max(r[1], r[2])))

@@ -10,6 +10,7 @@ import pytest
 
 from detector import extract
 from detector.extract import ExtractOptions, PosePolicy, track_extract
+from detector.gate import RestSeconds
 from detector.pose import FakePose, PoseResult
 from detector.track import KEYPOINT_NAMES
 from detector.video import night_plan
@@ -340,33 +341,114 @@ def test_the_frame_kept_back_gets_its_pose_in_the_track(tmp_path, monkeypatch):
 def test_a_long_kicking_bout_is_posed_at_full_rate_throughout():
     # 60 s of kicking at 1 Hz: motion high for 0.6 s, low (but above the floor) in between.
     # A quiet minute before sets the rest level; the bout must not teach the gate its level.
+    # (Pose at full rate however long the legs stay active: busy_every_s=0, the default.)
     t = np.arange(120 * FPS) / FPS
     motion = np.full(t.shape, 0.0003)
     kicking = t >= 60
     motion[kicking] = np.where((t[kicking] % 1.0) < 0.6, 0.03, 0.004)
     opts = ExtractOptions()
+    assert opts.busy_every_s == 0.0
     calls = _calls(opts, motion)
     last_30 = calls[calls >= 90]
     kicks = np.sum((t >= 90) & ((t % 1.0) < 0.6))
     assert len(last_30) >= kicks, "every kicking frame of the bout's last 30 s gets a pose"
+    # with busy_every_s=1, the same bout: every frame for its first busy_after_s (20 s:
+    # 60-80 s, 300 frames, the gate's level 0.002 < 0.004 between kicks), then one a second
+    default = _calls(ExtractOptions(busy_every_s=1.0), motion)
+    first = default[(default >= 60) & (default < 80)]
+    assert len(first) == 20 * FPS
+    later = default[default >= 80]
+    # the last full-rate pose at 79.933 s, then 80.933, 81.933, ..., 119.933 s: 40 poses
+    np.testing.assert_allclose(later, [round(80 + 14 / FPS + k, 6) for k in range(40)])
 
 
-def test_a_bout_at_the_start_of_a_chunk_cannot_raise_the_gate_above_its_cap():
-    motion = np.full(30 * FPS, 0.02)  # a chunk that begins inside a steady bout
-    policy = PosePolicy(ExtractOptions())
+def _poses_in(calls: np.ndarray, a: float, b: float) -> int:
+    return int(((calls >= a - 1e-9) & (calls < b - 1e-9)).sum())
+
+
+def test_after_busy_after_s_of_activity_pose_runs_once_per_busy_every_s():
+    # quiet 10 s, then 60 s of steady movement near the legs (every frame moves)
+    motion = np.full(80 * FPS, 0.0005)
+    motion[10 * FPS : 70 * FPS] = 0.05
+    opts = ExtractOptions(busy_after_s=20.0, busy_every_s=1.0)
+    calls = _calls(opts, motion)
+    # full rate from the onset at 10 s until the activity is 20 s old (30 s): 300 frames
+    assert _poses_in(calls, 10.0, 30.0) == 20 * FPS
+    # then the last full-rate pose (29.933 s) + 1 s, + 2 s, ... up to 69.933 s: 40 poses
+    busy = calls[(calls >= 30.0) & (calls < 70.0)]
+    np.testing.assert_allclose(busy, [round(30 + 14 / FPS + k, 6) for k in range(40)])
+    # at half a second: the first frame at least 0.5 s on is 8 frames (0.533 s) later:
+    # 30.467, 31.0, ..., 69.933 s: 40 s / 0.533 s = 75 poses
+    half = _calls(ExtractOptions(busy_after_s=20.0, busy_every_s=0.5), motion)
+    assert _poses_in(half, 30.0, 70.0) == 75
+
+
+def test_a_pause_longer_than_busy_pause_s_starts_the_activity_anew():
+    opts = ExtractOptions(busy_after_s=20.0, busy_every_s=1.0, busy_pause_s=1.0)
+    # 15 s of movement, a pause, 15 s more: with a 1.5-s pause neither run reaches 20 s,
+    # and every moving frame is posed (450 of them)
+    motion = np.full(60 * FPS, 0.0005)
+    motion[150:375] = 0.05  # 10.0-25.0 s
+    motion[397:622] = 0.05  # 26.467-41.467 s, after a pause of 22 frames (1.47 s)
+    calls = _calls(opts, motion)
+    assert _poses_in(calls, 150 / FPS, 375 / FPS) == 225
+    assert _poses_in(calls, 397 / FPS, 622 / FPS) == 225
+    # with a 0.5-s pause, one activity from 10 s: busy from 30 s, at 29.933 + 1, + 2, ...
+    motion = np.full(60 * FPS, 0.0005)
+    motion[150:375] = 0.05  # 10.0-25.0 s
+    motion[382:607] = 0.05  # 25.467-40.467 s, after a pause of 7 frames (0.47 s)
+    calls = _calls(opts, motion)
+    assert _poses_in(calls, 382 / FPS, 30.0) == 450 - 382, "full rate up to 30 s"
+    # 29.933 + 1 ... + 10 = 39.933 s: ten poses in 30-40.467 s
+    assert _poses_in(calls, 30.0, 607 / FPS) == 10
+
+
+def test_a_sync_carries_the_activity_of_the_seconds_before_it():
+    # a policy restarted at a sync at 40 s that was told of 25 s of activity before it is
+    # busy from its first moving frame; told of 5 s, it poses every frame until the
+    # activity is 20 s old (from 35 s: until 55 s)
+    opts = ExtractOptions(busy_after_s=20.0, busy_every_s=1.0)
+    for carried, full_until in ((25.0, 40.0), (5.0, 55.0)):
+        policy = PosePolicy(opts)
+        policy.restart([0.0005] * 60)
+        policy.carry_activity(40.0, carried)
+        policy.synced(40.0, 0.05, True, first=False)
+        runs = []
+        for i in range(1, 30 * FPS):
+            t = 40.0 + i / FPS
+            if policy.decide(t, 0.05):
+                policy.ran(t, True)
+                runs.append(t)
+        got = np.asarray(runs)
+        n_full = round((full_until - 40.0) * FPS) - 1  # every frame after the sync frame
+        assert _poses_in(got, 40.0, full_until) == max(n_full, 0) or carried > 20
+        if carried > 20:  # busy at once: 41.0, 42.0, ... (one a second from the sync)
+            np.testing.assert_allclose(got[:3], [41.0, 42.0, 43.0])
+
+
+def test_rest_seconds_count_the_active_seconds_before_a_sync():
+    rest = RestSeconds(8.0)
+    # seconds 0-9: motion 0.001, except in 4-9 where 12 of each second's 15 frames have 0.05
+    # and in 2 where a single frame has (a spike: the second's median stays 0.001)
+    for second in range(10):
+        for k in range(FPS):
+            high = (second >= 4 and k >= 3) or (second == 2 and k == 7)
+            rest.add(second + k / FPS, 0.05 if high else 0.001)
+    # before 10 s: the medians of seconds 9, 8, 7, 6, 5, 4 are 0.05: six seconds
+    assert rest.active_before(10.0, 0.01) == 6.0
+    # no median is above 0.1; every one is above 0.0005, but only 8 s (the window) count
+    assert rest.active_before(10.0, 0.1) == 0.0
+    assert rest.active_before(10.0, 0.0005) == 8.0
+    # before 4 s: seconds 3, 2, 1, 0 all have median 0.001 (the spike in 2 does not count)
+    assert rest.active_before(4.0, 0.01) == 0.0
+
+
+def test_noise_spikes_make_no_activity():
+    # quiet legs with a spike on one frame in every 5 (a keyframe's noise, 0.05): each
+    # second's median stays 0.0005, so 60 s of it never make the legs busy
+    motion = np.full(70 * FPS, 0.0005)
+    motion[::5] = 0.05
+    policy = PosePolicy(ExtractOptions(busy_every_s=1.0))
     for i, m in enumerate(motion):
         policy.decide(i / FPS, float(m))
-    assert policy.rest == pytest.approx(ExtractOptions().gate_rest_max)
-    assert policy.moving, "0.02 is above gate_k x the capped rest level"
-
-
-def test_steady_camera_noise_sets_the_rest_level_within_seconds():
-    rng = np.random.default_rng(3)
-    motion = np.abs(rng.normal(0.003, 0.0005, 20 * FPS))  # infrared grain above the floor
-    policy = PosePolicy(ExtractOptions())
-    moving = []
-    for i, m in enumerate(motion):
-        policy.decide(i / FPS, float(m))
-        moving.append(policy.moving)
-    assert 0.002 < policy.rest < 0.003
-    assert not any(moving[2 * FPS :]), "noise alone does not hold pose at full rate"
+        assert not policy.busy

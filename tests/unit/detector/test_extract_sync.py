@@ -89,6 +89,25 @@ def test_chunks_join_to_the_whole_night_bit_for_bit(night, chunk_s):
         np.testing.assert_array_equal(a, b, err_msg=f"{name} at chunks of {chunk_s} s")
 
 
+@pytest.mark.parametrize("chunk_s", [3.0, 7.0, 13.5])
+def test_chunks_join_bit_for_bit_with_sparse_pose_in_long_activity(night, chunk_s):
+    # activity of 3 s makes the legs "busy" (pose twice a second): the 6.5-s movement at
+    # 21-27.5 s goes busy at 24 s and crosses the sync at 25 s, which carries it over
+    opts = ExtractOptions(sync_s=5.0, gate_rest_window_s=8.0, busy_after_s=3.0, busy_every_s=0.5)
+    whole = track_extract(night, TrackingFake(), options=opts)
+    full = track_extract(night, TrackingFake(), options=ExtractOptions(sync_s=5.0))
+    assert whole.pose_ran.sum() < full.pose_ran.sum(), "the busy stretch is posed less"
+    starts = np.arange(0.0, 40.0, chunk_s)
+    parts = [
+        track_extract(night, TrackingFake(), options=opts, start_s=a, end_s=a + chunk_s)
+        for a in starts
+    ]
+    joined = track_concat([p for p in parts if p.n_frames])
+    for name in ("t_s", "pose_ran", "keypoints_px", "visibility", "motion"):
+        a, b = getattr(joined, name), getattr(whole, name)
+        np.testing.assert_array_equal(a, b, err_msg=f"{name} at chunks of {chunk_s} s")
+
+
 def test_without_syncs_a_chunk_would_start_from_another_state(night):
     # the same chunk at 7 s, syncs 5 s apart (decoded from 3.5 s) or 60 s apart (from 0 s):
     # the tracker's answers after 7 s depend on it, so the sync point is what fixes them
