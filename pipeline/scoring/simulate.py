@@ -127,14 +127,15 @@ def _leg_flexion(p: Planned, t: np.ndarray, leg: int, rng: np.random.Generator) 
     ramp = np.clip(np.minimum(u, p.duration_s - u) / 0.2, 0, 1)
     # sustained, irregular (aperiodic) movement: broadband 0.7-3.5 Hz jitter around a flexion
     n_in = int(inside.sum())
-    if n_in:
-        fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 15.0
-        white = rng.normal(0, 1, n_in + int(2 * fs))
-        sos = sps.butter(2, [0.7, min(3.5, 0.45 * fs)], btype="band", output="sos", fs=fs)
-        jit = sps.sosfiltfilt(sos, white)[int(fs) : int(fs) + n_in]
-        jit = jit / (np.abs(jit).max() + 1e-12)
-        wiggle = np.zeros_like(t)
-        wiggle[inside] = 0.6 + 0.4 * jit
+    if not n_in:  # planned outside the simulated times (e.g. past the night's end)
+        return f
+    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 15.0
+    white = rng.normal(0, 1, n_in + int(2 * fs))
+    sos = sps.butter(2, [0.7, min(3.5, 0.45 * fs)], btype="band", output="sos", fs=fs)
+    jit = sps.sosfiltfilt(sos, white)[int(fs) : int(fs) + n_in]
+    jit = jit / (np.abs(jit).max() + 1e-12)
+    wiggle = np.zeros_like(t)
+    wiggle[inside] = 0.6 + 0.4 * jit
     f[inside] = (ramp * wiggle)[inside]
     return f
 

@@ -104,3 +104,14 @@ def test_still_baby_has_no_movements():
     ev = night_score(track).events
     assert len(ev[ev["kind"] != "twitch"]) == 0
     assert np.isfinite(track.t_s).all()
+
+
+def test_a_movement_planned_past_the_end_is_simply_not_there():
+    """A plain LM planned after the simulated night's end (it once raised: its wiggle was
+    only made for samples inside the night) leaves the track as with no plan at all."""
+    from pipeline.scoring.simulate import Planned
+
+    still, _ = simulate_track([], 60.0, 15, seed=4)
+    late, _ = simulate_track([Planned(90.0, 2.0, "left")], 60.0, 15, seed=4)
+    assert late.n_frames == still.n_frames
+    np.testing.assert_array_equal(late.keypoints_px, still.keypoints_px)
