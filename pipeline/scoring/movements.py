@@ -208,17 +208,11 @@ def _trim_to_image_change(
     image rest to measure a change against either, so its movements are kept as they are."""
     if not spans or (act.quiet_reference is not None and not act.quiet_reference[li]):
         return spans
-    changed = (
-        signal_local_change(
-            act.motion[li],
-            act.whole_motion,
-            act.fs_hz,
-            settings.agree_motion_k,
-            settings.agree_motion_floor,
-        )
-        > 0
-    )
-    out = []
+    changed = _leg_changed(act, li, settings)
+    # the legs' regions overlap: a leg's picture is still only while the other's is too
+    still = ~(changed | _leg_changed(act, 1 - li, settings))
+    min_still = max(1, samples(settings.offset_min_s, act.fs_hz))
+    out: list[tuple[int, int]] = []
     for a, b in spans:
         idx = np.flatnonzero(changed[a:b])
         if excluded is not None and excluded[a:b].any():
@@ -227,7 +221,68 @@ def _trim_to_image_change(
             if idx.size == 0:
                 continue
             a, b = a + int(idx[0]), a + int(idx[-1]) + 1
+            out.extend(_split_at_still(a, b, still, min_still, _held(act, li, a, b, settings)))
+            continue
         out.append((a, b))
+    return out
+
+
+def _leg_changed(act: LegActivity, li: int, settings: Settings) -> np.ndarray:
+    """(M,) True where leg ``li``'s region changed in the image."""
+    change = signal_local_change(
+        act.motion[li],
+        act.whole_motion,
+        act.fs_hz,
+        settings.agree_motion_k,
+        settings.agree_motion_floor,
+    )
+    return np.asarray(change > 0)
+
+
+def _extension_noise(ext: np.ndarray) -> float:
+    """Noise unit (1.4826 x MAD of the sample-to-sample change, / sqrt 2) of a leg's
+    hip-to-ankle extension; NaN when fewer than two trusted samples follow each other."""
+    d = np.diff(ext)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2))
+
+
+def _held(act: LegActivity, li: int, a: int, b: int, settings: Settings) -> np.ndarray:
+    """(M,) True where leg ``li`` is held away from its rest before sample ``a`` (median
+    extension over the second before): displaced by at least ``held_fraction`` of its
+    peak displacement over the movement ``a:b`` and by more than ``offset_k`` noise
+    units of its extension (:func:`_extension_noise`)."""
+    ext = act.extension_bl[li]
+    off = np.zeros(len(ext), dtype=bool)
+    w = ext[max(0, a - max(1, samples(1.0, act.fs_hz))) : a + 1]
+    noise = _extension_noise(ext)
+    if not np.isfinite(w).any() or not np.isfinite(noise):
+        return off
+    rest = float(np.median(w[np.isfinite(w)]))
+    moved = np.abs(ext - rest)
+    if not np.isfinite(moved[a:b]).any():
+        return off
+    floor = max(settings.held_fraction * float(np.nanmax(moved[a:b])), settings.offset_k * noise)
+    with np.errstate(invalid="ignore"):
+        return moved >= floor if floor > 0 else off
+
+
+def _split_at_still(
+    a: int, b: int, still: np.ndarray, min_still: int, held: np.ndarray
+) -> list[tuple[int, int]]:
+    """The span ``a:b`` split at every run of at least ``min_still`` ``still`` samples
+    through which the leg is not ``held`` throughout (both (M,) masks)."""
+    s = still[a:b].astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], s, [0]))))
+    out = []
+    lo = a
+    for r0, r1 in zip(edges[::2] + a, edges[1::2] + a, strict=True):
+        if r1 - r0 >= min_still and r0 > lo and r1 < b and not held[r0:r1].all():
+            out.append((lo, int(r0)))
+            lo = int(r1)
+    out.append((lo, b))
     return out
 
 
