@@ -176,8 +176,13 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"and ended at the start of at least {g('offset_min_s')} s below the offset "
         f"threshold (rest + {g('offset_k')} × noise)"
         + cite("onset_k", "offset_k", "offset_min_s")
-        + f". A leg held flexed (at least {g('held_fraction')} of its peak away from rest) "
-        f"for up to {g('held_max_s')} s kept its movement going; on leg-region motion, "
+        + f". A leg held flexed (farther from rest than it would travel in "
+        f"{g('offset_min_s')} s at the offset speed) for up to {g('held_max_s')} s kept its "
+        "movement going, and a keypoint-based movement ended where for "
+        f"{g('offset_min_s')} s neither leg's region changed in the image and the leg was "
+        "neither moving nor held on the keypoints (so single frames of pose flicker, or "
+        "another leg's twitch echoed in this leg's keypoints, cannot hold a movement "
+        "open)" + cite_refs("video") + "; on leg-region motion, "
         f"which cannot see a held leg, two LM-long bursts of one leg less than "
         f"{g('held_motion_max_s')} s apart (up to {g('held_max_s')} s when the leg was out "
         "of the pose model's plain view, as under a blanket) were one movement.",

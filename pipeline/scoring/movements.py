@@ -109,15 +109,19 @@ def _join_held(
     On video a leg held flexed shows no motion although it has not come back: a flexion,
     a hold and an extension look like two movements. EMG would show the hold as ongoing
     activity ([AASM] movement = muscle activity), so when the keypoints show the leg still
-    displaced from its rest position by at least ``held_fraction`` of the movement's peak
-    displacement through a pause of at most ``held_max_s``, the two are one movement
-    ([video] adaptation; keypoint-based spans only).
+    displaced from its rest position by more than it travels in ``offset_min_s`` at its
+    offset speed (:func:`_still_distance`) through a pause of at most ``held_max_s``, the
+    two are one movement ([video] adaptation; keypoint-based spans only). The test is
+    absolute, not a fraction of the movement's own peak: a tiny echo of the other leg's
+    twitch in this leg's keypoints would otherwise count the leg's small offset after it
+    as a hold, and join it to the next twitch into an LM-long movement.
     """
     if len(spans) < 2 or settings.held_max_s <= 0:
         return spans
     fs = act.fs_hz
     ext = act.extension_bl[li]
     pre = max(1, samples(1.0, fs))
+    still_bl = _still_distance(act, li, settings)
     out = [spans[0]]
 
     def rest_before(i: int) -> float:
@@ -128,17 +132,14 @@ def _join_held(
     for a, b in spans[1:]:
         a0, b0 = out[-1]
         gap = ext[b0:a]
-        moved = np.abs(ext[a0:b0] - rest)
         ok = (
             (a - b0) / fs <= settings.held_max_s
             and np.isfinite(rest)
             and gap.size > 0
             and np.isfinite(gap).all()
-            and np.isfinite(moved).any()
         )
         if ok:
-            peak = float(np.nanmax(moved))
-            ok = peak > 0 and bool(np.all(np.abs(gap - rest) >= settings.held_fraction * peak))
+            ok = bool(np.all(np.abs(gap - rest) > still_bl))
         if ok:
             out[-1] = (a0, b)
         else:
@@ -205,7 +206,16 @@ def _trim_to_image_change(
     (artifact spans: there the whole picture changes and a leg's change is not its own),
     which is kept as it is. A recording with no still moment for the leg (a short clip
     that is all movement: the keypoint thresholds come from the still-infant prior) has no
-    image rest to measure a change against either, so its movements are kept as they are."""
+    image rest to measure a change against either, so its movements are kept as they are.
+
+    A keypoint movement also ends where, for at least ``offset_min_s``, neither leg's
+    region changed in the image and the keypoints show the leg neither moving nor held
+    away from rest (:func:`_split_at_still`): the AASM offset rule, which keypoint flicker
+    around the offset threshold (single frames above it, a twitch echoed from the other
+    leg) would otherwise keep from ever applying, so that a cluster of 0.2-s twitches one
+    second apart measured as one LM-long movement ([video] adaptation). Both legs'
+    regions must be still because the legs' boxes overlap: while the other leg moves,
+    this one's keypoints may be dragged along and its own region may not show it."""
     if not spans or (act.quiet_reference is not None and not act.quiet_reference[li]):
         return spans
     changed = _leg_changed(act, li, settings)
@@ -221,7 +231,7 @@ def _trim_to_image_change(
             if idx.size == 0:
                 continue
             a, b = a + int(idx[0]), a + int(idx[-1]) + 1
-            out.extend(_split_at_still(a, b, still, min_still, _held(act, li, a, b, settings)))
+            out.extend(_split_at_still(a, b, still, min_still, act, li, settings))
             continue
         out.append((a, b))
     return out
@@ -239,49 +249,60 @@ def _leg_changed(act: LegActivity, li: int, settings: Settings) -> np.ndarray:
     return np.asarray(change > 0)
 
 
-def _extension_noise(ext: np.ndarray) -> float:
-    """Noise unit (1.4826 x MAD of the sample-to-sample change, / sqrt 2) of a leg's
-    hip-to-ankle extension; NaN when fewer than two trusted samples follow each other."""
-    d = np.diff(ext)
-    d = d[np.isfinite(d)]
-    if d.size == 0:
-        return float("nan")
-    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2))
+def _still_distance(act: LegActivity, li: int, settings: Settings) -> float:
+    """How far (body lengths) a leg may travel in ``offset_min_s`` at its offset speed:
+    the AASM offset rule (activity below the offset threshold for 0.5 s) as a distance on
+    the keypoints' extension; NaN without a keypoint offset threshold."""
+    off = act.thresholds.get(f"{LEGS[li]}_offset_bl_s", float("nan"))
+    return float(off) * settings.offset_min_s
 
 
-def _held(act: LegActivity, li: int, a: int, b: int, settings: Settings) -> np.ndarray:
-    """(M,) True where leg ``li`` is held away from its rest before sample ``a`` (median
-    extension over the second before): displaced by at least ``held_fraction`` of its
-    peak displacement over the movement ``a:b`` and by more than ``offset_k`` noise
-    units of its extension (:func:`_extension_noise`)."""
-    ext = act.extension_bl[li]
-    off = np.zeros(len(ext), dtype=bool)
-    w = ext[max(0, a - max(1, samples(1.0, act.fs_hz))) : a + 1]
-    noise = _extension_noise(ext)
-    if not np.isfinite(w).any() or not np.isfinite(noise):
-        return off
+def _held_through(
+    ext: np.ndarray, lo: int, r0: int, r1: int, fs: float, still_bl: float, offset_min_s: float
+) -> bool:
+    """Whether the keypoints show the leg moving or held through ``r0:r1`` after the
+    movement from ``lo``: it travelled more than ``still_bl`` per ``offset_min_s`` there
+    (slow motion frame differencing misses), or it stayed displaced from its rest (median
+    extension over the second before ``lo``) by more than ``still_bl``. Untrusted keypoints
+    or no rest to measure from: not held."""
+    w = ext[max(0, lo - max(1, samples(1.0, fs))) : lo + 1]
+    hold = ext[r0:r1]
+    if not np.isfinite(w).any() or not np.isfinite(still_bl) or not np.isfinite(hold).all():
+        return False
     rest = float(np.median(w[np.isfinite(w)]))
-    moved = np.abs(ext - rest)
-    if not np.isfinite(moved[a:b]).any():
-        return off
-    floor = max(settings.held_fraction * float(np.nanmax(moved[a:b])), settings.offset_k * noise)
-    with np.errstate(invalid="ignore"):
-        return moved >= floor if floor > 0 else off
+    # the offset speed kept up over the run: ``still_bl`` per ``offset_min_s``
+    moving = float(hold.max() - hold.min()) > still_bl * (r1 - r0) / fs / offset_min_s
+    return moving or float(np.median(np.abs(hold - rest))) > still_bl
 
 
 def _split_at_still(
-    a: int, b: int, still: np.ndarray, min_still: int, held: np.ndarray
+    a: int,
+    b: int,
+    still: np.ndarray,
+    min_still: int,
+    act: LegActivity,
+    li: int,
+    settings: Settings,
 ) -> list[tuple[int, int]]:
-    """The span ``a:b`` split at every run of at least ``min_still`` ``still`` samples
-    through which the leg is not ``held`` throughout (both (M,) masks)."""
+    """The span ``a:b`` of leg ``li`` split at every run of at least ``min_still``
+    ``still`` samples (both legs' regions unchanged in the image) inside it through which
+    the keypoints show the leg neither moving nor held (:func:`_held_through`): the part
+    before the run ends there, the next starts after it."""
+    ext = act.extension_bl[li]
+    still_bl = _still_distance(act, li, settings)
     s = still[a:b].astype(np.int8)
     edges = np.flatnonzero(np.diff(np.concatenate(([0], s, [0]))))
+    runs = [
+        (int(r0), int(r1))
+        for r0, r1 in zip(edges[::2] + a, edges[1::2] + a, strict=True)
+        if r1 - r0 >= min_still and a < r0 and r1 < b
+    ]
     out = []
     lo = a
-    for r0, r1 in zip(edges[::2] + a, edges[1::2] + a, strict=True):
-        if r1 - r0 >= min_still and r0 > lo and r1 < b and not held[r0:r1].all():
-            out.append((lo, int(r0)))
-            lo = int(r1)
+    for r0, r1 in runs:
+        if not _held_through(ext, lo, r0, r1, act.fs_hz, still_bl, settings.offset_min_s):
+            out.append((lo, r0))
+            lo = r1
     out.append((lo, b))
     return out
 
