@@ -168,12 +168,14 @@ class Settings:
     held_max_s: float = _setting(
         3.0,
         "[video] a held flexion up to this long keeps a movement going (on keypoints "
-        "while the leg stays farther from rest than it travels in offset_min_s at the "
-        "offset speed; on motion of a leg out of plain view, e.g. "
+        "while the leg stays displaced; on motion of a leg out of plain view, e.g. "
         "under a blanket, a pause up to this long between bursts: "
         "movements._join_unseen_holds)",
         lo=0.0,
         hi=10.0,
+    )
+    held_fraction: float = _setting(
+        0.5, "[video] ... while the leg stays this far (of its peak) from rest", lo=0.0, hi=1.0
     )
     held_motion_max_s: float = _setting(
         1.0,

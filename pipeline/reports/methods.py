@@ -176,9 +176,10 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"and ended at the start of at least {g('offset_min_s')} s below the offset "
         f"threshold (rest + {g('offset_k')} × noise)"
         + cite("onset_k", "offset_k", "offset_min_s")
-        + f". A leg held flexed (farther from rest than it would travel in "
-        f"{g('offset_min_s')} s at the offset speed) for up to {g('held_max_s')} s kept its "
-        "movement going, and a keypoint-based movement ended where for "
+        + f". A leg held flexed (at least {g('held_fraction')} of its peak away from rest, "
+        f"after a movement that took it farther than it travels in {g('offset_min_s')} s "
+        f"at the offset speed) for up to {g('held_max_s')} s kept its movement going, and a "
+        "keypoint-based movement ended where for "
         f"{g('offset_min_s')} s neither leg's region changed in the image and the leg was "
         "neither moving nor held on the keypoints (so single frames of pose flicker, or "
         "another leg's twitch echoed in this leg's keypoints, cannot hold a movement "

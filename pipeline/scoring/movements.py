@@ -109,12 +109,13 @@ def _join_held(
     On video a leg held flexed shows no motion although it has not come back: a flexion,
     a hold and an extension look like two movements. EMG would show the hold as ongoing
     activity ([AASM] movement = muscle activity), so when the keypoints show the leg still
-    displaced from its rest position by more than it travels in ``offset_min_s`` at its
-    offset speed (:func:`_still_distance`) through a pause of at most ``held_max_s``, the
-    two are one movement ([video] adaptation; keypoint-based spans only). The test is
-    absolute, not a fraction of the movement's own peak: a tiny echo of the other leg's
-    twitch in this leg's keypoints would otherwise count the leg's small offset after it
-    as a hold, and join it to the next twitch into an LM-long movement.
+    displaced from its rest position by at least ``held_fraction`` of the movement's peak
+    displacement through a pause of at most ``held_max_s``, the two are one movement
+    ([video] adaptation; keypoint-based spans only). A movement whose peak displacement is
+    no more than the leg travels in ``offset_min_s`` at its offset speed
+    (:func:`_still_distance`) holds nothing: a tiny echo of the other leg's twitch in this
+    leg's keypoints would otherwise make the leg's small offset after it a hold (half of
+    a tiny peak), joining the echo and the next twitch into an LM-long movement.
     """
     if len(spans) < 2 or settings.held_max_s <= 0:
         return spans
@@ -132,14 +133,21 @@ def _join_held(
     for a, b in spans[1:]:
         a0, b0 = out[-1]
         gap = ext[b0:a]
+        moved = np.abs(ext[a0:b0] - rest)
         ok = (
             (a - b0) / fs <= settings.held_max_s
             and np.isfinite(rest)
             and gap.size > 0
             and np.isfinite(gap).all()
+            and np.isfinite(moved).any()
         )
         if ok:
-            ok = bool(np.all(np.abs(gap - rest) > still_bl))
+            # a movement that took the leg no farther from rest than it drifts while still
+            # (a twitch, or the other leg's twitch echoed in these keypoints) holds nothing
+            peak = float(np.nanmax(moved))
+            ok = peak > still_bl and bool(
+                np.all(np.abs(gap - rest) >= settings.held_fraction * peak)
+            )
         if ok:
             out[-1] = (a0, b)
         else:
@@ -252,9 +260,10 @@ def _leg_changed(act: LegActivity, li: int, settings: Settings) -> np.ndarray:
 def _still_distance(act: LegActivity, li: int, settings: Settings) -> float:
     """How far (body lengths) a leg may travel in ``offset_min_s`` at its offset speed:
     the AASM offset rule (activity below the offset threshold for 0.5 s) as a distance on
-    the keypoints' extension; NaN without a keypoint offset threshold."""
-    off = act.thresholds.get(f"{LEGS[li]}_offset_bl_s", float("nan"))
-    return float(off) * settings.offset_min_s
+    the keypoints' extension; 0 without a keypoint offset threshold (no floor: every
+    displacement counts, as before this test existed)."""
+    off = float(act.thresholds.get(f"{LEGS[li]}_offset_bl_s", 0.0))
+    return off * settings.offset_min_s if np.isfinite(off) else 0.0
 
 
 def _held_through(

@@ -152,7 +152,8 @@ def _activity(level, extension, fs=10.0):
         motion=np.where(lv >= 1.0, 0.01, 0.0),  # a moving leg changes its image region
         whole_motion=np.zeros(m),
         body_length_px=100.0,
-        thresholds={},
+        # offset speed 0.1 body lengths/s: a still leg travels < 0.1 x 0.5 s = 0.05 bl
+        thresholds={"left_offset_bl_s": 0.1, "right_offset_bl_s": 0.1},
     )
 
 
@@ -300,3 +301,60 @@ def test_a_keypoint_movement_without_image_change_needs_a_quiet_reference_to_be_
     if kept:
         assert left.iloc[0]["start_s"] == pytest.approx(5.0, abs=0.15)
         assert left.iloc[0]["end_s"] == pytest.approx(7.0, abs=0.15)
+
+
+def _twitch_train(fs=10.0, n=60):
+    """Both legs at 10 Hz: 0.2-s twitches of the left leg at 1 and 3 s and of the right
+    leg at 2 and 4 s (level 3, the image of the leg's region changes), each echoed in the
+    other leg's keypoints at level 0.6 (between offset 0.5 and onset 1: the echo alone
+    starts nothing), and between them keypoint flicker alternating 0.6 / 0.3 every
+    sample, so that no run below the offset reaches 0.5 s (5 samples) and the hysteresis
+    alone keeps each leg's first twitch going to its last. Extension stays at rest (0.9)."""
+    level = np.zeros((2, n))
+    level[:, 8:48] = np.where(np.arange(40) % 2 == 0, 0.6, 0.3)
+    for li, starts in ((0, (10, 30)), (1, (20, 40))):
+        for a in starts:
+            level[li, a : a + 2] = 3.0
+            level[1 - li, a : a + 2] = 0.6
+    act = _activity(level[0], np.full(n, 0.9), fs)
+    motion = np.where((level >= 1.0).any(axis=0), 0.01, 0.0)  # the legs' boxes overlap
+    return _replace(act, level=level, speed_bl_s=level, motion=np.vstack([motion, motion]))
+
+
+def test_twitch_train_with_flicker_stays_twitches():
+    """Without the still split the left leg is one movement 1.0-3.2 s (2.2 s: an LM) and
+    the right 2.0-4.2 s, combined into one bilateral LM. Between the twitches both legs'
+    regions are unchanged for 0.8 s (8 samples >= 5) and the keypoints show the leg at
+    rest (no travel, no displacement), so each leg's movement ends there: four 0.2-s
+    twitches, no LM."""
+    mono = movements_detect(_twitch_train(), S)
+    # the twitches (level 3) start where the level crosses onset 1 between 0.6 and 3:
+    # (3 - 1) / (3 - 0.6) = 0.83 of a sample before 1.0 s, ... -> 0.92, 1.92, 2.92, 3.92 s;
+    # the echoes that overlap a twitch of the other leg stay as 0.1-s pieces
+    real = mono[mono["peak_level"] == 3.0]
+    assert real["side"].tolist() == ["left", "right", "left", "right"]
+    assert real["start_s"].to_numpy() == pytest.approx([0.917, 1.917, 2.917, 3.917], abs=0.01)
+    assert (mono["duration_s"] < S.lm_min_s).all()
+    # a twitch overlapping the other leg's echo of it is one twitch
+    moves = movements_classify(movements_merge(mono, S), S)
+    assert (moves["kind"] == "twitch").all() and len(moves) == 4
+
+
+def test_slow_movement_through_a_still_image_is_kept_whole():
+    """A left-leg movement 1-4 s whose image changes only 1.0-1.2 s and 3.8-4.0 s (frame
+    differencing misses the slow middle) while the keypoints keep moving: the extension
+    drifts 0.9 -> 0.5 over 1.2-3.8 s, 0.4 bl in 2.6 s, far more than a still leg's 0.05 bl
+    per 0.5 s. The still run (2.6 s) is no end: one movement of 3 s (an LM)."""
+    fs, n = 10.0, 60
+    level = np.zeros(n)
+    level[10:40] = 3.0
+    ext = np.full(n, 0.9)
+    ext[12:38] = np.linspace(0.9, 0.5, 26)
+    ext[38:] = 0.5
+    act = _activity(level, ext, fs)
+    motion = np.zeros((2, n))
+    motion[0, 10:12] = motion[0, 38:40] = 0.01
+    mono = movements_detect(_replace(act, motion=motion), S)
+    left = mono[mono["side"] == "left"]
+    assert len(left) == 1
+    assert left.iloc[0]["duration_s"] == pytest.approx(3.0, abs=0.15)
