@@ -1,7 +1,10 @@
 """Leg movement detection and classification (AASM / WASM 2016 rules adapted to video).
 
 - a *movement* starts when a leg's activity rises above the onset threshold and ends at
-  the start of the first period of at least ``offset_min_s`` below the offset threshold;
+  the start of the first period of at least ``offset_min_s`` below the offset threshold —
+  on keypoints also at the first such period in which neither leg's picture changed and
+  the leg was neither moving nor held ([video]: keypoint flicker and the other leg's
+  echo must not hold a movement open, :func:`_trim_to_image_change`);
 - shorter than ``lm_min_s`` it is a *twitch* (never combined with anything; a twitch echoed
   on the other leg is one twitch);
 - movements of at least ``lm_min_s`` of the two legs that overlap or follow within
