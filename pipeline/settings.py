@@ -182,7 +182,8 @@ class Settings:
         "[video] pause between two LM-long motion bursts = a hold (frame differencing "
         "cannot see a held leg; twice the 0.5-s offset period [AASM]; measured pauses "
         "at the top of 1.5-2.5 s LMs scored from motion on the generated blanket, prone "
-        "and infrared scenes: 0.5-0.8 s); 0 turns it off",
+        "and infrared scenes: 0.5-0.8 s); on keypoints, a pause this short with the "
+        "leg anywhere off rest is a hold too; 0 turns it off",
         lo=0.0,
         hi=10.0,
     )

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.scoring.activity import LEGS, LegActivity
+from pipeline.scoring.kinematics import level_thresholds
 from pipeline.scoring.signal import samples, signal_local_change
 from pipeline.settings import Settings
 
@@ -114,7 +115,12 @@ def _join_held(
     activity ([AASM] movement = muscle activity), so when the keypoints show the leg still
     displaced from its rest position by at least ``held_fraction`` of the movement's peak
     displacement through a pause of at most ``held_max_s``, the two are one movement
-    ([video] adaptation; keypoint-based spans only). A movement whose peak displacement is
+    ([video] adaptation; keypoint-based spans only). Through a pause no longer than
+    ``held_motion_max_s`` — which :func:`_join_unseen_holds` bridges on leg-region motion
+    with no sight of the leg at all — a leg anywhere off rest (farther than
+    :func:`_still_distance`) is held: a long LM whose flexion eases back part-way and
+    pauses for just over ``offset_min_s`` is one movement, as the keypoints need not be
+    stricter than the motion. A movement whose peak displacement is
     no more than the leg travels in ``offset_min_s`` at its offset speed
     (:func:`_still_distance`) holds nothing: a tiny echo of the other leg's twitch in this
     leg's keypoints would otherwise make the leg's small offset after it a hold (half of
@@ -148,8 +154,13 @@ def _join_held(
             # a movement that took the leg no farther from rest than it drifts while still
             # (a twitch, or the other leg's twitch echoed in these keypoints) holds nothing
             peak = float(np.nanmax(moved))
-            ok = peak > still_bl and bool(
-                np.all(np.abs(gap - rest) >= settings.held_fraction * peak)
+            # held: far from rest (a share of the peak) for up to held_max_s; or, through a
+            # pause no longer than motion alone would bridge, anywhere off rest
+            away = np.abs(gap - rest)
+            short = (a - b0) / fs <= settings.held_motion_max_s
+            ok = peak > still_bl and (
+                bool(np.all(away >= settings.held_fraction * peak))
+                or (short and bool(np.all(away > still_bl)))
             )
         if ok:
             out[-1] = (a0, b)
@@ -261,12 +272,26 @@ def _leg_changed(act: LegActivity, li: int, settings: Settings) -> np.ndarray:
 
 
 def _still_distance(act: LegActivity, li: int, settings: Settings) -> float:
-    """How far (body lengths) a leg may travel in ``offset_min_s`` at its offset speed:
-    the AASM offset rule (activity below the offset threshold for 0.5 s) as a distance on
-    the keypoints' extension; 0 without a keypoint offset threshold (no floor: every
-    displacement counts, as before this test existed)."""
-    off = float(act.thresholds.get(f"{LEGS[li]}_offset_bl_s", 0.0))
-    return off * settings.offset_min_s if np.isfinite(off) else 0.0
+    """How far (body lengths) a still leg's keypoints may stray from where the leg is.
+
+    The AASM offset rule (activity below the offset threshold for ``offset_min_s``) as a
+    distance: the lowest offset speed any recording gets (that of the onset floor
+    ``min_onset_bl_s``) × ``offset_min_s``; or, where this recording's keypoints jitter
+    more, ``offset_k`` × the robust noise of the leg's extension while it is below the
+    offset threshold (consecutive samples' differences: 1.4826 × MAD / √2) — the offset
+    rule's rest + k × noise, on position. Not the recording's own offset speed × time: on
+    a night that is mostly awake that speed is learned high and its distance can exceed a
+    whole short LM's travel ([video] adaptation). 0 without trusted keypoints (no floor:
+    every displacement counts)."""
+    ext = act.extension_bl[li]
+    still = (act.level[li] < act.offset_level[li]) & act.from_pose[li] & np.isfinite(ext)
+    if not still.any():
+        return 0.0
+    _, floor_off = level_thresholds(0.0, 0.0, settings.min_onset_bl_s, settings)
+    # differences of consecutive still samples only: one across a movement is no noise
+    d = np.diff(ext)[still[1:] & still[:-1]]
+    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2) if d.size else 0.0
+    return max(floor_off * settings.offset_min_s, settings.offset_k * noise)
 
 
 def _held_through(

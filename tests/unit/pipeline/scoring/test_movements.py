@@ -358,3 +358,46 @@ def test_slow_movement_through_a_still_image_is_kept_whole():
     left = mono[mono["side"] == "left"]
     assert len(left) == 1
     assert left.iloc[0]["duration_s"] == pytest.approx(3.0, abs=0.15)
+
+
+@pytest.mark.parametrize(
+    "pause_s,held_at,expected",
+    [
+        (0.6, 0.78, 1),  # eased back to 40 % of the peak, paused 0.6 s: held
+        (1.5, 0.78, 2),  # the same position for 1.5 s (> held_motion_max_s 1 s): an end
+        (0.6, 0.93, 2),  # back within the still distance (0.03 < 0.05 bl): at rest, an end
+    ],
+)
+def test_a_long_lm_easing_back_part_way_and_pausing(pause_s, held_at, expected):
+    """Rest extension 0.9 bl. The leg flexes to 0.6 (peak 0.3 bl from rest) and eases back
+    to ``held_at`` in 1-2 s, pauses (no speed, no image change), then moves on and
+    returns to rest in 1 s. At 0.78 it is 0.12 bl off rest: under held_fraction
+    (0.5 x 0.3 = 0.15), so only the short-pause rule can hold it — a pause of at most
+    held_motion_max_s (1 s) with the leg farther off rest than the still distance
+    (floor: onset floor 0.15 x offset_k 4 / onset_k 6 = 0.1 bl/s x 0.5 s = 0.05 bl)."""
+    fs = 10.0
+    p = int(round(pause_s * fs))
+    n = 10 + 10 + p + 10 + 20
+    level = np.zeros(n)
+    level[10:20] = 3.0
+    level[20 + p : 30 + p] = 3.0
+    ext = np.full(n, 0.9)
+    ext[10:15] = np.linspace(0.9, 0.6, 5)
+    ext[15:20] = np.linspace(0.6, held_at, 5)
+    ext[20 : 20 + p] = held_at
+    ext[20 + p : 30 + p] = np.linspace(held_at, 0.9, 10)
+    moves = movements_detect(_activity(level, ext, fs), S)
+    assert (moves["side"] == "left").sum() == expected
+
+
+def test_the_still_distance_follows_the_keypoints_jitter():
+    """A still leg whose extension jitters by N(0, 0.02) bl: the robust noise of consecutive
+    differences is 0.02 x sqrt(2), / sqrt(2) = 0.02, x offset_k 4 = 0.08 bl (over the
+    0.05 floor); a leg without jitter keeps the floor."""
+    from pipeline.scoring.movements import _still_distance
+
+    n = 4000
+    rng = np.random.default_rng(0)
+    act = _activity(np.zeros(n), 0.9 + rng.normal(0.0, 0.02, n), 10.0)
+    assert _still_distance(act, 0, S) == pytest.approx(0.08, rel=0.05)
+    assert _still_distance(act, 1, S) == pytest.approx(0.05)
