@@ -401,3 +401,27 @@ def test_the_still_distance_follows_the_keypoints_jitter():
     act = _activity(np.zeros(n), 0.9 + rng.normal(0.0, 0.02, n), 10.0)
     assert _still_distance(act, 0, S) == pytest.approx(0.08, rel=0.05)
     assert _still_distance(act, 1, S) == pytest.approx(0.05)
+
+
+def test_an_echo_that_barely_moved_the_leg_holds_nothing():
+    """The right leg's keypoints twitch twice (0.2 s at 1.0 and 1.8 s) by no more than a
+    still leg strays (peak 0.04 bl < the 0.05-bl still distance) and sit 0.03 bl off rest
+    in between — at least held_fraction of that tiny peak, so without the floor the pause
+    is a hold and the two flicks are one 1-s movement, an LM. The left leg moves all along
+    (0.8-2.2 s), so the picture never stops changing and the still split cannot end it.
+    With the floor: two twitches."""
+    fs, n = 10.0, 40
+    level = np.zeros((2, n))
+    level[0, 8:22] = 3.0
+    level[1, 10:12] = level[1, 18:20] = 3.0
+    ext = np.full((2, n), 0.9)
+    ext[0, 8:22] = 0.6
+    ext[1, 10:12] = ext[1, 18:20] = 0.86
+    ext[1, 12:18] = 0.87
+    act = _activity(level[0], ext[0], fs)
+    motion = np.where((level >= 1.0).any(axis=0), 0.01, 0.0)
+    act = _replace(act, level=level, speed_bl_s=level, extension_bl=ext)
+    act = _replace(act, motion=np.vstack([motion, motion]))
+    mono = movements_detect(act, S)
+    right = mono[mono["side"] == "right"]
+    assert len(right) == 2 and (right["duration_s"] < S.lm_min_s).all()
