@@ -159,14 +159,12 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         "The pose model's hips were placed by a body model of the night: the long end of "
         "its torso lengths (shoulders to hips) over a few minutes, lengthened by "
         f"{g('hip_offset_t')} torso lengths, along its own torso axis (MediaPipe puts an "
-        "infant's hips on the belly and shortens the torso as the legs flex)"
+        "infant's hips on the belly)"
         + cite("hip_offset_t")
         + "; the knee and ankle were measured relative to the body — in the pelvis frame "
         "where the body moved in the picture as a whole faster than "
-        f"{g('moving_picture_bl_s')} body lengths/s (a moving camera; there one-frame pose "
-        "glitches were removed and rest and noise were learned apart)"
-        + cite("moving_picture_bl_s")
-        + ".",
+        f"{g('moving_picture_bl_s')} body lengths/s (a moving camera; there one-frame "
+        "glitches were removed, rest and noise learned apart)" + cite("moving_picture_bl_s") + ".",
         "A movement started when a leg's activity (knee/ankle speed in body lengths/s, or "
         "leg-region motion energy) rose above a noise-adaptive onset threshold (resting "
         f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s; "
@@ -176,17 +174,13 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"and ended at the start of at least {g('offset_min_s')} s below the offset "
         f"threshold (rest + {g('offset_k')} × noise)"
         + cite("onset_k", "offset_k", "offset_min_s")
-        + f". A leg held off rest kept its movement going: at least {g('held_fraction')} "
-        f"of its peak away for up to {g('held_max_s')} s, or anywhere off rest through a "
-        f"pause of up to {g('held_motion_max_s')} s; not after a movement that took it no "
-        "farther than still keypoints stray (the lowest offset speed × "
-        f"{g('offset_min_s')} s, or {g('offset_k')} × the leg's position noise). A "
-        "keypoint-based movement also ended where for "
-        f"{g('offset_min_s')} s neither leg's region changed in the image and the leg was "
-        "neither moving nor held on the keypoints (so single frames of pose flicker, or "
-        "another leg's twitch echoed in this leg's keypoints, cannot hold a movement "
-        "open)" + cite_refs("video") + "; on leg-region motion, "
-        f"which cannot see a held leg, two LM-long bursts of one leg less than "
+        + f". A leg held off rest ({g('held_fraction')} of its peak for up to "
+        f"{g('held_max_s')} s, or past still keypoints' jitter for up to "
+        f"{g('held_motion_max_s')} s) kept its movement going, and a keypoint movement "
+        f"also ended at {g('offset_min_s')} s of still pictures with the leg at rest"
+        + cite_refs("video")
+        + "; on leg-region motion, "
+        f"two LM-long bursts of one leg less than "
         f"{g('held_motion_max_s')} s apart (up to {g('held_max_s')} s when the leg was out "
         "of the pose model's plain view, as under a blanket) were one movement.",
         f"Movements shorter than {g('lm_min_s')} s were twitches and were never combined "
