@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -148,3 +149,60 @@ def test_flow_is_zero_when_told_nothing_moves_and_nan_without_a_body():
     assert ch[CH["flow_bg_dy"]] == 0 and ch[CH["flow_left_dy"]] == 0
     # no pose, so no body region: the torso and the outside are unknown
     assert np.isnan(ch[CH["flow_torso_dx"]]) and np.isnan(ch[CH["motion_outside"]])
+
+
+# --- a moving camera ----------------------------------------------------------------------
+from detector.motion import CAMERA_SHIFT_MIN_PX, camera_shift  # noqa: E402
+
+
+def _shifted(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """``img`` moved by (dx, dy) pixels as a camera moves the whole picture."""
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(
+        img, m, img.shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(2.0, -1.0), (-0.6, 0.4), (3.5, 2.5)])
+def test_camera_shift_is_the_whole_pictures_translation(dx, dy):
+    """A textured picture moved as a whole by (dx, dy): phase correlation finds that shift
+    to within 0.2 px (sub-pixel; its peak centroid is pulled towards the whole pixel near a
+    half-pixel shift: 3.66 for 3.5)."""
+    a = _texture(120, 160, seed=3)
+    got = camera_shift(a, _shifted(a, dx, dy))
+    assert got is not None
+    assert got == pytest.approx((dx, dy), abs=0.2)
+
+
+def test_a_limb_moving_on_a_still_picture_is_no_camera_shift():
+    """The same picture with one 20 x 12 patch moved 4 px (a leg kicking): the background's
+    peak stays at no shift, below CAMERA_SHIFT_MIN_PX."""
+    a = _texture(120, 160, seed=4)
+    b = a.copy()
+    b[60:72, 40:60] = a[60:72, 44:64]
+    assert CAMERA_SHIFT_MIN_PX > 0
+    assert camera_shift(a, b) is None
+    assert camera_shift(a, a.copy()) is None
+
+
+def test_a_shaken_picture_is_differenced_with_the_camera_taken_out():
+    """Frame b is frame a moved 2 px right and 1 down (a shaken phone): differenced as it
+    is, every textured pixel changes; with the shift taken out (each frame moved half of it
+    towards the other) what is left is the interpolation's and the uncovered edge's, far
+    less. A change *in* a still picture (a patch replaced) is differenced exactly as
+    without compensation: the picture did not move as a whole."""
+    a = _texture(120, 160, seed=5)
+    b = _shifted(a, 2.0, 1.0)
+    boxes = [(20, 40, 70, 110), (90, 40, 140, 110)]
+    plain, comp = MotionMeter(160, compensate=False), MotionMeter(160)
+    for m in (plain, comp):
+        m.update(a, boxes)
+    p, c = plain.update(b, boxes), comp.update(b, boxes)
+    assert p[0] > 0.01  # a moving textured picture changes a lot
+    assert (c < 0.3 * p).all()  # whole frame and both leg boxes
+    still = a.copy()
+    still[60:80, 30:60] = 255 - still[60:80, 30:60]
+    plain2, comp2 = MotionMeter(160, compensate=False), MotionMeter(160)
+    for m in (plain2, comp2):
+        m.update(a, boxes)
+    assert np.array_equal(plain2.update(still, boxes), comp2.update(still, boxes))
