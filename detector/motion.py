@@ -72,6 +72,13 @@ CAMERA_SHIFT_MIN_PX = 0.1
 #: the picture then moved as a whole (something moving *in* a still picture — a caregiver's
 #: arm, a baby rolling over — is not explained by shifting the frame)
 CAMERA_EXPLAINED = 0.8
+#: a camera moves every part of the picture: its shift is looked for only where at least
+#: this share of the frame's 4 x 4 tiles changed by a quarter of the frame's mean change or
+#: more (a moving camera on the generated scenes: all of them in every frame; a caregiver's
+#: arm or a wriggling baby: a median of 0.38-0.5; an object moving on a plain background,
+#: which phase correlation would follow as if it were the camera, 1 tile in 16)
+CAMERA_SPREAD = 0.75
+_TILES = 4
 #: phase correlation's peak response below this is no clear shift (an untextured picture)
 _CAMERA_RESPONSE_MIN = 0.1
 _HANNING: dict[tuple[int, int], np.ndarray] = {}
@@ -112,7 +119,8 @@ class MotionMeter:
 
     ``width_px`` is the width frames are downscaled to before differencing (area
     averaging, which also suppresses sensor noise). Where the whole frame changed by at
-    least :data:`CAMERA_CHECK_MIN` and the picture moved as a whole (:func:`camera_shift`),
+    least :data:`CAMERA_CHECK_MIN`, all over it (:data:`CAMERA_SPREAD`), and the picture
+    moved as a whole (:func:`camera_shift`),
     the previous frame is shifted by that motion before differencing, when that explains
     most of the change (:data:`CAMERA_EXPLAINED`): a shaken or panning camera changes
     every textured pixel (a leg box 1.5-1.6 times the whole frame, as a moving leg does),
@@ -175,8 +183,12 @@ class MotionMeter:
         against 1.58, from 4.18 unshifted). The strip a shift uncovers is filled from the
         frame's edge."""
         prev = self._prev
-        shift = None if prev is None else camera_shift(prev, small)
-        if prev is None or shift is None:
+        if prev is None or min(small.shape) < _TILES:
+            return diff, whole
+        tiles = cv2.resize(diff, (_TILES, _TILES), interpolation=cv2.INTER_AREA)
+        spread = float(np.mean(tiles >= 0.25 * whole * 255.0))
+        shift = camera_shift(prev, small) if spread >= CAMERA_SPREAD else None
+        if shift is None:
             return diff, whole
         h, w = small.shape
         half_dx, half_dy = shift[0] / 2, shift[1] / 2
