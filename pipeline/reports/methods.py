@@ -163,8 +163,11 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + cite("hip_offset_t")
         + "; the knee and ankle were measured relative to the body — in the pelvis frame "
         "where the body moved in the picture as a whole faster than "
-        f"{g('moving_picture_bl_s')} body lengths/s (a moving camera; there one-frame "
-        "glitches were removed, rest and noise learned apart)" + cite("moving_picture_bl_s") + ".",
+        f"{g('moving_picture_bl_s')} body lengths/s, or the background faster than "
+        f"{g('min_onset_bl_s')} (a moving camera; there one-frame glitches were removed, "
+        "rest and noise learned apart, frames differenced with the camera's shift taken out, "
+        "a leg region's change judged against the moving picture's own, and body motion "
+        "not read as wake)" + cite("moving_picture_bl_s") + ".",
         "A movement started when a leg's activity (knee/ankle speed in body lengths/s, or "
         "leg-region motion energy) rose above a noise-adaptive onset threshold (resting "
         f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s; "

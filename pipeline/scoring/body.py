@@ -85,9 +85,16 @@ def body_active(act: LegActivity, settings: Settings) -> np.ndarray:
     change the legs explain: the ratio is one number for the night, so a vigorous leg
     movement leaves a remainder of some tenths of its own change that is not the trunk (the
     kicking legs of a generated scene: whole/legs 0.087 against the night's 0.07, a
-    remainder of 0.24 of the change the legs explain)."""
+    remainder of 0.24 of the change the legs explain).
+
+    Never where the camera moved the picture (``act.camera_moving``): there the whole
+    frame's change is the camera's (a shaken phone's, even with its shift taken out, 50-80
+    times a still picture's rest), and the body's own motion cannot be told from it; the
+    legs' movements still count (:func:`pipeline.scoring.sleep.sleep_leg_bouts`)."""
     whole, explained = _body_parts(act, settings)
     body = whole - explained
     base, noise = signal_noise(body, act.fs_hz)
     above = body > base + settings.whole_onset_k * max(noise, settings.sleep_body_floor)
+    if act.camera_moving is not None:
+        above &= ~act.camera_moving
     return above & (body >= settings.sleep_body_rel * explained)

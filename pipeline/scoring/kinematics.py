@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import maximum_filter1d
 
 from detector.track import NightTrack
 from pipeline.scoring.signal import (
@@ -64,6 +65,7 @@ __all__ = [
     "Pelvis",
     "PoseRest",
     "body_length_px",
+    "camera_moving",
     "hips_corrected",
     "leg_angles",
     "leg_kinematics",
@@ -420,6 +422,35 @@ def picture_moving(pelvis: Pelvis, fs: float, settings: Settings) -> np.ndarray:
     w = max(1, samples(_PICTURE_WINDOW_S, fs))
     med = pd.Series(v).rolling(w, center=True, min_periods=max(1, w // 2)).median()
     return np.nan_to_num(med.to_numpy(), nan=0.0) > settings.moving_picture_bl_s
+
+
+def camera_moving(
+    track: NightTrack, grid: np.ndarray, fs: float, bl: float, settings: Settings
+) -> np.ndarray | None:
+    """(M,) True where the camera moved the whole picture: the background's optical flow
+    (the detector's ``flow_bg_dx``/``flow_bg_dy``, the median flow outside the baby's body
+    region, full-frame pixels per frame) in body lengths/s, as a median over
+    ``_PICTURE_WINDOW_S``, above ``min_onset_bl_s`` (the slowest leg movement counted: a
+    picture moving that fast makes a still leg's image move as fast), widened by half that
+    window on each side. None for tracks without the channels (written before they existed).
+
+    The image signals (frame differencing) see a camera, not the body: on the generated
+    scenes with a fixed camera the background's flow stays below 0.015 body lengths/s (a
+    2-s median; the caregiver's arm included), a shaken phone moves it by 0.3-0.6, a
+    monitor's pan starting or stopping by 0.1-0.25 (``moving_camera``: any threshold from
+    0.05 to 0.15 gives the same movements there; 0.2 misses a pan's start)."""
+    dx, dy = track.channel("flow_bg_dx"), track.channel("flow_bg_dy")
+    if dx is None or dy is None or len(grid) == 0:
+        return None
+    speed = np.hypot(dx.astype(np.float64), dy.astype(np.float64)) * float(track.fps) / bl
+    g = signal_resample(track.t_s, speed, grid, max(settings.gap_fill_max_s, 1.5 / fs))
+    w = max(1, samples(_PICTURE_WINDOW_S, fs))
+    med = pd.Series(g).rolling(w, center=True, min_periods=max(1, w // 2)).median()
+    fast = np.nan_to_num(med.to_numpy(), nan=0.0) > settings.min_onset_bl_s
+    # a camera's motion ramps in and out, under the threshold for its first and last
+    # moments (moving_camera: the mask began 0.7 s after a shake, ended 0.5 s before it):
+    # widened by half the median's window on each side
+    return maximum_filter1d(fast, 2 * (w // 2) + 1) if fast.any() else fast
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,10 @@ def _trim_to_image_change(
     which is kept as it is. A recording with no still moment for the leg (a short clip
     that is all movement: the keypoint thresholds come from the still-infant prior) has no
     image rest to measure a change against either, so its movements are kept as they are.
+    Where the camera moved the picture (``act.camera_moving``) the leg's change is judged
+    against the moving picture's own and averaged over ``lm_min_s``
+    (:func:`pipeline.scoring.activity.camera_change`): it confirms a movement or, absent,
+    drops it, but is too coarse to cut one.
 
     A keypoint movement also ends where, for at least ``offset_min_s``, neither leg's
     region changed in the image and the keypoints show the leg neither moving nor held
@@ -252,6 +256,9 @@ def _trim_to_image_change(
         elif act.from_pose[li, a:b].mean() >= 0.5:
             if idx.size == 0:
                 continue
+            if act.camera_moving is not None and act.camera_moving[a:b].mean() >= 0.5:
+                out.append((a, b))  # a moving camera's image change confirms, never cuts
+                continue
             a, b = a + int(idx[0]), a + int(idx[-1]) + 1
             out.extend(_split_at_still(a, b, still, min_still, act, li, settings))
             continue
@@ -260,7 +267,10 @@ def _trim_to_image_change(
 
 
 def _leg_changed(act: LegActivity, li: int, settings: Settings) -> np.ndarray:
-    """(M,) True where leg ``li``'s region changed in the image."""
+    """(M,) True where leg ``li``'s region changed in the image (``act.image_changed``,
+    which judges it against the moving picture where the camera moved)."""
+    if act.image_changed is not None:
+        return np.asarray(act.image_changed[li])
     change = signal_local_change(
         act.motion[li],
         act.whole_motion,

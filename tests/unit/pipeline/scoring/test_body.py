@@ -78,3 +78,24 @@ def test_vigorous_kicking_with_the_body_still_is_not_body_motion_but_a_roll_over
     # without the rule the vigorous kicking's remainder would count as the body moving
     loose = body_active(_activity(whole, legs), dataclasses.replace(Settings(), sleep_body_rel=0))
     assert loose[inner(40, 44)].all()
+
+
+def test_the_camera_moving_the_picture_is_not_the_body_moving():
+    """The roll-over of the test above (whole frame 5 times what the legs explain, 60-64 s)
+    while the camera moves the picture 55-70 s: the whole frame's change there is the
+    camera's, so no sample of it is active; the same roll-over with the camera still is."""
+    rng = np.random.default_rng(2)
+    n = int(100 * FS)
+    t = np.arange(n) / FS
+    legs = np.full((2, n), 1e-4) + 2e-6 * rng.standard_normal((2, n))
+    whole = np.full(n, 2e-5) + 1e-6 * rng.standard_normal(n)
+    for a, ratio in ((10, 0.07), (20, 0.07), (30, 0.07), (60, 0.35)):
+        sel = (t >= a) & (t < a + 4)
+        legs[:, sel] += 0.004
+        whole[sel] += ratio * 2 * 0.004
+    act = _activity(whole, legs)
+    inner = (t >= 60.6) & (t < 63.4)
+    assert body_active(act, Settings())[inner].all()
+    camera = (t >= 55) & (t < 70)
+    moved = dataclasses.replace(act, camera_moving=camera)
+    assert not body_active(moved, Settings())[camera].any()

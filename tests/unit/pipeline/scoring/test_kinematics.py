@@ -219,3 +219,32 @@ def test_a_short_clip_of_kicking_finds_its_movements():
     # with main's thresholds (from the clip's own movement) the clip was blind: no prior
     blind = dataclasses.replace(Settings(), still_max_bl_s=10.0)
     assert activity_compute(track, blind).thresholds["left_onset_bl_s"] > 1.0
+
+
+# --- a moving camera: the background's flow ------------------------------------------------
+def test_the_camera_moves_where_the_background_flows():
+    """The still body (body length 60 + 60 + 60 = 180 px) filmed at 15 fps; the background
+    flows 5 px/frame from 10 to 20 s (5 x 15 / 180 = 0.42 body lengths/s, over
+    min_onset_bl_s 0.15) and 0.5 px/frame (0.04) from 30 to 40 s. The centred 2-s median
+    is over the threshold from 10 to 20 s (half its window moving), widened by half the
+    window (1 s) each side: 9-21 s, give or take a sample; the slow flow is no camera move.
+    Without the channels: None (a tracks file written before them)."""
+    from detector.track import CHANNEL_NAMES
+    from pipeline.scoring.kinematics import camera_moving
+
+    fps, n = 15.0, 750
+    track = _track(_still_body(n), fps)
+    ch = np.zeros((n, len(CHANNEL_NAMES)))
+    t = track.t_s
+    ch[(t >= 10) & (t < 20), CHANNEL_NAMES.index("flow_bg_dx")] = 5.0
+    ch[(t >= 30) & (t < 40), CHANNEL_NAMES.index("flow_bg_dy")] = 0.5
+    track = dataclasses.replace(track, channels=ch, channel_names=CHANNEL_NAMES)
+    grid = signal_grid(track.t_s, fps)
+    s = Settings()
+    assert body_length_px(track, s.min_visibility) == pytest.approx(180.0)
+    cam = camera_moving(track, grid, fps, 180.0, s)
+    assert cam is not None
+    assert cam[(grid >= 9 + 2 / fps) & (grid < 21 - 2 / fps)].all()
+    assert not cam[(grid < 9 - 2 / fps) | (grid >= 21 + 2 / fps)].any()
+    no_channels = _track(_still_body(n), fps)
+    assert camera_moving(no_channels, grid, fps, 180.0, s) is None

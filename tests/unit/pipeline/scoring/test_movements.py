@@ -425,3 +425,35 @@ def test_an_echo_that_barely_moved_the_leg_holds_nothing():
     mono = movements_detect(act, S)
     right = mono[mono["side"] == "right"]
     assert len(right) == 2 and (right["duration_s"] < S.lm_min_s).all()
+
+
+@pytest.mark.parametrize(
+    ("camera", "changed", "expected"),
+    [
+        # a still camera: cut to the 0.2 s where the leg's region changed (a twitch)
+        (False, (6.0, 6.2), [(6.0, 6.2)]),
+        # a moving camera: the change confirms the keypoints' movement and cuts nothing
+        (True, (6.0, 6.2), [(5.0, 7.0)]),
+        # a moving camera and no change of the leg's region beyond the picture's: jitter
+        (True, None, []),
+    ],
+)
+def test_a_moving_cameras_image_change_confirms_and_never_cuts(camera, changed, expected):
+    """The keypoint movement of 5-7 s (level 3) with the leg's region changing in the image
+    (``image_changed``) only 6.0-6.2 s. Under a still camera frame differencing tells where
+    the leg moved, and the movement is cut to it; under a moving camera (the whole 20 s)
+    the leg's change is measured against the moving picture's, averaged over half a second,
+    and shows where the leg moved only roughly: it confirms the movement or, absent,
+    drops it as pose jitter, and never cuts it."""
+    act = _keypoint_activity(True)
+    n = len(act.t_s)
+    mask = np.zeros((2, n), dtype=bool)
+    if changed is not None:
+        mask[0, (act.t_s >= changed[0] - 1e-9) & (act.t_s < changed[1] - 1e-9)] = True
+    act = _replace(act, image_changed=mask, camera_moving=np.full(n, camera))
+    moves = movements_detect(act, Settings())
+    left = moves[moves["side"] == "left"]
+    got = list(zip(left["start_s"], left["end_s"], strict=True))
+    assert len(got) == len(expected)
+    for (a, b), (ea, eb) in zip(got, expected, strict=True):
+        assert a == pytest.approx(ea, abs=0.15) and b == pytest.approx(eb, abs=0.15)
