@@ -157,21 +157,19 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + cite("min_visibility")
         + ".",
         "The pose model's hips were placed by a body model of the night: the long end of "
-        "its torso lengths (shoulders to hips) over a few minutes, lengthened by "
+        "its torso lengths over a few minutes, lengthened by "
         f"{g('hip_offset_t')} torso lengths, along its own torso axis (MediaPipe puts an "
         "infant's hips on the belly)"
         + cite("hip_offset_t")
         + "; the knee and ankle were measured relative to the body — in the pelvis frame "
         "where the body moved in the picture as a whole faster than "
-        f"{g('moving_picture_bl_s')} body lengths/s, or the background faster than "
-        f"{g('min_onset_bl_s')} (a moving camera; there one-frame glitches were removed, "
-        "rest and noise learned apart, frames differenced with the camera's shift taken out, "
-        "a leg region's change judged against the moving picture's own, and body motion "
-        "not read as wake)" + cite("moving_picture_bl_s") + ".",
+        f"{g('moving_picture_bl_s')} body lengths/s or its background faster than "
+        f"{g('min_onset_bl_s')} (a moving camera: rest, noise and image change learned "
+        "apart, no wake read)" + cite("moving_picture_bl_s") + ".",
         "A movement started when a leg's activity (knee/ankle speed in body lengths/s, or "
         "leg-region motion energy) rose above a noise-adaptive onset threshold (resting "
         f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s; "
-        "when even the quietest stretches of the recording were not still — median speed "
+        "when even the quietest stretches were not still — median speed "
         f"above {g('still_max_bl_s')} — rest {g('still_base_bl_s')} and noise "
         f"{g('still_noise_bl_s')} body lengths/s measured on still infants) "
         f"and ended at the start of at least {g('offset_min_s')} s below the offset "
