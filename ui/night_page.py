@@ -22,7 +22,7 @@ from pipeline.reports.indices_text import (
 )
 from pipeline.reports.methods import scored_settings
 from pipeline.reports.rates import TOO_LITTLE_SLEEP, plms_index_words, plural
-from pipeline.scoring.night import CLIP_NOTE, is_clip
+from pipeline.scoring.night import CLIP_NOTE, bout_counts, is_clip
 from pipeline.store.db import Night
 from ui.common import (
     DISCLAIMER,
@@ -64,7 +64,19 @@ def _timeline(folder: str, night_id: int, version: str, start: dt.datetime | Non
     return fig
 
 
-def _clip_cards(s: dict[str, Any]) -> None:
+def _bouts_card(col: Any, bouts: pd.DataFrame, c: dict[str, Any]) -> None:
+    """The card of the rhythmic *bouts* — the ones the timeline's bout lane and the PDF's
+    bout page list — by pattern, with the movements labelled rhythmic in its help."""
+    n = bout_counts(bouts)
+    col.metric(
+        "Rhythmic bouts",
+        n["rhythmic_bouts"],
+        help=f"cycling {n['rhythmic_bouts_cycling']}, kicking {n['rhythmic_bouts_kicking']}; "
+        f"{c.get('rhythmic', 0)} of the leg movements lie in one",
+    )
+
+
+def _clip_cards(s: dict[str, Any], bouts: pd.DataFrame) -> None:
     c = s.get("counts", {})
     rules = scored_settings(s)
     row = st.columns(4)
@@ -75,11 +87,7 @@ def _clip_cards(s: dict[str, Any]) -> None:
         help=f"{rules['lm_min_s']:g}–{rules['lm_max_s']:g} s (both legs: "
         f"{rules['lm_min_s']:g}–{rules['bilateral_lm_max_s']:g} s)",
     )
-    row[2].metric(
-        "Rhythmic bouts",
-        c.get("rhythmic", 0),
-        help=f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
-    )
+    _bouts_card(row[2], bouts, c)
     row[3].metric("Twitches / PLM series", f"{c.get('twitch', 0)} / {c.get('plm_series', 0)}")
 
 
@@ -159,10 +167,11 @@ def _greyed(col: Any, label: str, value: str, meaning: str, help_text: str) -> N
         st.caption(f":gray[{meaning}]")
 
 
-def summary_cards(night: Night, start: dt.datetime | None) -> None:
+def summary_cards(night: Night, start: dt.datetime | None, bouts: pd.DataFrame) -> None:
+    """The night's cards (a clip's, for a clip); ``bouts`` is its rhythmic bout table."""
     s = night.summary or {}
     if is_clip(s):
-        _clip_cards(s)
+        _clip_cards(s, bouts)
         return
     c = s.get("counts", {})
     rules = scored_settings(s)
@@ -199,11 +208,7 @@ def summary_cards(night: Night, start: dt.datetime | None) -> None:
         help=f"{rules['lm_min_s']:g}–{rules['lm_max_s']:g} s (both legs: "
         f"{rules['lm_min_s']:g}–{rules['bilateral_lm_max_s']:g} s)",
     )
-    row2[2].metric(
-        "Rhythmic movements",
-        c.get("rhythmic", 0),
-        help=f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
-    )
+    _bouts_card(row2[2], bouts, c)
     row2[3].metric(
         "Twitches",
         c.get("twitch", 0),
@@ -265,14 +270,15 @@ def _periodic_details(s: dict[str, Any], start: dt.datetime | None) -> None:
         st.write(hours)
 
 
-def clip_in_words(s: dict[str, Any], events: Any, n_flagged: int) -> str:
-    """A clip in plain sentences: what it is, what the legs did in it."""
+def clip_in_words(s: dict[str, Any], bouts: pd.DataFrame, n_flagged: int) -> str:
+    """A clip in plain sentences: what it is, what the legs did in it (its rhythmic bouts
+    from the bout table, as the cards and the timeline show them)."""
     c = s.get("counts", {})
-    rh = events[events["rhythmic"].astype(bool)] if len(events) else events
-    bouts = [
+    described = [
         f"{r.pattern or 'kicking'} at {float(r.frequency_hz):.1f} Hz"
-        for r in rh.itertuples(index=False)
         if r.frequency_hz == r.frequency_hz
+        else str(r.pattern or "kicking")
+        for r in bouts.itertuples(index=False)
     ]
     text = (
         f"A clip of {float(s.get('duration_s', 0)):.0f} s — {CLIP_NOTE}: too short to score "
@@ -280,8 +286,8 @@ def clip_in_words(s: dict[str, Any], events: Any, n_flagged: int) -> str:
         f"{c.get('lm', 0)} leg movement(s), {c.get('long_movement', 0)} long movement(s) and "
         f"{c.get('twitch', 0)} twitch(es)"
     )
-    if bouts:
-        text += f"; rhythmic: {', '.join(bouts)}"
+    if described:
+        text += f"; rhythmic: {', '.join(described)}"
     text += "."
     if n_flagged:
         text += f" {n_flagged} moment(s) are flagged for you to review."
@@ -409,10 +415,10 @@ def page_night() -> None:
     res = result_of(night)
     clip = is_clip(night.summary)
     if clip:
-        st.write(clip_in_words(night.summary, res.events, len(res.episodes)))
+        st.write(clip_in_words(night.summary, res.bouts, len(res.episodes)))
     else:
         st.write(night_in_words(night.summary, start, len(res.episodes)))
-    summary_cards(night, start)
+    summary_cards(night, start, res.bouts)
     if len(res.episodes):
         st.button(
             f"Review the {plural(len(res.episodes), 'flagged moment')} ▶",

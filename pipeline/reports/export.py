@@ -27,7 +27,7 @@ import pandas as pd
 
 from detector.atomic import atomic_write
 from pipeline.reports.events import events_presented, times_rounded
-from pipeline.scoring.night import NightResult
+from pipeline.scoring.night import NightResult, bout_counts
 
 __all__ = [
     "HOURLY_COLUMNS",
@@ -183,6 +183,9 @@ NIGHT_COLUMNS = [
     "rhythmic",
     "rhythmic_cycling",
     "rhythmic_kicking",
+    "rhythmic_bouts",
+    "rhythmic_bouts_cycling",
+    "rhythmic_bouts_kicking",
     "plms",
     "plmw",
     "plm_total",
@@ -246,6 +249,8 @@ def night_row(night: NightRecord) -> dict[str, Any]:
         "rhythmic": c.get("rhythmic", 0),
         "rhythmic_cycling": c.get("rhythmic_cycling", 0),
         "rhythmic_kicking": c.get("rhythmic_kicking", 0),
+        # the bouts themselves (bouts.csv); the three above count movements in them
+        **bout_counts(night.result.bouts),
         # PLMS: in sleep; PLMW: in wake in bed; plm_total: every LM in a series
         "plms": c.get("plms", 0),
         "plmw": c.get("plmw", 0),

@@ -213,19 +213,21 @@ def _page_summary(
         )
     multi = len(labels) > 1
     head = ["Night", "Asleep at", "Time to sleep", "Total sleep", "Awakenings"]
-    head += ["LMs asleep", "LMs settling", "PLMS index /h", "PLMW index /h", "Rhythmic"]
+    head += ["LMs asleep", "LMs settling", "PLMS index /h", "PLMW index /h", "Rhythmic bouts"]
     head += ["Twitches"]
-    widths = [26, 15, 14, 17, 17, 14, 15, 16, 16, 16, 16]
+    # each heading's longest word on one line (7-pt bold, 2.4 mm of padding: "Awakenings"
+    # 16.8 mm, "Rhythmic" 13.1), and the date, "no sleep" and a clip's "40 s video" in theirs
+    widths = [26, 15, 13, 17, 20, 14, 14, 15, 15, 17, 16]
     if multi:
         head.insert(1, "Child")
-        widths = [25, 18, 13, 13, 15, 15, 13, 14, 14, 13, 14, 15]
+        widths = [23, 15, 13, 12, 13, 20, 13, 14, 14, 13, 17, 15]
     pdf.font(8)
     with pdf.table(
         col_widths=widths,
         width=pdf.width,
         text_align=["LEFT"] + ["RIGHT"] * (len(head) - 1),
         line_height=4.6,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7.5),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(228, 232, 238), size_pt=7),
         borders_layout="HORIZONTAL_LINES",
         padding=(0.8, 1.2),
     ) as table:
@@ -254,7 +256,7 @@ def _page_summary(
                 str(c.get("lm_settling_window", 0)),
                 _num(pi) if pi is None or rate_reliable(s) else f"({pi:.1f})",
                 _num(s.get("plmw_index_per_h")),
-                str(c.get("rhythmic", 0)),
+                str(len(n.result.bouts)),
                 str(c.get("twitch", 0)),
             ]
             if multi:
@@ -273,7 +275,8 @@ def _page_summary(
         f"when the night had less than {rate_min_sleep_s(records[0].result.summary) / 60:g} min "
         f"of sleep ({TOO_LITTLE_SLEEP}); PLMW index: PLMs while awake per hour awake in bed. "
         f"{plms_reference_note(records[0].result.summary)} LMs settling: leg movements in the "
-        f"window before sleep onset. {BREATHING_NOTE}",
+        "window before sleep onset. Rhythmic bouts: as listed on the bouts page. "
+        f"{BREATHING_NOTE}",
         7.5,
         gap=2,
     )

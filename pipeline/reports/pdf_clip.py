@@ -29,7 +29,7 @@ from pipeline.reports.figures import (
     plm_spans,
 )
 from pipeline.reports.pdf_layout import ReportPDF
-from pipeline.scoring.night import CLIP_NOTE
+from pipeline.scoring.night import CLIP_NOTE, bout_counts
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -113,7 +113,7 @@ def clip_row(n: NightRecord, date_text: str) -> list[str]:
         "—",
         "—",  # PLMS index
         "—",  # PLMW index
-        str(c.get("rhythmic", 0)),
+        str(len(n.result.bouts)),
         str(c.get("twitch", 0)),
     ]
 
@@ -135,19 +135,17 @@ def page_clip(pdf: ReportPDF, n: NightRecord, notes: list[Note], date_text: str)
         "hour: it is shown as an episode — what the legs did in it — and is not counted as a "
         "night in the report's medians or trend."
     )
-    freqs = [
-        f"{float(f):.1f} Hz"
-        for f in n.result.events.loc[n.result.events["rhythmic"].astype(bool), "frequency_hz"]
-        if not pd.isna(f)
-    ]
+    bouts = bout_counts(n.result.bouts)
+    freqs = [f"{float(f):.1f} Hz" for f in n.result.bouts["frequency_hz"] if not pd.isna(f)]
     pdf.key_boxes(
         [
             ("Leg movements (LMs)", str(c.get("lm", 0)), "", "0.5-10 s (both legs 15 s)", False),
             (
                 "Rhythmic bouts",
-                str(c.get("rhythmic", 0)),
+                str(bouts["rhythmic_bouts"]),
                 "",
-                f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}"
+                f"cycling {bouts['rhythmic_bouts_cycling']}, "
+                f"kicking {bouts['rhythmic_bouts_kicking']}"
                 + (f"; {', '.join(freqs)}" if freqs else ""),
                 False,
             ),

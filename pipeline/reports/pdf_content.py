@@ -12,6 +12,7 @@ from pipeline.reports.export import NightRecord, fmt_clock, fmt_duration, night_
 from pipeline.reports.indices_text import plms_reference_note
 from pipeline.reports.methods import methods_text, scored_settings
 from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_caveat
+from pipeline.scoring.night import bout_counts
 
 __all__ = [
     "STATUS_ON_NIGHT_PAGE",
@@ -148,6 +149,7 @@ def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, 
     :data:`pipeline.reports.rates.TOO_LITTLE_SLEEP`)."""
     s = n.result.summary
     c = s["counts"]
+    bouts = bout_counts(n.result.bouts)
     lmc = s.get("lm_counts") or {}
     pi = s.get("plm_index_per_h")
     onset = s.get("sleep_onset_s")
@@ -192,10 +194,11 @@ def night_numbers(n: NightRecord, ref: float) -> list[list[tuple[str, str, str, 
         [
             ("Awakenings", str(s.get("awakenings", 0)), "", "wake bouts after sleep onset", False),
             (
-                "Rhythmic movements",
-                str(c.get("rhythmic", 0)),
+                "Rhythmic bouts",
+                str(bouts["rhythmic_bouts"]),
                 "",
-                f"cycling {c.get('rhythmic_cycling', 0)}, kicking {c.get('rhythmic_kicking', 0)}",
+                f"cycling {bouts['rhythmic_bouts_cycling']}, kicking "
+                f"{bouts['rhythmic_bouts_kicking']}; {c.get('rhythmic', 0)} movements in them",
                 False,
             ),
             (

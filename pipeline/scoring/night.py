@@ -53,6 +53,7 @@ __all__ = [
     "MIN_DURATION_S",
     "NIGHT_EVENT_COLUMNS",
     "NightResult",
+    "bout_counts",
     "is_clip",
     "night_score",
     "software_versions",
@@ -201,6 +202,7 @@ def night_score(
 
     stats = sleep_stats(sleep, t0, t0 + track.duration_s, in_bed_s)
     summary = _summary(track, settings, events, episodes, sleep, act.body_length_px, stats)
+    summary["counts"].update(bout_counts(bouts))
     summary["recording"] = CLIP if clip else "night"
     if clip:
         summary["recording_note"] = (
@@ -245,6 +247,19 @@ def _series_breaks(
     step = 1.0 / act.fs_hz
     spans += [(float(act.t_s[a]), float(act.t_s[b - 1] + step)) for a, b in signal_runs(blind)]
     return spans
+
+
+def bout_counts(bouts: pd.DataFrame) -> dict[str, int]:
+    """The rhythmic *bouts* of a night (the bout table: what the timeline's bout lane, the
+    review page and the PDF's bout page list), by pattern. ``counts["rhythmic"]`` counts
+    the *movements* labelled rhythmic instead: a bout inside one long movement (awake
+    wriggling) is one bout and at most one movement, a bout of short kicks several."""
+    pattern = bouts["pattern"].astype(str) if len(bouts) else pd.Series([], dtype=str)
+    return {
+        "rhythmic_bouts": len(bouts),
+        "rhythmic_bouts_cycling": int((pattern == "cycling").sum()),
+        "rhythmic_bouts_kicking": int((pattern == "kicking").sum()),
+    }
 
 
 def _summary(track, settings, events, episodes, sleep, body_px, stats) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -113,7 +113,7 @@ def test_night_page_shows_cards_timeline_and_hourly_counts(seeded_data: Path) ->
         "Total sleep",
         "Awakenings",
         "Leg movements (LMs)",
-        "Rhythmic movements",
+        "Rhythmic bouts",
         "Twitches",
         "PLMW index",
         "Periodicity index (sleep)",
@@ -121,6 +121,8 @@ def test_night_page_shows_cards_timeline_and_hourly_counts(seeded_data: Path) ->
     assert metrics["Leg movements (LMs)"] == str(s["counts"]["lm"])
     assert metrics["Twitches"] == str(s["counts"]["twitch"])
     assert metrics["Awakenings"] == str(s["awakenings"])
+    # the bouts the timeline's lane and the PDF's bout page list, not the movements in them
+    assert metrics["Rhythmic bouts"] == str(len(store.result(night.id).bouts))
     from pipeline.reports.rates import TOO_LITTLE_SLEEP, rate_reliable
 
     short = s["short_imi_index_per_h"]

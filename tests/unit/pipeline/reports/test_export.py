@@ -67,6 +67,8 @@ def test_nights_csv_equals_summary(nights, tmp_path):
         assert row["rhythmic"] == c["rhythmic"] == ev["rhythmic"].sum()
         assert row["rhythmic_cycling"] == c["rhythmic_cycling"]
         assert row["rhythmic_kicking"] == c["rhythmic_kicking"]
+        assert row["rhythmic_bouts"] == len(n.result.bouts)
+        assert row["rhythmic_bouts_cycling"] == (n.result.bouts["pattern"] == "cycling").sum()
         # plms means in sleep; plm_total every LM in a series (asleep or awake)
         assert row["plm_total"] == c["plm"] == ev["plm_series"].notna().sum()
         in_sleep = (ev["state"] == "sleep") & ev["plm_series"].notna()

@@ -27,6 +27,7 @@ def test_a_short_recording_is_a_clip_with_counts_and_no_rates():
     # all 10-90 s apart: one PLM series of 6; the bout is rhythmic
     assert s["counts"]["lm"] == 6 and s["counts"]["plm"] == 6 and s["counts"]["rhythmic"] == 1
     assert s["counts"]["plm_series"] == 1
+    assert s["counts"]["rhythmic_bouts"] == len(r.bouts) == 1
     # rates and sleep do not
     assert s["plm_index_per_h"] is None and s["lm_index_per_h"] is None
     assert s["sleep_onset_s"] is None and s["total_sleep_s"] is None

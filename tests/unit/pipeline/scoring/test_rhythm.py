@@ -23,6 +23,7 @@ import pytest
 from scipy import signal as sps
 
 from pipeline.scoring.artifacts import artifacts_clip
+from pipeline.scoring.night import bout_counts
 from pipeline.scoring.rhythm import (
     BOUT_COLUMNS,
     rhythm_bouts,
@@ -248,6 +249,34 @@ def test_movements_take_the_rhythm_of_their_bout():
     assert list(out["rhythmic"]) == [True, True, True, True, False, False]
     assert list(out["pattern"]) == ["cycling", "cycling", "kicking", "kicking", "", ""]
     assert out["frequency_hz"].iloc[0] == 1.5
+
+
+def test_bouts_are_counted_as_bouts_not_as_their_movements():
+    # the night's cards, the PDF's table and nights.csv count the bout table's rows: here two
+    # bouts (a cycling one inside a long movement, a kicking one of three short LMs) are four
+    # rhythmic movements, and a bout with no movement at all still counts
+    bouts = _bouts(
+        [(30.0, 40.0, 1.5, "cycling"), (100.0, 106.0, 2.0, "kicking"), (400, 408, 1.0, "kicking")]
+    )
+    moves = pd.DataFrame(
+        {
+            "start_s": [0.0, 100.0, 102.0, 104.0],
+            "end_s": [300.0, 101.5, 103.5, 105.5],
+            "kind": ["long_movement", "lm", "lm", "lm"],
+        }
+    )
+    out = rhythm_label(moves, bouts)
+    assert int(out["rhythmic"].sum()) == 4
+    assert bout_counts(bouts) == {
+        "rhythmic_bouts": 3,
+        "rhythmic_bouts_cycling": 1,
+        "rhythmic_bouts_kicking": 2,
+    }
+    assert bout_counts(bouts.iloc[:0]) == {
+        "rhythmic_bouts": 0,
+        "rhythmic_bouts_cycling": 0,
+        "rhythmic_bouts_kicking": 0,
+    }
 
 
 def test_artifacts_clip_movements_and_bouts():
