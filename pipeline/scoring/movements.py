@@ -105,6 +105,32 @@ def _crossing(level: np.ndarray, i: int, thr: float, rising: bool = True) -> flo
     return float(np.clip((lo - thr) / (lo - hi), 0, 1)) if lo > hi else 0.0
 
 
+#: how far before a movement (or after it) the leg's rest is looked for where the keypoints
+#: were not trusted right beside it
+_REST_SEARCH_S = 5.0
+
+
+def leg_rest(ext: np.ndarray, a: int, b: int, fs: float) -> float:
+    """The leg's rest extension around its movement ``a:b`` (``ext`` (M,), body lengths,
+    NaN where the keypoints are not trusted): the median over the second before ``a``;
+    where the keypoints were not trusted then, over the last trusted second within
+    ``_REST_SEARCH_S`` before it, else over the first one within ``_REST_SEARCH_S`` after
+    ``b``; NaN without any. ``clean_day``'s flexion, hold and extension at 4.8 s starts
+    from a pose the model had garbled: with the rest taken only from the second before
+    it, the rest was unknown, the hold unseen and the LM split in two."""
+    sec = max(1, samples(1.0, fs))
+    far = max(sec, samples(_REST_SEARCH_S, fs))
+    w = ext[max(0, a - sec) : a + 1]
+    if not np.isfinite(w).any():
+        w = ext[max(0, a - far) : a + 1]
+        w = w[np.isfinite(w)][-sec:]
+        if not w.size:
+            w = ext[max(0, b - 1) : b + far]
+            w = w[np.isfinite(w)][:sec]
+    w = w[np.isfinite(w)]
+    return float(np.median(w)) if w.size else float("nan")
+
+
 def _join_held(
     spans: list[tuple[int, int]], act: LegActivity, li: int, settings: Settings
 ) -> list[tuple[int, int]]:
@@ -120,7 +146,8 @@ def _join_held(
     with no sight of the leg at all — a leg anywhere off rest (farther than
     :func:`_still_distance`) is held: a long LM whose flexion eases back part-way and
     pauses for just over ``offset_min_s`` is one movement, as the keypoints need not be
-    stricter than the motion. A movement whose peak displacement is
+    stricter than the motion. The rest is :func:`leg_rest` around the two movements. A
+    movement whose peak displacement is
     no more than the leg travels in ``offset_min_s`` at its offset speed
     (:func:`_still_distance`) holds nothing: a tiny echo of the other leg's twitch in this
     leg's keypoints would otherwise make the leg's small offset after it a hold (half of
@@ -130,18 +157,12 @@ def _join_held(
         return spans
     fs = act.fs_hz
     ext = act.extension_bl[li]
-    pre = max(1, samples(1.0, fs))
     still_bl = _still_distance(act, li, settings)
     out = [spans[0]]
-
-    def rest_before(i: int) -> float:
-        w = ext[max(0, i - pre) : i + 1]
-        return float(np.median(w[np.isfinite(w)])) if np.isfinite(w).any() else float("nan")
-
-    rest = rest_before(spans[0][0])
     for a, b in spans[1:]:
         a0, b0 = out[-1]
         gap = ext[b0:a]
+        rest = leg_rest(ext, a0, b, fs)
         moved = np.abs(ext[a0:b0] - rest)
         ok = (
             (a - b0) / fs <= settings.held_max_s
@@ -166,7 +187,6 @@ def _join_held(
             out[-1] = (a0, b)
         else:
             out.append((a, b))
-            rest = rest_before(a)
     return out
 
 
@@ -305,18 +325,23 @@ def _still_distance(act: LegActivity, li: int, settings: Settings) -> float:
 
 
 def _held_through(
-    ext: np.ndarray, lo: int, r0: int, r1: int, fs: float, still_bl: float, offset_min_s: float
+    ext: np.ndarray,
+    span: tuple[int, int],
+    r0: int,
+    r1: int,
+    fs: float,
+    still_bl: float,
+    offset_min_s: float,
 ) -> bool:
-    """Whether the keypoints show the leg moving or held through ``r0:r1`` after the
-    movement from ``lo``: it travelled more than ``still_bl`` per ``offset_min_s`` there
-    (slow motion frame differencing misses), or it stayed displaced from its rest (median
-    extension over the second before ``lo``) by more than ``still_bl``. Untrusted keypoints
-    or no rest to measure from: not held."""
-    w = ext[max(0, lo - max(1, samples(1.0, fs))) : lo + 1]
+    """Whether the keypoints show the leg moving or held through ``r0:r1`` inside the
+    movement ``span``: it travelled more than ``still_bl`` per ``offset_min_s`` there
+    (slow motion frame differencing misses), or it stayed displaced from its rest
+    (:func:`leg_rest`) by more than ``still_bl``. Untrusted keypoints or no rest to
+    measure from: not held."""
+    rest = leg_rest(ext, span[0], span[1], fs)
     hold = ext[r0:r1]
-    if not np.isfinite(w).any() or not np.isfinite(still_bl) or not np.isfinite(hold).all():
+    if not np.isfinite(rest) or not np.isfinite(still_bl) or not np.isfinite(hold).all():
         return False
-    rest = float(np.median(w[np.isfinite(w)]))
     # the offset speed kept up over the run: ``still_bl`` per ``offset_min_s``
     moving = float(hold.max() - hold.min()) > still_bl * (r1 - r0) / fs / offset_min_s
     return moving or float(np.median(np.abs(hold - rest))) > still_bl
@@ -347,7 +372,7 @@ def _split_at_still(
     out = []
     lo = a
     for r0, r1 in runs:
-        if not _held_through(ext, lo, r0, r1, act.fs_hz, still_bl, settings.offset_min_s):
+        if not _held_through(ext, (lo, b), r0, r1, act.fs_hz, still_bl, settings.offset_min_s):
             out.append((lo, r0))
             lo = r1
     out.append((lo, b))

@@ -457,3 +457,36 @@ def test_a_moving_cameras_image_change_confirms_and_never_cuts(camera, changed, 
     assert len(got) == len(expected)
     for (a, b), (ea, eb) in zip(got, expected, strict=True):
         assert a == pytest.approx(ea, abs=0.15) and b == pytest.approx(eb, abs=0.15)
+
+
+@pytest.mark.parametrize(
+    "unseen,expected",
+    [
+        ((8, 12), 1),  # unseen from 0.2 s before the onset: the rest from 0.8 s before
+        ((0, 12), 1),  # nothing seen before it: the rest the leg comes back to after
+        ((0, 80), 2),  # no rest seen within 5 s either side of the movement: no hold
+    ],
+)
+def test_a_hold_whose_rest_was_not_seen_right_before(unseen, expected):
+    """``clean_day`` at 4.8 s: a flexion (1-2 s), held flexed at 0.6 bl for 0.6 s, then the
+    extension (2.6-3.6 s) back to rest 0.9 bl; the keypoints just before the flexion were
+    untrusted (extension unknown). The rest is then the leg's last trusted second before it,
+    or its first one after the extension: the hold (0.3 bl off rest, all of the peak) joins
+    the two into one movement. Without any rest within ``_REST_SEARCH_S`` (5 s) it stays two."""
+    from pipeline.scoring.movements import movements_detect
+
+    fs, n = 10.0, 100
+    level = np.zeros(n)
+    level[10:20] = 3.0
+    level[26:36] = 3.0
+    ext = np.full(n, 0.9)
+    ext[10:20] = np.linspace(0.9, 0.6, 10)
+    ext[20:26] = 0.6
+    ext[26:36] = np.linspace(0.6, 0.9, 10)
+    a, b = unseen
+    ext[a:b] = np.nan
+    if b > 36:
+        ext[36:] = np.nan
+        ext[:10] = np.nan
+    moves = movements_detect(_activity(level, ext, fs), S)
+    assert (moves["side"] == "left").sum() == expected
