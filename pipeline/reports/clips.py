@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from detector.track import NightTrack, Segment, track_load
 from detector.video import night_frames
+from pipeline.scoring.identity import legs_by_continuity
 
 __all__ = [
     "ClipOptions",
@@ -60,7 +61,7 @@ LEG_CHAINS: tuple[tuple[str, tuple[str, str, str]], ...] = (
 #: RGB colours of the drawn legs (left orange, right blue: tell apart for most colour vision)
 _LEG_RGB = {"left": (255, 140, 0), "right": (40, 150, 255)}
 _MS = Fraction(1, 1000)
-_CLIP_FORMAT = 1  # bump when the rendering changes, so cached clips are made again
+_CLIP_FORMAT = 2  # bump when the rendering changes, so cached clips are made again
 
 
 @dataclass(frozen=True)
@@ -361,8 +362,10 @@ def clip_name(
 
 
 def clip_track(path: str | Path) -> NightTrack:
-    """The night's saved per-frame tracks, for drawing the legs on its clips."""
-    return track_load(path)
+    """The night's saved per-frame tracks, for drawing the legs on its clips, with the legs'
+    labels as the signal stage reads them (:func:`pipeline.scoring.identity.legs_by_continuity`):
+    the leg drawn as the right one is the leg a right-leg movement was scored on."""
+    return legs_by_continuity(track_load(path))[0]
 
 
 def clip_cached(

@@ -156,7 +156,8 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + " were not trusted; there, leg-region image motion (frame differencing) was used"
         + cite("min_visibility")
         + ".",
-        "The pose model's hips were placed by a body model of the night: the long end of "
+        "The pose model's left/right swaps were undone by continuity, its hips placed by a "
+        "body model of the night: the long end of "
         "its torso lengths over a few minutes, lengthened by "
         f"{g('hip_offset_t')} torso lengths, along its own torso axis (MediaPipe puts an "
         "infant's hips on the belly)"
@@ -164,8 +165,8 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         + "; the knee and ankle were measured relative to the body — in the pelvis frame "
         "where the body moved in the picture as a whole faster than "
         f"{g('moving_picture_bl_s')} body lengths/s or its background faster than "
-        f"{g('min_onset_bl_s')} (a moving camera: rest, noise and image change learned "
-        "apart, no wake read)" + cite("moving_picture_bl_s") + ".",
+        f"{g('min_onset_bl_s')} (a moving camera: learned apart, no wake "
+        "read)" + cite("moving_picture_bl_s") + ".",
         "A movement started when a leg's activity (knee/ankle speed in body lengths/s, or "
         "leg-region motion energy) rose above a noise-adaptive onset threshold (resting "
         f"level + {g('onset_k')} × noise, at least {g('min_onset_bl_s')} body lengths/s; "

@@ -27,6 +27,7 @@ from pipeline.scoring.artifacts import (
 )
 from pipeline.scoring.body import body_active
 from pipeline.scoring.episodes import episodes_cap, episodes_flag, settling_window
+from pipeline.scoring.identity import legs_by_continuity
 from pipeline.scoring.indices import indices_night
 from pipeline.scoring.movements import (
     EVENT_COLUMNS,
@@ -141,8 +142,11 @@ def night_score(
             f"{src}: {track.duration_s:.1f} s of video is too short to score "
             f"(at least {MIN_DURATION_S:.0f} s needed; a night is hours) — record longer"
         )
+    # the legs' labels by continuity first: everything below reads each leg on its own
+    track, relabelled = legs_by_continuity(track)
     quality = quality_score(track, settings)
     quality_fields = quality_summary(quality)
+    quality_fields["legs_relabelled_s"] = round(float(relabelled.sum()) / track.fps, 1)
     trusted = quality.trusted
     del quality  # its per-frame factors are not needed past here: free them for what follows
     act = activity_compute(track, settings, trusted=trusted)
