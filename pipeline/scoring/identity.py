@@ -148,20 +148,18 @@ def legs_by_continuity(track: NightTrack) -> tuple[NightTrack, np.ndarray]:
     ml, mr = regions.index("left_leg"), regions.index("right_leg")
     new_motion[boxes_swapped, ml] = track.motion[boxes_swapped, mr]
     new_motion[boxes_swapped, mr] = track.motion[boxes_swapped, ml]
-    changes: dict[str, np.ndarray] = {
-        "keypoints_px": new_kp,
-        "visibility": new_vis,
-        "motion": new_motion,
-    }
-    if track.channels is not None and len(track.channel_names):
-        chans = np.asarray(track.channels).copy()
+    chans = track.channels
+    if chans is not None and len(track.channel_names):
+        orig = np.asarray(track.channels)
+        chans = orig.copy()
         names = list(track.channel_names)
         for d in ("dx", "dy"):
             a_name, b_name = f"flow_left_{d}", f"flow_right_{d}"
             if a_name in names and b_name in names:
                 ca, cb = names.index(a_name), names.index(b_name)
-                orig = np.asarray(track.channels)
                 chans[boxes_swapped, ca] = orig[boxes_swapped, cb]
                 chans[boxes_swapped, cb] = orig[boxes_swapped, ca]
-        changes["channels"] = chans
-    return dataclasses.replace(track, **changes), swapped
+    relabelled = dataclasses.replace(
+        track, keypoints_px=new_kp, visibility=new_vis, motion=new_motion, channels=chans
+    )
+    return relabelled, swapped
