@@ -105,28 +105,26 @@ def _crossing(level: np.ndarray, i: int, thr: float, rising: bool = True) -> flo
     return float(np.clip((lo - thr) / (lo - hi), 0, 1)) if lo > hi else 0.0
 
 
-#: how far before a movement (or after it) the leg's rest is looked for where the keypoints
-#: were not trusted right beside it
+#: how far after a movement the leg's rest is looked for where the keypoints were not
+#: trusted in the second before it
 _REST_SEARCH_S = 5.0
 
 
 def leg_rest(ext: np.ndarray, a: int, b: int, fs: float) -> float:
     """The leg's rest extension around its movement ``a:b`` (``ext`` (M,), body lengths,
     NaN where the keypoints are not trusted): the median over the second before ``a``;
-    where the keypoints were not trusted then, over the last trusted second within
-    ``_REST_SEARCH_S`` before it, else over the first one within ``_REST_SEARCH_S`` after
-    ``b``; NaN without any. ``clean_day``'s flexion, hold and extension at 4.8 s starts
-    from a pose the model had garbled: with the rest taken only from the second before
-    it, the rest was unknown, the hold unseen and the LM split in two."""
+    where the keypoints were not trusted then, over the first trusted second within
+    ``_REST_SEARCH_S`` after ``b`` — the place the leg comes back to; NaN without either.
+    ``clean_day``'s flexion, hold and extension at 4.8 s starts from a pose the model had
+    garbled: with the rest taken only from the second before it, the rest was unknown, the
+    hold unseen and the LM split in two. Not the last trusted second further back: a leg
+    last seen 5 s earlier may have settled elsewhere since (``clean_day``'s LM at 88 s, its
+    rest from 83 s, took the leg at rest after it for held and ran on 2.4 s into a twitch)."""
     sec = max(1, samples(1.0, fs))
-    far = max(sec, samples(_REST_SEARCH_S, fs))
     w = ext[max(0, a - sec) : a + 1]
     if not np.isfinite(w).any():
-        w = ext[max(0, a - far) : a + 1]
-        w = w[np.isfinite(w)][-sec:]
-        if not w.size:
-            w = ext[max(0, b - 1) : b + far]
-            w = w[np.isfinite(w)][:sec]
+        w = ext[max(0, b - 1) : b + max(sec, samples(_REST_SEARCH_S, fs))]
+        w = w[np.isfinite(w)][:sec]
     w = w[np.isfinite(w)]
     return float(np.median(w)) if w.size else float("nan")
 

@@ -462,17 +462,17 @@ def test_a_moving_cameras_image_change_confirms_and_never_cuts(camera, changed, 
 @pytest.mark.parametrize(
     "unseen,expected",
     [
-        ((8, 12), 1),  # unseen from 0.2 s before the onset: the rest from 0.8 s before
+        ((8, 12), 1),  # unseen from 0.2 s before the onset: the rest from the 0.8 s before
         ((0, 12), 1),  # nothing seen before it: the rest the leg comes back to after
         ((0, 80), 2),  # no rest seen within 5 s either side of the movement: no hold
     ],
 )
 def test_a_hold_whose_rest_was_not_seen_right_before(unseen, expected):
     """``clean_day`` at 4.8 s: a flexion (1-2 s), held flexed at 0.6 bl for 0.6 s, then the
-    extension (2.6-3.6 s) back to rest 0.9 bl; the keypoints just before the flexion were
-    untrusted (extension unknown). The rest is then the leg's last trusted second before it,
-    or its first one after the extension: the hold (0.3 bl off rest, all of the peak) joins
-    the two into one movement. Without any rest within ``_REST_SEARCH_S`` (5 s) it stays two."""
+    extension (2.6-3.6 s) back to rest 0.9 bl; the keypoints around the flexion's onset
+    were untrusted (extension unknown). The rest is then the leg's first trusted second after the
+    extension: the hold (0.3 bl off rest, all of the peak) joins the two into one movement.
+    Without any rest within ``_REST_SEARCH_S`` (5 s) after it, it stays two."""
     from pipeline.scoring.movements import movements_detect
 
     fs, n = 10.0, 100
@@ -490,3 +490,24 @@ def test_a_hold_whose_rest_was_not_seen_right_before(unseen, expected):
         ext[:10] = np.nan
     moves = movements_detect(_activity(level, ext, fs), S)
     assert (moves["side"] == "left").sum() == expected
+
+
+def test_a_rest_seen_long_before_is_not_the_rest():
+    """``clean_day`` at 88 s: the leg last seen at 0.7 bl 3 s before its LM (5-6 s), then
+    untrusted until the LM's keypoints, which end at a new rest of 0.46 bl; a twitch 2.4 s
+    later (8.4-8.7 s). The rest around the LM is where the leg came back to, 0.46: the
+    2.4 s between are no hold, and the LM and the twitch stay two movements (with the rest
+    from 3 s before, 0.24 bl away, they were one 3.7-s movement)."""
+    from pipeline.scoring.movements import movements_detect
+
+    fs, n = 10.0, 120
+    level = np.zeros(n)
+    level[50:60] = 3.0
+    level[84:87] = 3.0
+    ext = np.full(n, 0.46)
+    ext[:20] = 0.7
+    ext[20:52] = np.nan
+    ext[52:60] = np.linspace(0.56, 0.46, 8)
+    ext[84:87] = 0.44
+    moves = movements_detect(_activity(level, ext, fs), S)
+    assert (moves["side"] == "left").sum() == 2
