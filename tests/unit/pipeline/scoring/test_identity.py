@@ -12,6 +12,7 @@ import numpy as np
 
 from detector.track import CHANNEL_NAMES, KEYPOINT_NAMES, MOTION_REGIONS, NightTrack
 from pipeline.scoring.identity import legs_by_continuity
+from tests.helpers.bodies import still_body
 
 IDX = {n: i for i, n in enumerate(KEYPOINT_NAMES)}
 FPS = 15.0
@@ -20,20 +21,7 @@ RIGHT = [IDX[f"right_{j}"] for j in ("hip", "knee", "ankle")]
 
 
 def _body(n: int) -> np.ndarray:
-    kp = np.zeros((n, len(KEYPOINT_NAMES), 2))
-    pos = {
-        "nose": (120, 20),
-        "left_shoulder": (140, 50),
-        "right_shoulder": (100, 50),
-        "left_hip": (132, 110),
-        "right_hip": (108, 110),
-        "left_knee": (134, 170),
-        "right_knee": (106, 170),
-        "left_ankle": (134, 230),
-        "right_ankle": (106, 230),
-    }
-    for name, xy in pos.items():
-        kp[:, IDX[name]] = xy
+    kp = still_body(n)
     kick = np.zeros(n)
     kick[20:41] = 30.0 * np.sin(np.linspace(0.0, np.pi, 21))
     kp[:, IDX["right_ankle"], 1] -= kick

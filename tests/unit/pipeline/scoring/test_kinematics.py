@@ -25,28 +25,14 @@ from pipeline.scoring.kinematics import (
 from pipeline.scoring.signal import signal_grid
 from pipeline.scoring.simulate import Planned, simulate_track
 from pipeline.settings import Settings
+from tests.helpers.bodies import still_body
 
 IDX = {n: i for i, n in enumerate(KEYPOINT_NAMES)}
 
 
 def _still_body(n: int, fps: float = 15.0) -> np.ndarray:
-    """Keypoints (n, K, 2) of a still supine body: shoulders at y 50, hips at y 110 (torso
-    60 px), knees at y 170, ankles at y 230, x symmetric about 120."""
-    kp = np.zeros((n, len(KEYPOINT_NAMES), 2))
-    pos = {
-        "nose": (120, 20),
-        "left_shoulder": (140, 50),
-        "right_shoulder": (100, 50),
-        "left_hip": (132, 110),
-        "right_hip": (108, 110),
-        "left_knee": (134, 170),
-        "right_knee": (106, 170),
-        "left_ankle": (134, 230),
-        "right_ankle": (106, 230),
-    }
-    for name, xy in pos.items():
-        kp[:, IDX[name]] = xy
-    return kp
+    """Keypoints (n, K, 2) of a still supine body (:func:`tests.helpers.bodies.still_body`)."""
+    return still_body(n)
 
 
 def _track(kp: np.ndarray, fps: float = 15.0, vis: np.ndarray | None = None) -> NightTrack:
