@@ -90,6 +90,14 @@ def _viterbi(step: np.ndarray, prior: float) -> np.ndarray:
     return states
 
 
+def _exchanged(values: np.ndarray, rows: np.ndarray, a: list[int], b: list[int]) -> np.ndarray:
+    """A copy of ``values`` (N, C, ...) with columns ``a`` and ``b`` exchanged on ``rows``."""
+    out = values.copy()
+    at, to = np.asarray(a + b), np.asarray(b + a)
+    out[np.ix_(rows, at)] = values[np.ix_(rows, to)]
+    return out
+
+
 def legs_by_continuity(track: NightTrack) -> tuple[NightTrack, np.ndarray]:
     """``track`` with the legs' labels swapped back where the pose model swapped them (see
     the module doc), and a (N,) bool array of the frames whose keypoints were swapped. The
@@ -132,33 +140,23 @@ def legs_by_continuity(track: NightTrack) -> tuple[NightTrack, np.ndarray]:
     # ... and its measured leg regions that of the last pose before it
     before = np.concatenate([[-1], last_run[:-1]])
     boxes_swapped = np.where(before >= 0, pose_state[np.maximum(before, 0)], False)
-    new_kp = track.keypoints_px.copy()
-    new_vis = track.visibility.copy()
-    for a, b in zip(left, right, strict=True):
-        new_kp[swapped, a], new_kp[swapped, b] = (
-            track.keypoints_px[swapped, b],
-            track.keypoints_px[swapped, a],
-        )
-        new_vis[swapped, a], new_vis[swapped, b] = (
-            track.visibility[swapped, b],
-            track.visibility[swapped, a],
-        )
+    new_kp = _exchanged(track.keypoints_px, swapped, left, right)
+    new_vis = _exchanged(track.visibility, swapped, left, right)
     regions = list(track.motion_regions)
-    new_motion = track.motion.copy()
-    ml, mr = regions.index("left_leg"), regions.index("right_leg")
-    new_motion[boxes_swapped, ml] = track.motion[boxes_swapped, mr]
-    new_motion[boxes_swapped, mr] = track.motion[boxes_swapped, ml]
+    new_motion = _exchanged(
+        track.motion, boxes_swapped, [regions.index("left_leg")], [regions.index("right_leg")]
+    )
     chans = track.channels
-    if chans is not None and len(track.channel_names):
-        orig = np.asarray(track.channels)
-        chans = orig.copy()
-        names = list(track.channel_names)
-        for d in ("dx", "dy"):
-            a_name, b_name = f"flow_left_{d}", f"flow_right_{d}"
-            if a_name in names and b_name in names:
-                ca, cb = names.index(a_name), names.index(b_name)
-                chans[boxes_swapped, ca] = orig[boxes_swapped, cb]
-                chans[boxes_swapped, cb] = orig[boxes_swapped, ca]
+    names = list(track.channel_names)
+    pairs = [(f"flow_left_{d}", f"flow_right_{d}") for d in ("dx", "dy")]
+    pairs = [(a, b) for a, b in pairs if a in names and b in names]
+    if chans is not None and pairs:
+        chans = _exchanged(
+            np.asarray(chans),
+            boxes_swapped,
+            [names.index(a) for a, _ in pairs],
+            [names.index(b) for _, b in pairs],
+        )
     relabelled = dataclasses.replace(
         track, keypoints_px=new_kp, visibility=new_vis, motion=new_motion, channels=chans
     )
