@@ -24,7 +24,8 @@ from pipeline.cli.nights import (
 from pipeline.cli.progress import video_progress
 from pipeline.cli.record import record
 from pipeline.errors import LegmoveError, SettingsError
-from pipeline.settings import Settings, settings_load
+from pipeline.settings import Settings
+from pipeline.settings_file import settings_load
 
 app = typer.Typer(
     add_completion=False,

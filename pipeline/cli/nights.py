@@ -43,7 +43,8 @@ from pipeline.errors import (
     VideoError,
 )
 from pipeline.jobs.chunks import DEFAULT_CHUNK_S
-from pipeline.settings import Settings, settings_overrides
+from pipeline.settings import Settings
+from pipeline.settings_file import settings_overrides
 from pipeline.store.place import ENV_DATA
 
 # the store, the jobs and the report libraries load inside the commands that use them, so

@@ -28,7 +28,8 @@ from typer.testing import CliRunner
 from pipeline.cli.app import app
 from pipeline.errors import SettingsError
 from pipeline.scoring.simulate import simulate_track
-from pipeline.settings import SETTINGS_FILE_MAX_BYTES, Settings, setting_range
+from pipeline.settings import Settings, setting_range
+from pipeline.settings_file import SETTINGS_FILE_MAX_BYTES
 from pipeline.store.db import Store
 from tests.helpers.nights import simulated_plan
 from tests.helpers.video import make_video  # noqa: E402
