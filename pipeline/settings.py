@@ -239,6 +239,13 @@ class Settings:
     rhythm_embedded_min_s: float = _setting(
         4.0, "[video] inside movement at least this (chance rhythm: 2-4 s)", lo=0.0, hi=60.0
     )
+    rhythm_max_chance: float = _setting(
+        0.05,
+        "[video] a bout is kept when the legs' own movement in the minute before and after "
+        "it makes as strong a rhythm at its frequency with at most this chance (F-test)",
+        lo=0.0,
+        hi=1.0,
+    )
     rhythm_edge_fraction: float = _setting(
         0.7, "[video] a bout lasts while its rhythm matches its first/last cycles", lo=0.05, hi=1.0
     )

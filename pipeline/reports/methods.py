@@ -245,7 +245,9 @@ def methods_text(summary: Mapping[str, Any]) -> str:
         f"rhythmic with {g('rhythm_min_periodicity')} of a leg's power at one frequency in "
         f"{g('rhythm_fmin_hz')}–{g('rhythm_fmax_hz')} Hz, forming a bout of at least "
         f"{g('rhythm_min_cycles')} cycles ({g('rhythm_embedded_min_s')} s inside ongoing "
-        "movement), cycling when the legs moved beyond 90° from in phase, else kicking "
+        "movement) that the legs' own movement in the minute around it would match by chance "
+        f"at most {g('rhythm_max_chance')} (F-test), cycling when the legs moved beyond 90° "
+        "from in phase, else kicking "
         "(legmove's own rule; the AASM's rhythmic movement disorder asks at least 4 "
         "movements at 0.5–2 Hz)"
         + cite("rhythm_min_cycles", "rhythm_fmin_hz", "rhythm_fmax_hz", "rhythm_window_s")

@@ -35,7 +35,17 @@ under a blanket. It does not depend on how movements are segmented:
    legs, the phase between them is the angle of their cross-spectrum at the bout's
    frequency: within 90° of in phase is ``kicking``, beyond is ``cycling`` (anti-phase);
    one leg alone is ``kicking`` of that leg.
-5. **Kept** when it has at least ``rhythm_min_cycles`` cycles.
+5. **Kept** when it has at least ``rhythm_min_cycles`` cycles and stands out from the
+   legs' own movement around it (:mod:`pipeline.scoring.rhythm_background`). Wriggling is
+   a narrow-band random movement whose three to six cycles look periodic now and then (the
+   generator's wriggling: 16 such bouts in two hours, strength 0.70-0.81, which the windows
+   cannot tell from a true bout inside it). So the bout's power at its frequency is
+   compared with the same legs' power at that frequency in stretches as long as the bout
+   in the minute before and after it, an F-test over every frequency of the band a bout of
+   that length could have been found at; the bout is kept when the chance that its
+   background makes so strong a rhythm is at most ``rhythm_max_chance`` (1 of the 16). A
+   bout with too little around it to compare (a clip little longer than the bout) is kept
+   untested.
 
 One bout table (:data:`BOUT_COLUMNS`) comes out; :func:`rhythm_label` then gives every
 movement the rhythm of the bout it belongs to, so the per-movement ``rhythmic``,
@@ -49,7 +59,8 @@ import pandas as pd
 
 from pipeline.scoring import rhythm_spectra as rs
 from pipeline.scoring.artifacts import artifacts_clip
-from pipeline.scoring.rhythm_signals import RhythmSignals, flow_axis
+from pipeline.scoring.rhythm_background import background_chance
+from pipeline.scoring.rhythm_signals import FLOW, POSE, RhythmSignals, channels, flow_axis
 from pipeline.scoring.rhythm_spectra import rhythm_spectrum
 from pipeline.scoring.signal import samples
 from pipeline.settings import Settings
@@ -81,7 +92,7 @@ BOUT_COLUMNS: list[str] = [
 ]
 
 _MAX_GAP_S = 1.0  # a run of rhythmic windows may skip this long of non-rhythmic ones
-_POSE, _FLOW = 1, 2
+_POSE, _FLOW = POSE, FLOW
 
 
 # --- the windows ------------------------------------------------------------------------
@@ -249,19 +260,6 @@ def _runs(win: _Windows, fs: float, tol: float) -> list[tuple[int, int, float]]:
     return out
 
 
-def _channels(
-    sig: RhythmSignals, source: int, legs: list[int], a: int, b: int, axis: np.ndarray
-) -> np.ndarray:
-    """(legs, channels, b - a): the signals of ``legs`` over [a, b) for ``source``."""
-    if source == _POSE:
-        return np.stack([sig.pose[li, :, a:b] for li in legs])
-    flow = sig.flow if sig.flow is not None else np.full((2, 2, len(sig.t_s)), np.nan)
-    # the leg's displacement along the axis over [a, b) (its velocity integrated)
-    return np.stack(
-        [np.cumsum((flow[li, :, a:b] * axis[:, None]).sum(axis=0))[None] / sig.fs_hz for li in legs]
-    )
-
-
 def _demodulate(x: np.ndarray, fs: float, f0: float) -> np.ndarray:
     """Complex amplitude of the rhythm at ``f0`` over time, per channel: ``x`` (C, L), NaN as
     0, less its running mean over one period (which keeps ``f0``), times e^{-i 2 pi f0 t},
@@ -338,7 +336,7 @@ def _bout(
             else flow_axis(sig.flow[:, :, lo_i:hi_i], sig.axis[lo_i:hi_i])
         )
         axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
-    x = _channels(sig, source, legs, lo_i, hi_i, axis)
+    x = channels(sig, source, legs, lo_i, hi_i, axis)
     if not np.isfinite(x[..., c0 - lo_i : c1 - lo_i]).all():
         return None  # this source does not see the run's core
     z = _demodulate(x.reshape(-1, hi_i - lo_i), fs, f_run)
@@ -351,7 +349,7 @@ def _bout(
         not win.long[legs][:, sel].any() or (b - a) / fs < settings.rhythm_embedded_min_s
     ):
         return None  # inside ongoing movement: too short to be told from chance
-    seg = _channels(sig, source, [0, 1], a, b, axis)
+    seg = channels(sig, source, [0, 1], a, b, axis)
     f, strength, phase, per_leg = _bout_measure(seg, legs, fs, f_run, settings)
     t_a = float(sig.t_s[a])
     t_b = float(sig.t_s[b - 1]) + 1.0 / fs
@@ -364,6 +362,8 @@ def _bout(
     for li in {0, 1} - set(legs):
         if per_leg[li] >= settings.rhythm_min_periodicity and sig.moving[li, a:b].mean() >= 0.5:
             legs = sorted([*legs, li])
+    if background_chance(sig, source, legs, a, b, axis, f, settings) > settings.rhythm_max_chance:
+        return None  # as strong a rhythm as the legs' own movement around it makes by chance
     if len(legs) == 2:
         pattern = "cycling" if abs(phase) > 90.0 else "kicking"
         side = "bilateral"

@@ -29,7 +29,10 @@ from pipeline.scoring.activity import LEGS, LegActivity
 from pipeline.scoring.signal import signal_lowpass, signal_resample
 from pipeline.settings import Settings
 
-__all__ = ["RhythmSignals", "flow_axis", "rhythm_signals"]
+__all__ = ["FLOW", "POSE", "RhythmSignals", "channels", "flow_axis", "rhythm_signals"]
+
+#: the sources a bout is found in: trusted keypoints, or the leg regions' optical flow
+POSE, FLOW = 1, 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,3 +164,18 @@ def flow_axis(flow_xy: np.ndarray, axis: np.ndarray) -> np.ndarray:
         return np.array([0.0, 1.0])
     w, vec = np.linalg.eigh(v.T @ v)
     return vec[:, int(np.argmax(w))]
+
+
+def channels(
+    sig: RhythmSignals, source: int, legs: list[int], a: int, b: int, axis: np.ndarray
+) -> np.ndarray:
+    """(legs, channels, b - a): the signals of ``legs`` over [a, b) from ``source``: the keypoint
+    channels (:data:`POSE`), or (:data:`FLOW`) each leg's displacement along ``axis`` (2,),
+    its flow velocity integrated over [a, b) alone."""
+    if source == POSE:
+        return np.stack([sig.pose[li, :, a:b] for li in legs])
+    flow = sig.flow if sig.flow is not None else np.full((2, 2, len(sig.t_s)), np.nan)
+    # the leg's displacement along the axis over [a, b) (its velocity integrated)
+    return np.stack(
+        [np.cumsum((flow[li, :, a:b] * axis[:, None]).sum(axis=0))[None] / sig.fs_hz for li in legs]
+    )

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from scipy import signal as sps
 
+from pipeline.scoring import rhythm_background, rhythm_spectra
 from pipeline.scoring.artifacts import artifacts_clip
 from pipeline.scoring.night import bout_counts
 from pipeline.scoring.rhythm import (
@@ -32,20 +33,27 @@ from pipeline.scoring.rhythm import (
     rhythm_moving,
     rhythm_spectrum,
 )
-from pipeline.scoring.rhythm_signals import RhythmSignals, flow_axis
+from pipeline.scoring.rhythm_signals import POSE, RhythmSignals, flow_axis
 from pipeline.settings import Settings
 
 ST = Settings()
 
 
-def _wriggle(rng: np.random.Generator, n: int, fs: float) -> np.ndarray:
+#: the scene generator's wriggling (synth.motion._wriggling): narrower and slower than the
+#: 0.2-2.5 Hz the other tests use, so that a few cycles of it look periodic now and then
+NARROW_HZ = (0.15, 1.5)
+
+
+def _wriggle(
+    rng: np.random.Generator, n: int, fs: float, band: tuple[float, float] = (0.2, 2.5)
+) -> np.ndarray:
     pad = int(4 * fs)
-    sos = sps.butter(2, [0.2, 2.5], btype="band", output="sos", fs=fs)
+    sos = sps.butter(2, list(band), btype="band", output="sos", fs=fs)
     x = sps.sosfiltfilt(sos, rng.normal(0, 1, n + 2 * pad))[pad : pad + n]
     return x / x.std()
 
 
-def _legs(fs, dur, bouts, seed, wriggle=0.5, residual=0.25):
+def _legs(fs, dur, bouts, seed, wriggle=0.5, residual=0.25, band=(0.2, 2.5)):
     """(flexion (2, n), truth rows): bouts are (start_s, f_hz, cycles, lag_cycles, legs)."""
     rng = np.random.default_rng(seed)
     n = int(round(dur * fs))
@@ -61,12 +69,12 @@ def _legs(fs, dur, bouts, seed, wriggle=0.5, residual=0.25):
             flex[li] += np.where(on, 0.5 * (1 - np.cos(2 * np.pi * f * u)), 0.0)
             gain[li, (t >= t0) & (t <= end)] = residual
         truth.append((t0, end, f, lag, legs))
-    flex += np.stack([_wriggle(rng, n, fs) for _ in range(2)]) * wriggle * gain
+    flex += np.stack([_wriggle(rng, n, fs, band) for _ in range(2)]) * wriggle * gain
     return t, flex, truth, rng
 
 
-def _pose_signals(fs, dur, bouts, seed=0, wriggle=0.5, moving=None):
-    t, flex, truth, rng = _legs(fs, dur, bouts, seed, wriggle)
+def _pose_signals(fs, dur, bouts, seed=0, wriggle=0.5, moving=None, band=(0.2, 2.5)):
+    t, flex, truth, rng = _legs(fs, dur, bouts, seed, wriggle, band=band)
     n = len(t)
     pose = np.stack(
         [
@@ -141,6 +149,70 @@ def test_bouts_inside_noise_driven_wriggling(fs):
 def test_wriggling_alone_has_no_bout(seed):
     sig, _ = _pose_signals(25, 240.0, [], seed=seed)
     assert len(rhythm_bouts(sig, ST)) == 0
+
+
+def test_narrow_band_wriggling_alone_has_no_bout():
+    """Wriggling as the scene generator makes it holds three to six cycles that look
+    periodic now and then: without the test against the legs' own movement around them
+    (``rhythm_max_chance`` 1) such stretches of these six five-minute recordings are
+    reported as bouts; none is as strong as that movement makes by chance."""
+    untested = ST.replace(rhythm_max_chance=1.0)
+    chance_bouts = 0
+    for seed in range(6):
+        sig, _ = _pose_signals(25, 300.0, [], seed=seed, band=NARROW_HZ)
+        assert len(rhythm_bouts(sig, ST)) == 0, seed
+        found = rhythm_bouts(sig, untested)
+        assert (found["cycles"] < 6).all() and (found["strength"] < 0.8).all()
+        chance_bouts += len(found)
+    assert chance_bouts >= 3
+
+
+@pytest.mark.parametrize("fs", [15, 25, 30])
+def test_slow_bouts_inside_narrow_band_wriggling(fs):
+    """The wriggling-settling scenes' slowest bouts, planted in the generator's wriggling
+    at its size (a standard deviation of 0.3 of a kick, as 14 of 48 degrees): cycling at
+    0.7 Hz for 7 cycles, kicking at 1 Hz for 8 and one leg at 2.2 Hz for 18 stand out from
+    the wriggling around them and are found with their frequency, edges and pattern."""
+    planted = [
+        (20.0, 0.7, 7, 0.5, (0, 1)),  # cycling, 20-30.7 s
+        (70.0, 1.0, 8, 0.0, (0, 1)),  # kicking, 70-78 s
+        (120.0, 2.2, 18, 0.0, (0,)),  # left leg kicking, 120-128.2 s
+    ]
+    sig, truth = _pose_signals(fs, 160.0, planted, seed=fs, wriggle=0.3, band=NARROW_HZ)
+    _check(rhythm_bouts(sig, ST), truth)
+
+
+def _noise_signals(rng: np.random.Generator, fs: float, n: int) -> RhythmSignals:
+    t = np.arange(n) / fs
+    pose = rng.normal(0.0, 1.0, (2, 2, n))
+    return RhythmSignals(t, fs, pose, None, np.full((n, 2), np.nan), np.ones((2, n), bool))
+
+
+def test_background_chance_is_cautious_on_noise_and_vanishes_for_a_rhythm():
+    """A 6-s stretch of white noise taken as a bout at its strongest frequency (as a bout's
+    frequency is its spectral peak): its chance is at most 0.05 in at most 5 % of 300
+    draws (the F-test is cautious: fewer). The same stretch with a 1.2-Hz sinusoid of the
+    noise's standard deviation added to one channel is kept by far: its chance is a
+    thousandth of ``rhythm_max_chance``."""
+    fs, n, a = 25.0, 150, 900
+    rng = np.random.default_rng(7)
+    freqs = np.arange(ST.rhythm_fmin_hz, ST.rhythm_fmax_hz + 1e-9, 0.02)
+    chances = []
+    for _ in range(300):
+        sig = _noise_signals(rng, fs, 1950)
+        p = (np.abs(rhythm_spectra.dtft(sig.pose[0, :, a : a + n], fs, freqs)) ** 2).sum(axis=0)
+        f = float(freqs[int(np.argmax(p))])
+        got = rhythm_background.background_chance(sig, POSE, [0], a, a + n, np.zeros(2), f, ST)
+        chances.append(got)
+    assert np.mean(np.asarray(chances) <= 0.05) <= 0.05
+    sig = _noise_signals(rng, fs, 1950)
+    t = np.arange(n) / fs
+    sig.pose[0, 0, a : a + n] += np.sqrt(2.0) * np.sin(2 * np.pi * 1.2 * t)
+    got = rhythm_background.background_chance(sig, POSE, [0], a, a + n, np.zeros(2), 1.2, ST)
+    assert got < ST.rhythm_max_chance / 1000
+    # nothing around the bout to compare it with (a clip no longer than the bout): untested
+    short = _noise_signals(rng, fs, n)
+    assert rhythm_background.background_chance(short, POSE, [0], 0, n, np.zeros(2), 1.2, ST) == 0.0
 
 
 def test_plm_series_and_twitches_are_not_rhythmic():
