@@ -94,7 +94,9 @@ def test_the_kicking_clip_gives_the_same_events_at_chunk_sizes_7_20_and_300(kick
     stores = kicking_nights
     _check_invariant(stores, reference=300.0)
     counts = stores[300.0].result(1).summary["counts"]
-    assert counts["lm"] >= 4 and counts["rhythmic"] >= 1, counts  # a clip that kicks
+    # a clip that kicks: many LMs to keep invariant (its slow kicking holds no rhythmic bout
+    # beyond chance, as on every frame: tests/integration/test_gate_real.py)
+    assert counts["lm"] >= 4 and counts["lm"] + counts["twitch"] >= 6, counts
 
 
 def test_analyse_again_without_chunk_s_keeps_the_counts(kicking_nights, tmp_path):
