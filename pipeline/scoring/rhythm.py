@@ -30,8 +30,14 @@ under a blanket. It does not depend on how movements are segmented:
 4. **Frequency, cycles, legs, pattern.** The frequency is measured again over the whole
    bout; cycles = frequency x duration; a leg takes part when it is rhythmic in at least
    half of the run's windows, or when, over the bout itself, it moves in at least half of
-   it and its own strength at the bout's frequency reaches ``rhythm_min_periodicity``
-   (the windows alone can miss the anti-phase leg of a short cycling bout). With both
+   it and has the bout's rhythm: its own strength at the bout's frequency reaches
+   ``rhythm_min_periodicity``, or reaches half (the rhythm is its main movement) and its
+   power there stands out from its own movement around the bout as step 5 tests it
+   (:func:`pipeline.scoring.rhythm_background.leg_chance`). The windows alone can miss the
+   anti-phase leg of a short cycling bout, and the anti-phase leg of a cycling bout under
+   a blanket or inside wriggling often moves less regularly than the other (wriggling_
+   settling's 0.8-Hz cycling under the blanket: strength 0.63 and chance 0.003 for the
+   second leg, where a leg region that sees a little of the other leg's kicks had 0.2). With both
    legs, the phase between them is the angle of their cross-spectrum at the bout's
    frequency: within 90° of in phase is ``kicking``, beyond is ``cycling`` (anti-phase);
    one leg alone is ``kicking`` of that leg.
@@ -59,7 +65,7 @@ import pandas as pd
 
 from pipeline.scoring import rhythm_spectra as rs
 from pipeline.scoring.artifacts import artifacts_clip
-from pipeline.scoring.rhythm_background import background_chance
+from pipeline.scoring.rhythm_background import background_chance, leg_chance
 from pipeline.scoring.rhythm_signals import FLOW, POSE, RhythmSignals, channels, flow_axis
 from pipeline.scoring.rhythm_spectra import rhythm_spectrum
 from pipeline.scoring.signal import samples
@@ -92,6 +98,9 @@ BOUT_COLUMNS: list[str] = [
 ]
 
 _MAX_GAP_S = 1.0  # a run of rhythmic windows may skip this long of non-rhythmic ones
+#: a leg joins a bout when at least this share of its movement over the bout is at the
+#: bout's frequency (the rhythm is its main movement), beyond chance (step 4)
+_JOIN_MIN_SHARE = 0.5
 _POSE, _FLOW = POSE, FLOW
 
 
@@ -356,11 +365,16 @@ def _bout(
     cycles = f * (t_b - t_a)
     if cycles < settings.rhythm_min_cycles or strength < settings.rhythm_min_periodicity:
         return None
-    # the other leg takes part when, over the bout itself, it moves and its own power lies
-    # at the bout's frequency: judged by windows alone, an anti-phase leg whose movement
-    # fills less of them can miss the threshold the leg in phase with the bout's start meets
+    # the other leg takes part when, over the bout itself, it moves and has the bout's
+    # rhythm (step 4): judged by windows alone, an anti-phase leg whose movement fills less
+    # of them can miss the threshold the leg in phase with the bout's start meets
     for li in {0, 1} - set(legs):
-        if per_leg[li] >= settings.rhythm_min_periodicity and sig.moving[li, a:b].mean() >= 0.5:
+        if sig.moving[li, a:b].mean() < 0.5 or per_leg[li] < _JOIN_MIN_SHARE:
+            continue
+        if per_leg[li] >= settings.rhythm_min_periodicity or (
+            (chance := leg_chance(sig, source, li, a, b, axis, f, settings)) is not None
+            and chance <= settings.rhythm_max_chance
+        ):
             legs = sorted([*legs, li])
     if background_chance(sig, source, legs, a, b, axis, f, settings) > settings.rhythm_max_chance:
         return None  # as strong a rhythm as the legs' own movement around it makes by chance

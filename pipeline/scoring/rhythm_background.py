@@ -18,7 +18,7 @@ from pipeline.scoring.rhythm_signals import FLOW, POSE, RhythmSignals, channels,
 from pipeline.scoring.signal import samples
 from pipeline.settings import Settings
 
-__all__ = ["CONTEXT_S", "MIN_AROUND", "background_chance"]
+__all__ = ["CONTEXT_S", "MIN_AROUND", "background_chance", "leg_chance"]
 
 CONTEXT_S = 60.0  # a bout is compared with the legs' own movement this long either side ...
 MIN_AROUND = 3  # ... in at least this many stretches as long as the bout, else untested
@@ -43,15 +43,53 @@ def background_chance(
     too (while a baby wriggles its keypoints are trusted for seconds at a time, so a
     keypoint bout often has one stretch of keypoint background, or none, around it); the
     smaller chance of the two, doubled (a union bound: two tests of one bout)."""
-    tests = [_chance_on(sig, source, legs, a, b, axis, f, settings)]
+    chance = _tested(sig, source, legs, a, b, axis, f, settings, searched=True)
+    return 0.0 if chance is None else chance
+
+
+def leg_chance(
+    sig: RhythmSignals,
+    source: int,
+    leg: int,
+    a: int,
+    b: int,
+    axis: np.ndarray,
+    f: float,
+    settings: Settings,
+) -> float | None:
+    """The chance that leg ``leg``'s own movement around the bout [a, b) makes as much
+    power at the bout's frequency ``f`` as the leg has over the bout: whether a leg takes
+    part in a bout the other leg's rhythm found (the anti-phase leg of a cycling bout,
+    whose movement under a blanket or inside wriggling is often less regular than the
+    other's). The frequency is given, not searched for: the test looks only within 1 / T
+    of it (two independent frequencies). None where there is too little around the bout
+    to compare it with."""
+    return _tested(sig, source, [leg], a, b, axis, f, settings, searched=False)
+
+
+def _tested(
+    sig: RhythmSignals,
+    source: int,
+    legs: list[int],
+    a: int,
+    b: int,
+    axis: np.ndarray,
+    f: float,
+    settings: Settings,
+    *,
+    searched: bool,
+) -> float | None:
+    """The smaller chance of the tests on ``source`` (and on the flow too, for a keypoint
+    bout) that have a background, times the number of such tests; None when none has."""
+    tests = [_chance_on(sig, source, legs, a, b, axis, f, settings, searched)]
     flow = sig.flow
     if source == POSE and flow is not None and np.isfinite(flow[legs, :, a:b]).all():
         d = flow_axis(flow[:, :, a:b], sig.axis[a:b])
         d = d / max(float(np.linalg.norm(d)), 1e-9)
-        tests.append(_chance_on(sig, FLOW, legs, a, b, d, f, settings))
+        tests.append(_chance_on(sig, FLOW, legs, a, b, d, f, settings, searched))
     tested = [chance for m, chance in tests if m >= MIN_AROUND]
     if not tested:
-        return 0.0
+        return None
     return min(1.0, len(tested) * min(tested))
 
 
@@ -64,6 +102,7 @@ def _chance_on(
     axis: np.ndarray,
     f: float,
     settings: Settings,
+    searched: bool = True,
 ) -> tuple[int, float]:
     """(M, chance) of the bout [a, b) on one ``source``: M the stretches of background.
 
@@ -76,7 +115,8 @@ def _chance_on(
     and R = sum P / sum B over the L legs follows an F(2L, 2LM) distribution. R is the
     largest ratio within 1 / T of ``f``, T the bout's length, and a bout of that length
     could have been found at any of the K = T (``rhythm_fmax_hz`` - ``rhythm_fmin_hz``)
-    independent frequencies of the band: the chance is min(1, K P(F >= R)). A bout far
+    independent frequencies of the band: the chance is min(1, K P(F >= R)); K = 2 when
+    ``f`` was not ``searched`` for in these legs (given by another leg's rhythm). A bout far
     stronger at its frequency than the movement around it (a kicking bout in a quiet cot,
     or inside wriggling that has little power at its frequency) has a vanishing chance; a
     stretch of wriggling that happened to look periodic, a chance near 1.
@@ -112,5 +152,5 @@ def _chance_on(
         return 0, 1.0
     n_legs = int(known.sum())
     r = float(np.max(power(bout[known]) / np.maximum(np.mean(around, axis=0), rs.TINY)))
-    k = max(1.0, (settings.rhythm_fmax_hz - settings.rhythm_fmin_hz) / width)
+    k = max(1.0, (settings.rhythm_fmax_hz - settings.rhythm_fmin_hz) / width) if searched else 2.0
     return m, min(1.0, k * float(stats.f.sf(r, 2 * n_legs, 2 * n_legs * m)))

@@ -182,6 +182,67 @@ def test_slow_bouts_inside_narrow_band_wriggling(fs):
     _check(rhythm_bouts(sig, ST), truth)
 
 
+def _cycling_with_an_irregular_leg(fs: float, seed: int, jitter: float, cross: bool = False):
+    """Cycling at 0.8 Hz for 8 cycles (60-70.6 s) inside the generator's wriggling (0.3 of a
+    kick): the left leg kicks cleanly (its wriggle at a quarter), the right leg half a cycle
+    behind it with broadband movement (0.2-4 Hz, ``jitter`` of a kick) instead of its
+    wriggle, so that a third or more of its power lies off the bout's frequency and its
+    windows fall below ``rhythm_min_periodicity``. ``cross``: the right leg makes no kicks
+    and shows a fifth of the left leg's instead (a leg region that sees a little of the
+    other leg), with the same broadband movement."""
+    rng = np.random.default_rng(seed)
+    f, cycles, t0 = 0.8, 8, 60.0
+    n = int(160 * fs)
+    t = np.arange(n) / fs
+    wr = np.stack([_wriggle(rng, n, fs, NARROW_HZ) for _ in range(2)]) * 0.3
+
+    def kicks(start: float) -> np.ndarray:
+        u = t - start
+        return np.where((u >= 0) & (u <= cycles / f), 0.5 * (1 - np.cos(2 * np.pi * f * u)), 0)
+
+    on = (t >= t0) & (t <= t0 + (cycles + 0.5) / f)
+    right = 0.2 * kicks(t0) if cross else kicks(t0 + 0.5 / f)
+    right = right + np.where(on, _wriggle(rng, n, fs, (0.2, 4.0)) * jitter, wr[1])
+    flex = np.stack([kicks(t0) + wr[0] * np.where(on, 0.25, 1.0), right])
+    pose = np.stack(
+        [
+            np.stack(
+                [
+                    0.5 - 0.15 * flex[li] + rng.normal(0, 0.003, n),
+                    0.3 * flex[li] + rng.normal(0, 0.006, n),
+                ]
+            )
+            for li in range(2)
+        ]
+    )
+    return RhythmSignals(t, float(fs), pose, None, np.full((n, 2), np.nan), np.ones((2, n), bool))
+
+
+def test_an_irregular_anti_phase_leg_joins_its_cycling_bout():
+    """The anti-phase leg of a cycling bout often moves less regularly than the other (under
+    a blanket, inside wriggling): its windows miss ``rhythm_min_periodicity`` (0.7), while
+    over the bout more than half of its movement lies at the bout's frequency, far beyond
+    what its own movement around the bout makes there. It takes part: cycling, 180 deg.
+    (Judged by its windows' strength alone, every one of these twelve bouts was one-leg
+    kicking.) The same leg showing a fifth of the other leg's kicks does not: one-leg kicking.
+    A bout is missed now and then in this wriggling, whose band holds the bout's frequency
+    (its edges run on into the wriggle): at least 10 of the 12 are found."""
+    found = 0
+    for fs in (15, 25, 30):
+        for seed in range(4):
+            bouts = rhythm_bouts(_cycling_with_an_irregular_leg(fs, seed, 0.25), ST)
+            assert len(bouts) <= 1, bouts
+            found += len(bouts)
+            for row in bouts.itertuples():
+                assert (row.pattern, row.side) == ("cycling", "bilateral"), (fs, seed, row)
+                assert abs(abs(row.phase_deg) - 180.0) <= 30.0, (fs, seed, row)
+                assert abs(row.frequency_hz - 0.8) <= 0.05
+                assert abs(row.start_s - 60.0) <= 2.0 and abs(row.end_s - 70.6) <= 2.0, row
+            side = rhythm_bouts(_cycling_with_an_irregular_leg(fs, seed, 0.25, cross=True), ST)
+            assert (side["side"] == "left").all(), (fs, seed, side)
+    assert found >= 10
+
+
 def _noise_signals(rng: np.random.Generator, fs: float, n: int) -> RhythmSignals:
     t = np.arange(n) / fs
     pose = rng.normal(0.0, 1.0, (2, 2, n))
@@ -213,6 +274,8 @@ def test_background_chance_is_cautious_on_noise_and_vanishes_for_a_rhythm():
     # nothing around the bout to compare it with (a clip no longer than the bout): untested
     short = _noise_signals(rng, fs, n)
     assert rhythm_background.background_chance(short, POSE, [0], 0, n, np.zeros(2), 1.2, ST) == 0.0
+    # ... and cannot tell whether a leg joins a bout: no answer, not a chance of 0
+    assert rhythm_background.leg_chance(short, POSE, 0, 0, n, np.zeros(2), 1.2, ST) is None
 
 
 def test_plm_series_and_twitches_are_not_rhythmic():
