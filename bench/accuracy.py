@@ -14,8 +14,8 @@ scene's truth and prints one table:
 
 Columns: LM precision/recall/F1 (onset within ±1 s), share of true twitches counted as
 LMs, PLM count error, sleep-onset error (s), rhythmic bouts right (each true bout matched
-to a reported bout, one to one, with the right pattern, frequency within 0.3 Hz, start and
-end within 2 s: from bouts.csv, or from the rhythmic events of results and truths written
+to a reported bout, one to one, with the right pattern and side (kicking with one leg or
+both), frequency within 0.3 Hz, start and end within 2 s: from bouts.csv, or from the rhythmic events of results and truths written
 before bouts existed) and bouts reported that match none, caregiver or camera spans
 reported where the scene has no caregiver, camera move or repositioning, raw pose
 coverage, LM recall inside blanket spans, and whether the scene meets every target
@@ -179,8 +179,8 @@ def _bouts(folder: Path, events: pd.DataFrame) -> pd.DataFrame:
 
 def bouts_compare(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int]:
     """(true bouts found right, pairs): each true bout is paired, one to one and in order of
-    start, with the reported bout it overlaps most; a pair is right with the same pattern,
-    frequency within ``rhythm_freq_hz`` and start and end within ``rhythm_edge_s``."""
+    start, with the reported bout it overlaps most; a pair is right with the same pattern
+    and side (one leg or both, where both tables have it), frequency within ``rhythm_freq_hz`` and start and end within ``rhythm_edge_s``."""
     used: set[int] = set()
     ok = 0
     fs, fe = found["start_s"].to_numpy(float), found["end_s"].to_numpy(float)
@@ -193,6 +193,8 @@ def bouts_compare(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int]:
         used.add(j)
         fb = found.iloc[j]
         right = str(fb["pattern"]) == str(tb.pattern)
+        if "side" in found.columns and hasattr(tb, "side"):  # kicking: one leg or both
+            right &= str(fb["side"]) == str(tb.side)
         right &= (
             abs(float(fb["frequency_hz"]) - float(tb.frequency_hz)) <= TARGETS["rhythm_freq_hz"]
         )

@@ -33,7 +33,9 @@ under a blanket. It does not depend on how movements are segmented:
    it and has the bout's rhythm: its own strength at the bout's frequency reaches
    ``rhythm_min_periodicity``, or reaches half (the rhythm is its main movement) and its
    power there stands out from its own movement around the bout as step 5 tests it
-   (:func:`pipeline.scoring.rhythm_background.leg_chance`). The windows alone can miss the
+   (:func:`pipeline.scoring.rhythm_background.leg_chance`); and its amplitude there is at
+   least a third of the other leg's (keypoints or a leg region dragged along by the
+   kicking leg show a fraction of its rhythm). The windows alone can miss the
    anti-phase leg of a short cycling bout, and the anti-phase leg of a cycling bout under
    a blanket or inside wriggling often moves less regularly than the other (wriggling_
    settling's 0.8-Hz cycling under the blanket: strength 0.63 and chance 0.003 for the
@@ -99,8 +101,13 @@ BOUT_COLUMNS: list[str] = [
 
 _MAX_GAP_S = 1.0  # a run of rhythmic windows may skip this long of non-rhythmic ones
 #: a leg joins a bout when at least this share of its movement over the bout is at the
-#: bout's frequency (the rhythm is its main movement), beyond chance (step 4)
+#: bout's frequency (the rhythm is its main movement), beyond chance (step 4) ...
 _JOIN_MIN_SHARE = 0.5
+#: ... with at least this share of the other leg's amplitude there: a leg whose keypoints
+#: or region are dragged along by the kicking leg shows a fraction of its rhythm
+#: (rhythmic_settling's one-leg bout at 4 Hz: 0.17), a leg that takes part in a bout much
+#: more (the generated scenes' two-leg bouts: 0.54-0.99)
+_JOIN_MIN_AMPLITUDE = 1.0 / 3.0
 _POSE, _FLOW = POSE, FLOW
 
 
@@ -359,7 +366,7 @@ def _bout(
     ):
         return None  # inside ongoing movement: too short to be told from chance
     seg = channels(sig, source, [0, 1], a, b, axis)
-    f, strength, phase, per_leg = _bout_measure(seg, legs, fs, f_run, settings)
+    f, strength, phase, per_leg, level = _bout_measure(seg, legs, fs, f_run, settings)
     t_a = float(sig.t_s[a])
     t_b = float(sig.t_s[b - 1]) + 1.0 / fs
     cycles = f * (t_b - t_a)
@@ -369,7 +376,12 @@ def _bout(
     # rhythm (step 4): judged by windows alone, an anti-phase leg whose movement fills less
     # of them can miss the threshold the leg in phase with the bout's start meets
     for li in {0, 1} - set(legs):
-        if sig.moving[li, a:b].mean() < 0.5 or per_leg[li] < _JOIN_MIN_SHARE:
+        lead = max(level[k] for k in legs)
+        if (
+            sig.moving[li, a:b].mean() < 0.5
+            or per_leg[li] < _JOIN_MIN_SHARE
+            or level[li] < _JOIN_MIN_AMPLITUDE**2 * lead
+        ):
             continue
         if per_leg[li] >= settings.rhythm_min_periodicity or (
             (chance := leg_chance(sig, source, li, a, b, axis, f, settings)) is not None
@@ -455,10 +467,10 @@ def _no_overlaps(rows: list[dict]) -> list[dict]:
 
 def _bout_measure(
     seg: np.ndarray, legs: list[int], fs: float, f_run: float, settings: Settings
-) -> tuple[float, float, float, list[float]]:
+) -> tuple[float, float, float, list[float], list[float]]:
     """Frequency, strength and phase (degrees, right leg relative to left) of a bout over
-    its whole extent, and each leg's own strength at that frequency (0 where its signal is
-    not known); ``seg`` (2, C, L) both legs' channels."""
+    its whole extent, each leg's own strength at that frequency and its power there (0
+    where its signal is not known); ``seg`` (2, C, L) both legs' channels."""
     n = seg.shape[-1]
     freqs = rs.grid(fs)
     tol = settings.rhythm_freq_tolerance * f_run
@@ -482,12 +494,13 @@ def _bout_measure(
         0.0 if sp is None else rs.strength((np.abs(sp) ** 2).sum(axis=0), freqs, f, band)
         for sp in spec
     ]
+    level = [0.0 if sp is None else float((np.abs(sp[:, k]) ** 2).sum()) for sp in spec]
     phase = float("nan")
     s_l, s_r = spec
     if s_l is not None and s_r is not None:
         cross = (s_r[:, k] * np.conj(s_l[:, k])).sum()
         phase = float(np.degrees(np.angle(cross)))
-    return f, strength, phase, per_leg
+    return f, strength, phase, per_leg, level
 
 
 def _bout_table(rows: list[dict]) -> pd.DataFrame:
