@@ -15,13 +15,14 @@ scene's truth and prints one table:
 Columns: LM precision/recall/F1 (onset within ±1 s), share of true twitches counted as
 LMs, PLM count error, sleep-onset error (s), rhythmic bouts right (each true bout matched
 to a reported bout, one to one, with the right pattern and side (kicking with one leg or
-both), frequency within 0.3 Hz, start and end within 2 s: from bouts.csv, or from the rhythmic events of results and truths written
-before bouts existed) and bouts reported that match none, caregiver or camera spans
-reported where the scene has no caregiver, camera move or repositioning, raw pose
-coverage, LM recall inside blanket spans, and whether the scene meets every target
-(F1 ≥ 0.9, twitches as LMs ≤ 20 %, PLMs ±1, onset within 90 s, every rhythmic bout right,
-no false bout, no false caregiver span). The nine presets run by default; the wriggling-
-settling family (:mod:`synth.presets_rhythm`) when named.
+both), frequency within 0.3 Hz, start and end within 2 s: from bouts.csv, or from the
+rhythmic events of results and truths written before bouts existed) and bouts reported
+that match none, caregiver or camera spans reported where the scene has no caregiver,
+camera move or repositioning, raw pose coverage, LM recall inside blanket spans, and
+whether the scene meets every target (F1 ≥ 0.9, twitches as LMs ≤ 20 %, PLMs ±1, onset
+within 90 s, every rhythmic bout right, no false bout, no false caregiver span). The nine
+presets run by default; the wriggling-settling family (:mod:`synth.presets_rhythm`) when
+named.
 """
 
 from __future__ import annotations
@@ -180,7 +181,8 @@ def _bouts(folder: Path, events: pd.DataFrame) -> pd.DataFrame:
 def bouts_compare(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int]:
     """(true bouts found right, pairs): each true bout is paired, one to one and in order of
     start, with the reported bout it overlaps most; a pair is right with the same pattern
-    and side (one leg or both, where both tables have it), frequency within ``rhythm_freq_hz`` and start and end within ``rhythm_edge_s``."""
+    and side (one leg or both, where both tables have it), frequency within
+    ``rhythm_freq_hz`` and start and end within ``rhythm_edge_s``."""
     used: set[int] = set()
     ok = 0
     fs, fe = found["start_s"].to_numpy(float), found["end_s"].to_numpy(float)
