@@ -44,15 +44,17 @@ under a blanket. It does not depend on how movements are segmented:
    frequency: within 90° of in phase is ``kicking``, beyond is ``cycling`` (anti-phase);
    one leg alone is ``kicking`` of that leg.
 5. **Kept** when it has at least ``rhythm_min_cycles`` cycles and stands out from the
-   legs' own movement around it (:mod:`pipeline.scoring.rhythm_background`). Wriggling is
-   a narrow-band random movement whose three to six cycles look periodic now and then (the
-   generator's wriggling: 16 such bouts in two hours, strength 0.70-0.81, which the windows
-   cannot tell from a true bout inside it). So the bout's power at its frequency is
-   compared with the same legs' power at that frequency in stretches as long as the bout
-   in the minute before and after it, an F-test over every frequency of the band a bout of
-   that length could have been found at; the bout is kept when the chance that its
-   background makes so strong a rhythm is at most ``rhythm_max_chance`` (1 of the 16). A
-   bout with too little around it to compare (a clip little longer than the bout) is kept
+   own movement around it of the legs whose windows found it (tested before step 4's
+   other leg joins: a second leg gives the bout its pattern, not its existence)
+   (:mod:`pipeline.scoring.rhythm_background`). Wriggling is a narrow-band random
+   movement whose three to six cycles look periodic now and then (the generator's
+   wriggling: 16 such bouts in two hours, strength 0.70-0.81, which the windows cannot
+   tell from a true bout inside it). So the bout's power at its frequency is compared
+   with the same legs' power at that frequency in stretches as long as the bout in the
+   minute before and after it, an F-test over every frequency of the band a bout of that
+   length could have been found at; the bout is kept when the chance that its background
+   makes so strong a rhythm is at most ``rhythm_max_chance`` (1 of the 16). A bout with
+   too little around it to compare (a clip little longer than the bout) is kept
    untested.
 
 One bout table (:data:`BOUT_COLUMNS`) comes out; :func:`rhythm_label` then gives every
@@ -372,6 +374,11 @@ def _bout(
     cycles = f * (t_b - t_a)
     if cycles < settings.rhythm_min_cycles or strength < settings.rhythm_min_periodicity:
         return None
+    # whether there is a bout at all is decided on the legs whose windows found it; which
+    # legs take part then gives its pattern (a second leg's power must not make a bout
+    # of what the first leg's alone does not)
+    if background_chance(sig, source, legs, a, b, axis, f, settings) > settings.rhythm_max_chance:
+        return None  # as strong a rhythm as the legs' own movement around it makes by chance
     # the other leg takes part when, over the bout itself, it moves and has the bout's
     # rhythm (step 4): judged by windows alone, an anti-phase leg whose movement fills less
     # of them can miss the threshold the leg in phase with the bout's start meets
@@ -388,8 +395,6 @@ def _bout(
             and chance <= settings.rhythm_max_chance
         ):
             legs = sorted([*legs, li])
-    if background_chance(sig, source, legs, a, b, axis, f, settings) > settings.rhythm_max_chance:
-        return None  # as strong a rhythm as the legs' own movement around it makes by chance
     if len(legs) == 2:
         pattern = "cycling" if abs(phase) > 90.0 else "kicking"
         side = "bilateral"
