@@ -123,7 +123,9 @@ def score_scene(truth_dir: Path, out_dir: Path, name: str, seconds: float = 0.0)
     twitch_as_lm = tw_lm / len(tw) if len(tw) else None
 
     true_bouts, found_bouts = _bouts(truth_dir, truth), _bouts(out_dir, det)
-    rh_ok, pairs = bouts_compare(true_bouts, found_bouts)
+    # a bout's side only where both are bout tables: a rhythmic event's side is one movement's
+    tables = (truth_dir / "bouts.csv").is_file() and (out_dir / "bouts.csv").is_file()
+    rh_ok, pairs = bouts_compare(true_bouts, found_bouts, sides=tables)
 
     onset_t, onset_d = t_sum.get("sleep_onset_s"), d_sum.get("sleep_onset_s")
     onset_err = None
@@ -178,10 +180,12 @@ def _bouts(folder: Path, events: pd.DataFrame) -> pd.DataFrame:
     return events[events["rhythmic"].astype(str).str.lower() == "true"].reset_index(drop=True)
 
 
-def bouts_compare(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int]:
+def bouts_compare(
+    truth: pd.DataFrame, found: pd.DataFrame, *, sides: bool = True
+) -> tuple[int, int]:
     """(true bouts found right, pairs): each true bout is paired, one to one and in order of
     start, with the reported bout it overlaps most; a pair is right with the same pattern
-    and side (one leg or both, where both tables have it), frequency within
+    and side (one leg or both; when ``sides``), frequency within
     ``rhythm_freq_hz`` and start and end within ``rhythm_edge_s``."""
     used: set[int] = set()
     ok = 0
@@ -195,7 +199,7 @@ def bouts_compare(truth: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int]:
         used.add(j)
         fb = found.iloc[j]
         right = str(fb["pattern"]) == str(tb.pattern)
-        if "side" in found.columns and hasattr(tb, "side"):  # kicking: one leg or both
+        if sides:  # kicking: with one leg or both
             right &= str(fb["side"]) == str(tb.side)
         right &= (
             abs(float(fb["frequency_hz"]) - float(tb.frequency_hz)) <= TARGETS["rhythm_freq_hz"]

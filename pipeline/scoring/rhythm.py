@@ -35,11 +35,13 @@ under a blanket. It does not depend on how movements are segmented:
    power there stands out from its own movement around the bout as step 5 tests it
    (:func:`pipeline.scoring.rhythm_background.leg_chance`); and its amplitude there is at
    least a third of the other leg's (keypoints or a leg region dragged along by the
-   kicking leg show a fraction of its rhythm). The windows alone can miss the
+   kicking leg show a fraction of its rhythm: a leg with less is left out even where its
+   own windows were rhythmic). The windows alone can miss the
    anti-phase leg of a short cycling bout, and the anti-phase leg of a cycling bout under
-   a blanket or inside wriggling often moves less regularly than the other (wriggling_
-   settling's 0.8-Hz cycling under the blanket: strength 0.63 and chance 0.003 for the
-   second leg, where a leg region that sees a little of the other leg's kicks had 0.2). With both
+   a blanket or inside wriggling often moves less regularly than the other
+   (wriggling_settling's 0.8-Hz cycling under the blanket: strength 0.63 and chance 0.003
+   for the second leg, where a leg region that sees a little of the other leg's kicks had
+   0.2). With both
    legs, the phase between them is the angle of their cross-spectrum at the bout's
    frequency: within 90° of in phase is ``kicking``, beyond is ``cycling`` (anti-phase);
    one leg alone is ``kicking`` of that leg.
@@ -102,13 +104,15 @@ BOUT_COLUMNS: list[str] = [
 ]
 
 _MAX_GAP_S = 1.0  # a run of rhythmic windows may skip this long of non-rhythmic ones
-#: a leg joins a bout when at least this share of its movement over the bout is at the
-#: bout's frequency (the rhythm is its main movement), beyond chance (step 4) ...
+#: a leg joins a bout (step 4) when at least this share of its movement over the bout is
+#: at the bout's frequency (the rhythm is its main movement) ...
 _JOIN_MIN_SHARE = 0.5
-#: ... with at least this share of the other leg's amplitude there: a leg whose keypoints
-#: or region are dragged along by the kicking leg shows a fraction of its rhythm
-#: (rhythmic_settling's one-leg bout at 4 Hz: 0.17), a leg that takes part in a bout much
-#: more (the generated scenes' two-leg bouts: 0.54-0.99)
+#: ... with at least this share of the other leg's amplitude there (power: its square): a
+#: leg whose keypoints or region are dragged along by the kicking leg shows a fraction of
+#: its rhythm (rhythmic_settling's one-leg bout at 4 Hz: the still leg's amplitude 0.17 of
+#: the kicking leg's), a leg that takes part in a bout much more (the generated scenes'
+#: two-leg bouts: 0.54-0.99) ...; and its strength reaches ``rhythm_min_periodicity`` or
+#: its rhythm stands out from its own movement around the bout (``leg_chance``)
 _JOIN_MIN_AMPLITUDE = 1.0 / 3.0
 _POSE, _FLOW = POSE, FLOW
 
@@ -369,6 +373,12 @@ def _bout(
         return None  # inside ongoing movement: too short to be told from chance
     seg = channels(sig, source, [0, 1], a, b, axis)
     f, strength, phase, per_leg, level = _bout_measure(seg, legs, fs, f_run, settings)
+    # a leg with a small part of the other's amplitude at the rhythm is dragged along by it
+    # (its keypoints or its region), whatever its windows say (step 4)
+    strong = [k for k in legs if level[k] >= _JOIN_MIN_AMPLITUDE**2 * max(level)]
+    if strong and strong != legs:
+        legs = strong
+        f, strength, phase, per_leg, level = _bout_measure(seg, legs, fs, f_run, settings)
     t_a = float(sig.t_s[a])
     t_b = float(sig.t_s[b - 1]) + 1.0 / fs
     cycles = f * (t_b - t_a)

@@ -5,7 +5,8 @@ and then, with a window strength a true bout inside the wriggling also has. What
 them apart is the movement around them: a true bout is much stronger at its frequency
 than the legs' movement before and after it; a stretch of wriggling that happened to
 look periodic is not. :func:`background_chance` is that comparison as an F-test
-(see :func:`pipeline.scoring.rhythm.rhythm_bouts`, step 5).
+(see :func:`pipeline.scoring.rhythm.rhythm_bouts`, step 5); :func:`leg_chance` the same for
+one leg at a frequency another leg's rhythm gave (whether that leg takes part, step 4).
 """
 
 from __future__ import annotations

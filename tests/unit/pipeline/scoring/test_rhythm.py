@@ -188,8 +188,8 @@ def _cycling_with_an_irregular_leg(fs: float, seed: int, jitter: float, cross: b
     behind it with broadband movement (0.2-4 Hz, ``jitter`` of a kick) instead of its
     wriggle, so that a third or more of its power lies off the bout's frequency and its
     windows fall below ``rhythm_min_periodicity``. ``cross``: the right leg makes no kicks
-    and shows a fifth of the left leg's instead (a leg region that sees a little of the
-    other leg), with the same broadband movement."""
+    and shows a fifth of the left leg's instead (keypoints dragged along by the kicking
+    leg), in phase, with the broadband movement ``jitter`` on top."""
     rng = np.random.default_rng(seed)
     f, cycles, t0 = 0.8, 8, 60.0
     n = int(160 * fs)
@@ -224,10 +224,12 @@ def test_an_irregular_anti_phase_leg_joins_its_cycling_bout():
     over the bout more than half of its movement lies at the bout's frequency, far beyond
     what its own movement around the bout makes there. It takes part: cycling, 180 deg.
     (Judged by its windows' strength alone, every one of these twelve bouts was one-leg
-    kicking.) The same leg showing a fifth of the other leg's kicks does not: one-leg kicking.
-    A bout is missed now and then in this wriggling, whose band holds the bout's frequency
-    (its edges run on into the wriggle): at least 10 of the 12 are found."""
-    found = 0
+    kicking.) The same leg showing a fifth of the other leg's kicks and nearly nothing else
+    (its strength at the bout's frequency above 0.7, as rhythmic_settling's still leg's
+    keypoints beside a kicking leg) does not: one-leg kicking. A bout is missed now and then
+    in this wriggling, whose band holds the bout's frequency (its edges run on into the
+    wriggle): at least 10 of the 12 are found, of each kind."""
+    found = one_leg = 0
     for fs in (15, 25, 30):
         for seed in range(4):
             bouts = rhythm_bouts(_cycling_with_an_irregular_leg(fs, seed, 0.25), ST)
@@ -238,9 +240,10 @@ def test_an_irregular_anti_phase_leg_joins_its_cycling_bout():
                 assert abs(abs(row.phase_deg) - 180.0) <= 30.0, (fs, seed, row)
                 assert abs(row.frequency_hz - 0.8) <= 0.05
                 assert abs(row.start_s - 60.0) <= 2.0 and abs(row.end_s - 70.6) <= 2.0, row
-            side = rhythm_bouts(_cycling_with_an_irregular_leg(fs, seed, 0.25, cross=True), ST)
-            assert (side["side"] == "left").all(), (fs, seed, side)
-    assert found >= 10
+            side = rhythm_bouts(_cycling_with_an_irregular_leg(fs, seed, 0.02, cross=True), ST)
+            assert len(side) <= 1 and (side["side"] == "left").all(), (fs, seed, side)
+            one_leg += len(side)
+    assert found >= 10 and one_leg >= 10
 
 
 def _noise_signals(rng: np.random.Generator, fs: float, n: int) -> RhythmSignals:
