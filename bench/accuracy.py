@@ -44,6 +44,7 @@ from pipeline.compare import compare_events, compare_onsets  # noqa: E402
 from pipeline.jobs.intake import TRACKS_FILE, night_analyze, night_rescore_dir  # noqa: E402
 from synth import PRESETS, Scene, synth_preset, synth_render, truth_dir_for  # noqa: E402
 from synth.presets_rhythm import RHYTHM_BUILDERS  # noqa: E402
+from synth.write import GENERATOR  # noqa: E402
 
 TOL_S = 1.0
 TARGETS = {
@@ -96,11 +97,13 @@ def scene_video(name: str, cache: Path, seed: int = 0) -> Path:
 
 def render_once(scene: Scene, video: Path) -> Path:
     """``scene`` rendered to ``video`` unless that file is already this scene's rendering
-    (a cache rendered from an older version of the scene's script is rendered again)."""
+    (a cache rendered from an older version of the scene's script, or by an older renderer,
+    is rendered again)."""
     summary = truth_dir_for(video) / "summary.json"
     fresh = video.is_file() and summary.is_file()
     if fresh:
-        fresh = json.loads(summary.read_text()).get("scene") == json.loads(
+        cached = json.loads(summary.read_text())
+        fresh = cached.get("generator") == GENERATOR and cached.get("scene") == json.loads(
             json.dumps(scene.to_dict())
         )
     if not fresh:

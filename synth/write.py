@@ -41,6 +41,8 @@ __all__ = ["synth_render", "truth_dir_for", "synth_truth", "GENERATOR"]
 
 log = logging.getLogger(__name__)
 
+#: to be raised whenever the same scene script draws a different picture: the accuracy
+#: bench then draws its cached scenes again
 GENERATOR = "legmove.synth/1"
 
 
